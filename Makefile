@@ -1,0 +1,50 @@
+# The two commands of the quick start are `make up` and `make test`.
+# Everything they need is created here: .venv from requirements.lock, the buf CLI
+# from package-lock.json, generated code from proto/.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BUF := node_modules/.bin/buf
+
+.PHONY: up test setup proto lint-proto check-generated bench clean
+
+up: setup
+	$(VENV)/bin/jjj up
+
+test: setup lint-proto check-generated
+	$(VENV)/bin/pytest
+
+setup: $(STAMP) proto
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(BUF): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+proto: $(STAMP)
+	$(PY) tools/genproto.py
+
+lint-proto: $(BUF)
+	$(BUF) lint
+
+# Generated code is committed: regenerating must not change it.
+check-generated: proto
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  if [ -n "$$(git status --porcelain -- jjj)" ]; then \
+	    echo "generated code under jjj/ differs from proto/: run 'make proto' and commit" >&2; \
+	    git status --porcelain -- jjj >&2; exit 1; \
+	  fi; \
+	fi
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""Jurisdiction adapters: native format <-> common model, and the gRPC service over them."""

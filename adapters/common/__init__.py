@@ -1,0 +1,1 @@
+"""What every jurisdiction's adapter shares: the codec contract, normalisation, tables."""

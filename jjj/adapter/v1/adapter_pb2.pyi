@@ -1,0 +1,194 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from jjj.bus.v1 import envelope_pb2 as _envelope_pb2
+from jjj.case.v1 import case_pb2 as _case_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class DocumentFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DOCUMENT_FORMAT_UNSPECIFIED: _ClassVar[DocumentFormat]
+    DOCUMENT_FORMAT_BEIJING_JSON: _ClassVar[DocumentFormat]
+    DOCUMENT_FORMAT_TIANJIN_XML: _ClassVar[DocumentFormat]
+    DOCUMENT_FORMAT_HEBEI_CSV: _ClassVar[DocumentFormat]
+    DOCUMENT_FORMAT_COMMON_JSONL: _ClassVar[DocumentFormat]
+DOCUMENT_FORMAT_UNSPECIFIED: DocumentFormat
+DOCUMENT_FORMAT_BEIJING_JSON: DocumentFormat
+DOCUMENT_FORMAT_TIANJIN_XML: DocumentFormat
+DOCUMENT_FORMAT_HEBEI_CSV: DocumentFormat
+DOCUMENT_FORMAT_COMMON_JSONL: DocumentFormat
+
+class NativeDocument(_message.Message):
+    __slots__ = ("content", "format", "filename")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    content: bytes
+    format: DocumentFormat
+    filename: str
+    def __init__(self, content: _Optional[bytes] = ..., format: _Optional[_Union[DocumentFormat, str]] = ..., filename: _Optional[str] = ...) -> None: ...
+
+class Rejection(_message.Message):
+    __slots__ = ("row", "record", "field", "reason", "quarantine_id")
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    QUARANTINE_ID_FIELD_NUMBER: _ClassVar[int]
+    row: int
+    record: int
+    field: str
+    reason: str
+    quarantine_id: str
+    def __init__(self, row: _Optional[int] = ..., record: _Optional[int] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ..., quarantine_id: _Optional[str] = ...) -> None: ...
+
+class SubmitDocumentRequest(_message.Message):
+    __slots__ = ("request_id", "document", "flow", "destination", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    document: NativeDocument
+    flow: _envelope_pb2.Flow
+    destination: _case_pb2.Jurisdiction
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Submission(_message.Message):
+    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    destination: _case_pb2.Jurisdiction
+    envelope_id: str
+    duplicate: bool
+    quality_flags: _containers.RepeatedScalarFieldContainer[str]
+    basis: _envelope_pb2.RoutingBasis
+    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ...) -> None: ...
+
+class SubmitDocumentResponse(_message.Message):
+    __slots__ = ("submissions", "rejections")
+    SUBMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    submissions: _containers.RepeatedCompositeFieldContainer[Submission]
+    rejections: _containers.RepeatedCompositeFieldContainer[Rejection]
+    def __init__(self, submissions: _Optional[_Iterable[_Union[Submission, _Mapping]]] = ..., rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ...) -> None: ...
+
+class OpenInboxRequest(_message.Message):
+    __slots__ = ("flows",)
+    FLOWS_FIELD_NUMBER: _ClassVar[int]
+    flows: _containers.RepeatedScalarFieldContainer[_envelope_pb2.Flow]
+    def __init__(self, flows: _Optional[_Iterable[_Union[_envelope_pb2.Flow, str]]] = ...) -> None: ...
+
+class InboxItem(_message.Message):
+    __slots__ = ("item_id", "envelope", "native", "delivery_count")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    NATIVE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    envelope: _envelope_pb2.Envelope
+    native: NativeDocument
+    delivery_count: int
+    def __init__(self, item_id: _Optional[str] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., native: _Optional[_Union[NativeDocument, _Mapping]] = ..., delivery_count: _Optional[int] = ...) -> None: ...
+
+class OpenInboxResponse(_message.Message):
+    __slots__ = ("item",)
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    item: InboxItem
+    def __init__(self, item: _Optional[_Union[InboxItem, _Mapping]] = ...) -> None: ...
+
+class AcknowledgeInboxItemRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    def __init__(self, item_id: _Optional[str] = ...) -> None: ...
+
+class AcknowledgeInboxItemResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReportStatusRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    status: _case_pb2.Status
+    actor: str
+    note: str
+    reason: str
+    feedback: _case_pb2.Feedback
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReportStatusResponse(_message.Message):
+    __slots__ = ("case_id", "status", "sequence")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    status: _case_pb2.Status
+    sequence: int
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class GetCaseRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseResponse(_message.Message):
+    __slots__ = ("case", "sequence", "holder")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    sequence: int
+    holder: _case_pb2.Jurisdiction
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., sequence: _Optional[int] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
+
+class MapToCommonRequest(_message.Message):
+    __slots__ = ("document",)
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    document: NativeDocument
+    def __init__(self, document: _Optional[_Union[NativeDocument, _Mapping]] = ...) -> None: ...
+
+class MapToCommonResponse(_message.Message):
+    __slots__ = ("cases", "rejections")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[_case_pb2.Case]
+    rejections: _containers.RepeatedCompositeFieldContainer[Rejection]
+    def __init__(self, cases: _Optional[_Iterable[_Union[_case_pb2.Case, _Mapping]]] = ..., rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ...) -> None: ...
+
+class MapFromCommonRequest(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[_case_pb2.Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[_case_pb2.Case, _Mapping]]] = ...) -> None: ...
+
+class MapFromCommonResponse(_message.Message):
+    __slots__ = ("document",)
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    document: NativeDocument
+    def __init__(self, document: _Optional[_Union[NativeDocument, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,166 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from jjj.case.v1 import case_pb2 as _case_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Flow(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FLOW_UNSPECIFIED: _ClassVar[Flow]
+    FLOW_REFERRAL: _ClassVar[Flow]
+    FLOW_HOTLINE_TRANSFER: _ClassVar[Flow]
+    FLOW_STATUS_UPDATE: _ClassVar[Flow]
+    FLOW_INFORMATION_SHARE: _ClassVar[Flow]
+
+class RoutingBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROUTING_BASIS_UNSPECIFIED: _ClassVar[RoutingBasis]
+    ROUTING_BASIS_LOCATION: _ClassVar[RoutingBasis]
+    ROUTING_BASIS_EXPLICIT: _ClassVar[RoutingBasis]
+
+class ShareTopic(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SHARE_TOPIC_UNSPECIFIED: _ClassVar[ShareTopic]
+    SHARE_TOPIC_CASE_DIGEST: _ClassVar[ShareTopic]
+    SHARE_TOPIC_STATUS_SYNC: _ClassVar[ShareTopic]
+    SHARE_TOPIC_STATISTICS: _ClassVar[ShareTopic]
+    SHARE_TOPIC_EARLY_WARNING: _ClassVar[ShareTopic]
+    SHARE_TOPIC_NOTICE: _ClassVar[ShareTopic]
+
+class Classification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLASSIFICATION_UNSPECIFIED: _ClassVar[Classification]
+    CLASSIFICATION_PUBLIC: _ClassVar[Classification]
+    CLASSIFICATION_INTERNAL: _ClassVar[Classification]
+    CLASSIFICATION_RESTRICTED: _ClassVar[Classification]
+FLOW_UNSPECIFIED: Flow
+FLOW_REFERRAL: Flow
+FLOW_HOTLINE_TRANSFER: Flow
+FLOW_STATUS_UPDATE: Flow
+FLOW_INFORMATION_SHARE: Flow
+ROUTING_BASIS_UNSPECIFIED: RoutingBasis
+ROUTING_BASIS_LOCATION: RoutingBasis
+ROUTING_BASIS_EXPLICIT: RoutingBasis
+SHARE_TOPIC_UNSPECIFIED: ShareTopic
+SHARE_TOPIC_CASE_DIGEST: ShareTopic
+SHARE_TOPIC_STATUS_SYNC: ShareTopic
+SHARE_TOPIC_STATISTICS: ShareTopic
+SHARE_TOPIC_EARLY_WARNING: ShareTopic
+SHARE_TOPIC_NOTICE: ShareTopic
+CLASSIFICATION_UNSPECIFIED: Classification
+CLASSIFICATION_PUBLIC: Classification
+CLASSIFICATION_INTERNAL: Classification
+CLASSIFICATION_RESTRICTED: Classification
+
+class Referral(_message.Message):
+    __slots__ = ("case", "basis", "attempt", "note")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    basis: RoutingBasis
+    attempt: int
+    note: str
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., basis: _Optional[_Union[RoutingBasis, str]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class HotlineTransfer(_message.Message):
+    __slots__ = ("case", "attempt", "note")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    attempt: int
+    note: str
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class StatusUpdate(_message.Message):
+    __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    REPORTER_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    sequence: int
+    status: _case_pb2.Status
+    event: _case_pb2.Event
+    reason: str
+    feedback: _case_pb2.Feedback
+    reporter: _case_pb2.Jurisdiction
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
+
+class CaseDigest(_message.Message):
+    __slots__ = ("case_id", "origin", "kind", "category_code", "admin_code", "status", "received_at", "title", "masked_name", "masked_phone", "requester_key")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_CODE_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    MASKED_NAME_FIELD_NUMBER: _ClassVar[int]
+    MASKED_PHONE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_KEY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    origin: _case_pb2.Jurisdiction
+    kind: _case_pb2.CaseKind
+    category_code: str
+    admin_code: str
+    status: _case_pb2.Status
+    received_at: _timestamp_pb2.Timestamp
+    title: str
+    masked_name: str
+    masked_phone: str
+    requester_key: str
+    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., kind: _Optional[_Union[_case_pb2.CaseKind, str]] = ..., category_code: _Optional[str] = ..., admin_code: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., title: _Optional[str] = ..., masked_name: _Optional[str] = ..., masked_phone: _Optional[str] = ..., requester_key: _Optional[str] = ...) -> None: ...
+
+class InformationShare(_message.Message):
+    __slots__ = ("topic", "classification", "audience", "title", "body", "digests")
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    DIGESTS_FIELD_NUMBER: _ClassVar[int]
+    topic: ShareTopic
+    classification: Classification
+    audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
+    title: str
+    body: str
+    digests: _containers.RepeatedCompositeFieldContainer[CaseDigest]
+    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ...) -> None: ...
+
+class Envelope(_message.Message):
+    __slots__ = ("envelope_id", "flow", "sender", "destination", "sent_at", "request_id", "referral", "hotline_transfer", "status_update", "information_share")
+    ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_FIELD_NUMBER: _ClassVar[int]
+    HOTLINE_TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    INFORMATION_SHARE_FIELD_NUMBER: _ClassVar[int]
+    envelope_id: str
+    flow: Flow
+    sender: _case_pb2.Jurisdiction
+    destination: _case_pb2.Jurisdiction
+    sent_at: _timestamp_pb2.Timestamp
+    request_id: str
+    referral: Referral
+    hotline_transfer: HotlineTransfer
+    status_update: StatusUpdate
+    information_share: InformationShare
+    def __init__(self, envelope_id: _Optional[str] = ..., flow: _Optional[_Union[Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., hotline_transfer: _Optional[_Union[HotlineTransfer, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., information_share: _Optional[_Union[InformationShare, _Mapping]] = ...) -> None: ...

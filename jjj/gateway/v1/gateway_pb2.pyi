@@ -1,0 +1,134 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from jjj.bus.v1 import envelope_pb2 as _envelope_pb2
+from jjj.case.v1 import case_pb2 as _case_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TrailEntry(_message.Message):
+    __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    flow: _envelope_pb2.Flow
+    sender: _case_pb2.Jurisdiction
+    destination: _case_pb2.Jurisdiction
+    status: _case_pb2.Status
+    actor: str
+    note: str
+    sequence: int
+    envelope_id: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ...) -> None: ...
+
+class CaseRecord(_message.Message):
+    __slots__ = ("case_id", "origin", "holder", "native_id", "status", "flow", "referred_at", "updated_at", "due_at", "sequence")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    NATIVE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    origin: _case_pb2.Jurisdiction
+    holder: _case_pb2.Jurisdiction
+    native_id: str
+    status: _case_pb2.Status
+    flow: _envelope_pb2.Flow
+    referred_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    due_at: _timestamp_pb2.Timestamp
+    sequence: int
+    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., native_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., referred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class GetCaseTrailRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseTrailResponse(_message.Message):
+    __slots__ = ("record", "trail")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    TRAIL_FIELD_NUMBER: _ClassVar[int]
+    record: CaseRecord
+    trail: _containers.RepeatedCompositeFieldContainer[TrailEntry]
+    def __init__(self, record: _Optional[_Union[CaseRecord, _Mapping]] = ..., trail: _Optional[_Iterable[_Union[TrailEntry, _Mapping]]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ("native_id", "origin", "holder", "due_before", "day", "page_size", "page_token")
+    NATIVE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    DUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    native_id: str
+    origin: _case_pb2.Jurisdiction
+    holder: _case_pb2.Jurisdiction
+    due_before: _timestamp_pb2.Timestamp
+    day: str
+    page_size: int
+    page_token: str
+    def __init__(self, native_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., day: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("records", "next_page_token")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[CaseRecord]
+    next_page_token: str
+    def __init__(self, records: _Optional[_Iterable[_Union[CaseRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PairStatistics(_message.Message):
+    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms")
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    REFERRALS_FIELD_NUMBER: _ClassVar[int]
+    HOTLINE_TRANSFERS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_UPDATES_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_FIELD_NUMBER: _ClassVar[int]
+    LAG_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    LAG_MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    sender: _case_pb2.Jurisdiction
+    destination: _case_pb2.Jurisdiction
+    day: str
+    referrals: int
+    hotline_transfers: int
+    status_updates: int
+    received: int
+    returned: int
+    lag_p50_ms: float
+    lag_max_ms: float
+    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ...) -> None: ...
+
+class GetRelayStatisticsRequest(_message.Message):
+    __slots__ = ("day",)
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    def __init__(self, day: _Optional[str] = ...) -> None: ...
+
+class GetRelayStatisticsResponse(_message.Message):
+    __slots__ = ("pairs",)
+    PAIRS_FIELD_NUMBER: _ClassVar[int]
+    pairs: _containers.RepeatedCompositeFieldContainer[PairStatistics]
+    def __init__(self, pairs: _Optional[_Iterable[_Union[PairStatistics, _Mapping]]] = ...) -> None: ...

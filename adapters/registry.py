@@ -1,0 +1,22 @@
+"""Which codec reads which jurisdiction's format."""
+
+from __future__ import annotations
+
+import importlib
+
+from adapters.common.codec import Codec
+
+
+def codec_for(jurisdiction_name: str) -> Codec:
+    """The codec of `beijing`, `tianjin` or `hebei` (adapters/<name>/__init__.py exports CODEC)."""
+    module = importlib.import_module(f"adapters.{jurisdiction_name}")
+    return module.CODEC
+
+
+def codec_for_format(document_format: int) -> Codec:
+    from gateway.jurisdictions import members
+
+    for member in members():
+        if member.document_format == document_format:
+            return codec_for(member.name)
+    raise LookupError(f"no codec for document format {document_format}")

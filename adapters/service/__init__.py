@@ -1,0 +1,1 @@
+"""An adapter process: the gRPC AdapterService over a codec, and its side of the bus."""

@@ -1,0 +1,170 @@
+"""Member inboxes: JetStream messages for one jurisdiction, delivered until acknowledged.
+
+Each open inbox stream is a session pulling from the jurisdiction's durable inbox
+consumers (one per flow). An item's id is stable across redeliveries
+(`<stream>:<stream sequence>`), so a member may acknowledge it in any session.
+The JetStream message is acknowledged only after the member acknowledged the
+item; a session that ends leaves its unacknowledged items to be delivered again
+at once (nak), and JetStream's ack wait covers a crashed adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import api
+
+from adapters.service import records
+from adapters.service.relay import AdapterRelay
+from gateway.bus import subjects
+from gateway.bus.envelopes import CASE_PAYLOADS, case_id_of
+from gateway.jurisdictions import by_enum
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+
+log = structlog.get_logger(__name__)
+Flow = envelope_pb2.Flow
+INBOX_FLOWS = tuple(route.flow for route in subjects.FLOW_ROUTES)
+
+
+@dataclass
+class _Pending:
+    message: Msg
+    envelope: envelope_pb2.Envelope
+
+
+@dataclass(eq=False)
+class InboxSession:
+    relay: AdapterRelay
+    flows: Sequence[int]
+    ack_wait: float
+    pending: dict[str, _Pending] = field(default_factory=dict)
+
+    async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
+        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=64)
+        pumps = [asyncio.create_task(self._pump(flow, queue)) for flow in self.flows]
+        keepalive = asyncio.create_task(self._keep_pending_alive())
+        try:
+            while True:
+                message = await queue.get()
+                item = await self._to_item(message)
+                if item is not None:
+                    yield item
+        finally:
+            for task in (*pumps, keepalive):
+                task.cancel()
+            await asyncio.gather(*pumps, keepalive, return_exceptions=True)
+            while not queue.empty():
+                await _nak(queue.get_nowait())
+            for pending in self.pending.values():
+                await _nak(pending.message)
+            self.pending.clear()
+
+    async def _pump(self, flow: int, queue: asyncio.Queue[Msg]) -> None:
+        route = subjects.route_of(flow)
+        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=1024, deliver_policy=api.DeliverPolicy.ALL)
+        subscription = await self.relay.js.pull_subscribe(
+            subjects.inbox_filter(flow, self.relay.member),
+            durable=subjects.durable_name("inbox", self.relay.member.token, flow),
+            stream=route.stream,
+            config=config,
+        )
+        try:
+            while True:
+                room = max(1, min(16, queue.maxsize - queue.qsize()))
+                try:
+                    messages = await subscription.fetch(batch=room, timeout=1.0)
+                except NatsTimeoutError:
+                    continue
+                for message in messages:
+                    await queue.put(message)
+        finally:
+            await subscription.unsubscribe()
+
+    async def _to_item(self, message: Msg) -> adapter_pb2.InboxItem | None:
+        meta = message.metadata
+        item_id = f"{meta.stream}:{meta.sequence.stream}"
+        if item_id in self.pending:
+            # Redelivered while the member still holds it: keep the newest handle, do not send twice.
+            self.pending[item_id].message = message
+            return None
+        envelope = envelope_pb2.Envelope.FromString(message.data)
+        item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
+        if envelope.WhichOneof("payload") in CASE_PAYLOADS:
+            await self.relay.record_inbound(envelope)
+            case, _ = records.case_of(envelope)
+            item.native.CopyFrom(adapter_pb2.NativeDocument(
+                content=self.relay.codec.encode([case]),
+                format=self.relay.member.document_format,
+                filename=f"{case.native_id}.{self.relay.codec.extension}",
+            ))
+        self.pending[item_id] = _Pending(message, envelope)
+        return item
+
+    async def _keep_pending_alive(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.5, self.ack_wait / 3))
+            for pending in list(self.pending.values()):
+                try:
+                    await pending.message.in_progress()
+                except Exception:  # the message may have been acked meanwhile
+                    pass
+
+    async def acknowledge(self, item_id: str) -> bool:
+        pending = self.pending.pop(item_id, None)
+        if pending is None:
+            return False
+        await pending.message.ack_sync(timeout=10)
+        _log_relayed(pending.envelope, self.relay.member.name, pending.message.metadata.num_delivered)
+        return True
+
+
+async def _nak(message: Msg) -> None:
+    try:
+        await message.nak()
+    except Exception:  # connection gone: JetStream's ack wait redelivers it anyway
+        pass
+
+
+def _log_relayed(envelope: envelope_pb2.Envelope, receiver: str, deliveries: int) -> None:
+    """The canonical line per relayed message: no personal data, only ids and timings."""
+    sent = envelope.sent_at.ToDatetime(tzinfo=UTC)
+    log.info(
+        "relayed",
+        case_id=case_id_of(envelope),
+        envelope_id=envelope.envelope_id,
+        flow=subjects.route_of(envelope.flow).token,
+        sender=by_enum(envelope.sender).name,
+        receiver=receiver,
+        deliveries=deliveries,
+        latency_ms=round((datetime.now(UTC) - sent).total_seconds() * 1000, 1),
+    )
+
+
+class Inboxes:
+    """All open inbox sessions of one adapter, so any of them can take an acknowledgement."""
+
+    def __init__(self, relay: AdapterRelay, ack_wait: float) -> None:
+        self.relay = relay
+        self.ack_wait = ack_wait
+        self.sessions: set[InboxSession] = set()
+
+    def open(self, flows: Sequence[int]) -> InboxSession:
+        session = InboxSession(self.relay, list(flows) or list(INBOX_FLOWS), self.ack_wait)
+        self.sessions.add(session)
+        return session
+
+    def close(self, session: InboxSession) -> None:
+        self.sessions.discard(session)
+
+    async def acknowledge(self, item_id: str) -> bool:
+        for session in list(self.sessions):
+            if await session.acknowledge(item_id):
+                return True
+        return False

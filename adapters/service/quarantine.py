@@ -1,0 +1,49 @@
+"""Rejected documents are kept on disk for an operator to inspect, fix and resubmit.
+
+Each rejection is two files named by the sha256 of the raw bytes: `<id>.bin`
+(exactly what the member sent) and `<id>.json` (who, when, which field, why).
+The folder holds personal data: it lives under the data directory with 0700.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from adapters.common.codec import Rejected
+
+
+class Quarantine:
+    def __init__(self, directory: Path, jurisdiction: str) -> None:
+        self.directory = directory / jurisdiction
+        self.jurisdiction = jurisdiction
+
+    def keep(self, rejected: Rejected, *, filename: str, document: bytes, request_id: str = "") -> str:
+        raw = rejected.raw or document
+        quarantine_id = hashlib.sha256(raw).hexdigest()[:32]
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (self.directory / f"{quarantine_id}.bin").write_bytes(raw)
+        meta = {
+            "quarantine_id": quarantine_id,
+            "jurisdiction": self.jurisdiction,
+            "filename": filename,
+            "request_id": request_id,
+            "row": rejected.row,
+            "record": rejected.record,
+            "field": rejected.field,
+            "reason": rejected.reason,
+            "kept_at": datetime.now(UTC).isoformat(),
+        }
+        path = self.directory / f"{quarantine_id}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+        return quarantine_id
+
+    def list(self) -> list[dict]:
+        if not self.directory.exists():
+            return []
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.directory.glob("*.json"))]

@@ -1,0 +1,258 @@
+"""An adapter's side of the bus: sending cases and lifecycle steps, tracking what comes back.
+
+Transport-thin: mapping is the codec's, routing and record-keeping are pure
+functions; this module only sequences them with the bus and the stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+from google.protobuf import timestamp_pb2
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from adapters.common.codec import Codec, Rejected, split_outcomes
+from adapters.registry import codec_for_format
+from adapters.service import records
+from adapters.service.quarantine import Quarantine
+from adapters.service.routing import Route, plan_route
+from adapters.service.store import CaseStore, RequestLog
+from gateway import jurisdictions
+from gateway.bus import jetstream, subjects
+from gateway.jurisdictions import Member
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+log = structlog.get_logger(__name__)
+Flow = envelope_pb2.Flow
+CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
+TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
+
+
+class RelayError(Exception):
+    """A request the relay refuses; `code_name` is the gRPC status code's name."""
+
+    code_name = "INVALID_ARGUMENT"
+    reason = "INVALID_REQUEST"
+
+    def __init__(self, message: str, *, violations: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
+
+
+class DocumentRejected(RelayError):
+    reason = "DOCUMENT_REJECTED"
+
+
+class RequestIdReused(RelayError):
+    code_name = "ALREADY_EXISTS"
+    reason = "REQUEST_ID_REUSED"
+
+
+class CaseNotFound(RelayError):
+    code_name = "NOT_FOUND"
+    reason = "CASE_NOT_FOUND"
+
+
+class StepRefused(RelayError):
+    code_name = "FAILED_PRECONDITION"
+    reason = "TRANSITION_REFUSED"
+
+
+def now_timestamp() -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(datetime.now(UTC))
+    return stamp
+
+
+def _fingerprint(message) -> str:
+    return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
+
+
+@dataclass
+class AdapterRelay:
+    member: Member
+    codec: Codec
+    nc: Client
+    js: JetStreamContext
+    cases: CaseStore
+    requests: RequestLog
+    quarantine: Quarantine
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    # -- submitting cases -------------------------------------------------
+
+    async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
+        fingerprint = _fingerprint(request)
+        if request.request_id:
+            remembered = await self.requests.recall("SubmitDocument", request.request_id)
+            if remembered is not None:
+                if remembered[0] != fingerprint:
+                    raise RequestIdReused(f"request_id {request.request_id!r} was used for a different document")
+                return adapter_pb2.SubmitDocumentResponse.FromString(remembered[1])
+        response = await self._submit(request)
+        if request.request_id:
+            await self.requests.remember("SubmitDocument", request.request_id, fingerprint, response.SerializeToString())
+        return response
+
+    async def _submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
+        document = request.document
+        flow = request.flow or Flow.FLOW_REFERRAL
+        if flow not in CASE_FLOWS:
+            raise RelayError(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}")
+        fmt = document.format or self.member.document_format
+        if fmt not in (self.member.document_format, adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL):
+            raise RelayError(
+                f"{self.member.name} accepts {adapter_pb2.DocumentFormat.Name(self.member.document_format)}"
+                f" or DOCUMENT_FORMAT_COMMON_JSONL, not {adapter_pb2.DocumentFormat.Name(fmt)}"
+            )
+        codec = self.codec if fmt == self.member.document_format else codec_for_format(fmt)
+        cases, rejected = split_outcomes(codec.decode(document.content))
+        response = adapter_pb2.SubmitDocumentResponse()
+        for case in cases:
+            route = plan_route(case, self.member, request.destination)
+            if isinstance(route, Rejected):
+                rejected.append(route)
+                continue
+            response.submissions.append(await self._send_case(case, route, flow, request))
+        for rejection in rejected:
+            quarantine_id = self.quarantine.keep(
+                rejection, filename=document.filename, document=document.content, request_id=request.request_id
+            )
+            response.rejections.append(rejection.to_proto(quarantine_id))
+            log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
+                        reason=rejection.reason, quarantine_id=quarantine_id)
+        if not response.submissions and response.rejections:
+            raise DocumentRejected(
+                f"no case could be sent: {len(response.rejections)} rejected",
+                violations=[(r.field, r.reason) for r in response.rejections],
+            )
+        return response
+
+    async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
+        existing = await self.cases.get(case.case_id)
+        attempt = 1
+        if existing is not None:
+            if existing.case.status != case_pb2.STATUS_RETURNED:
+                return adapter_pb2.Submission(
+                    case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
+                    envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
+                    quality_flags=case.quality_flags,
+                )
+            attempt = existing.attempt + 1  # a returned case goes out again as a re-route
+        envelope = envelope_pb2.Envelope(
+            envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
+            flow=flow, sender=self.member.enum, destination=route.destination.enum,
+            sent_at=now_timestamp(), request_id=request.request_id,
+        )
+        if flow == Flow.FLOW_REFERRAL:
+            envelope.referral.CopyFrom(envelope_pb2.Referral(case=case, basis=route.basis, attempt=attempt, note=request.note))
+        else:
+            envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(case=case, attempt=attempt, note=request.note))
+        ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope)
+        record = records.record_for_sent_case(case, holder=route.destination.enum, flow=flow, attempt=attempt)
+        await self.cases.mutate(case.case_id, lambda current: record if current is None or current.attempt < attempt else None)
+        log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
+                 destination=route.destination.name, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
+        return adapter_pb2.Submission(
+            case_id=case.case_id, destination=route.destination.enum, envelope_id=envelope.envelope_id,
+            duplicate=bool(ack.duplicate), quality_flags=case.quality_flags, basis=route.basis,
+        )
+
+    # -- lifecycle steps --------------------------------------------------
+
+    async def report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
+        fingerprint = _fingerprint(request)
+        if request.request_id:
+            remembered = await self.requests.recall("ReportStatus", request.request_id)
+            if remembered is not None:
+                if remembered[0] != fingerprint:
+                    raise RequestIdReused(f"request_id {request.request_id!r} was used for a different step")
+                return adapter_pb2.ReportStatusResponse.FromString(remembered[1])
+        response = await self._report_status(request)
+        if request.request_id:
+            await self.requests.remember("ReportStatus", request.request_id, fingerprint, response.SerializeToString())
+        return response
+
+    async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
+        record = await self.cases.get(request.case_id)
+        if record is None:
+            raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}")
+        if request.status == case_pb2.STATUS_UNSPECIFIED:
+            raise RelayError("status is required", violations=[("status", "must be set")])
+        origin = jurisdictions.origin_of_case_id(request.case_id)
+        counterpart = jurisdictions.by_enum(record.holder) if origin.enum == self.member.enum else origin
+        update = envelope_pb2.StatusUpdate(
+            case_id=request.case_id, sequence=record.sequence + 1, status=request.status,
+            event=case_pb2.Event(at=request.at if request.HasField("at") else now_timestamp(),
+                                 action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note),
+            reason=request.reason, reporter=self.member.enum,
+        )
+        if request.HasField("feedback"):
+            update.feedback.CopyFrom(request.feedback)
+        envelope = envelope_pb2.Envelope(
+            envelope_id=subjects.case_envelope_id(request.case_id, Flow.FLOW_STATUS_UPDATE, update.sequence),
+            flow=Flow.FLOW_STATUS_UPDATE, sender=self.member.enum, destination=counterpart.enum,
+            sent_at=now_timestamp(), request_id=request.request_id, status_update=update,
+        )
+        await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member), envelope)
+        await self.cases.mutate(request.case_id, lambda current: records.apply_status_update(current, update))
+        log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
+                 sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
+        return adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status, sequence=update.sequence)
+
+    # -- what comes back --------------------------------------------------
+
+    async def record_inbound(self, envelope: envelope_pb2.Envelope) -> None:
+        """Remember a case or a lifecycle step addressed to us; idempotent."""
+        payload = envelope.WhichOneof("payload")
+        if payload in ("referral", "hotline_transfer"):
+            case, _ = records.case_of(envelope)
+            await self.cases.mutate(case.case_id, lambda current: records.merge_inbound_case(current, envelope))
+        elif payload == "status_update":
+            update = envelope.status_update
+            await self.cases.mutate(update.case_id, lambda current: records.apply_status_update(current, update))
+
+    async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
+        record = await self.cases.get(case_id)
+        if record is None:
+            raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}")
+        return record
+
+    def start_state_tracker(self) -> None:
+        for flow in TRACKED_FLOWS:
+            self._tasks.append(asyncio.create_task(self._track(flow), name=f"track-{self.member.token}-{flow}"))
+
+    async def _track(self, flow: int) -> None:
+        """Keep the case store current whether or not the member system is connected."""
+        route = subjects.route_of(flow)
+        subscription = await self.js.pull_subscribe(
+            subjects.inbox_filter(flow, self.member),
+            durable=subjects.durable_name("state", self.member.token, flow),
+            stream=route.stream,
+        )
+        while True:
+            try:
+                messages = await subscription.fetch(batch=64, timeout=1.0)
+            except NatsTimeoutError:
+                continue
+            for message in messages:
+                try:
+                    await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))
+                except Exception:  # a poison message must not stop the tracker; it is logged and left unacked
+                    log.exception("state_tracking_failed", subject=message.subject)
+                    continue
+                await message.ack()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

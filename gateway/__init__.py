@@ -1,0 +1,1 @@
+"""jjj-exchange gateway: relay, query service, supervisor and the `jjj` command."""

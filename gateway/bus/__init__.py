@@ -1,0 +1,1 @@
+"""The JetStream bus: subject and stream layout (pure) and its NATS I/O."""

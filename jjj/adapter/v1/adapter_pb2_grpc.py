@@ -59,6 +59,11 @@ class AdapterServiceStub:
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseRequest.SerializeToString,
                 response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseResponse.FromString,
                 _registered_method=True)
+        self.ShareInformation = channel.unary_unary(
+                '/jjj.adapter.v1.AdapterService/ShareInformation',
+                request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationRequest.SerializeToString,
+                response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationResponse.FromString,
+                _registered_method=True)
         self.MapToCommon = channel.unary_unary(
                 '/jjj.adapter.v1.AdapterService/MapToCommon',
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.MapToCommonRequest.SerializeToString,
@@ -107,6 +112,13 @@ class AdapterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareInformation(self, request, context):
+        """Information sharing: notices, statistics, warnings, case digests for repeat detection.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def MapToCommon(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -146,6 +158,11 @@ def add_AdapterServiceServicer_to_server(servicer, server):
                     servicer.GetCase,
                     request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseRequest.FromString,
                     response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseResponse.SerializeToString,
+            ),
+            'ShareInformation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareInformation,
+                    request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationRequest.FromString,
+                    response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationResponse.SerializeToString,
             ),
             'MapToCommon': grpc.unary_unary_rpc_method_handler(
                     servicer.MapToCommon,
@@ -293,6 +310,33 @@ class AdapterService:
             '/jjj.adapter.v1.AdapterService/GetCase',
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseRequest.SerializeToString,
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.GetCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareInformation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.adapter.v1.AdapterService/ShareInformation',
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationRequest.SerializeToString,
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.ShareInformationResponse.FromString,
             options,
             channel_credentials,
             insecure,

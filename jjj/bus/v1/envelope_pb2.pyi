@@ -33,6 +33,8 @@ class ShareTopic(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHARE_TOPIC_STATISTICS: _ClassVar[ShareTopic]
     SHARE_TOPIC_EARLY_WARNING: _ClassVar[ShareTopic]
     SHARE_TOPIC_NOTICE: _ClassVar[ShareTopic]
+    SHARE_TOPIC_REPEAT_LINK: _ClassVar[ShareTopic]
+    SHARE_TOPIC_DEADLINE: _ClassVar[ShareTopic]
 
 class Classification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -40,6 +42,12 @@ class Classification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLASSIFICATION_PUBLIC: _ClassVar[Classification]
     CLASSIFICATION_INTERNAL: _ClassVar[Classification]
     CLASSIFICATION_RESTRICTED: _ClassVar[Classification]
+
+class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEADLINE_KIND_UNSPECIFIED: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_REMINDER: _ClassVar[DeadlineKind]
+    DEADLINE_KIND_OVERDUE: _ClassVar[DeadlineKind]
 FLOW_UNSPECIFIED: Flow
 FLOW_REFERRAL: Flow
 FLOW_HOTLINE_TRANSFER: Flow
@@ -54,10 +62,15 @@ SHARE_TOPIC_STATUS_SYNC: ShareTopic
 SHARE_TOPIC_STATISTICS: ShareTopic
 SHARE_TOPIC_EARLY_WARNING: ShareTopic
 SHARE_TOPIC_NOTICE: ShareTopic
+SHARE_TOPIC_REPEAT_LINK: ShareTopic
+SHARE_TOPIC_DEADLINE: ShareTopic
 CLASSIFICATION_UNSPECIFIED: Classification
 CLASSIFICATION_PUBLIC: Classification
 CLASSIFICATION_INTERNAL: Classification
 CLASSIFICATION_RESTRICTED: Classification
+DEADLINE_KIND_UNSPECIFIED: DeadlineKind
+DEADLINE_KIND_REMINDER: DeadlineKind
+DEADLINE_KIND_OVERDUE: DeadlineKind
 
 class Referral(_message.Message):
     __slots__ = ("case", "basis", "attempt", "note")
@@ -100,7 +113,7 @@ class StatusUpdate(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
 
 class CaseDigest(_message.Message):
-    __slots__ = ("case_id", "origin", "kind", "category_code", "admin_code", "status", "received_at", "title", "masked_name", "masked_phone", "requester_key")
+    __slots__ = ("case_id", "origin", "kind", "category_code", "admin_code", "status", "received_at", "title", "masked_name", "masked_phone", "requester_key", "content_sketch", "category_source_code")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +125,8 @@ class CaseDigest(_message.Message):
     MASKED_NAME_FIELD_NUMBER: _ClassVar[int]
     MASKED_PHONE_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_SKETCH_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_SOURCE_CODE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     origin: _case_pb2.Jurisdiction
     kind: _case_pb2.CaseKind
@@ -123,23 +138,57 @@ class CaseDigest(_message.Message):
     masked_name: str
     masked_phone: str
     requester_key: str
-    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., kind: _Optional[_Union[_case_pb2.CaseKind, str]] = ..., category_code: _Optional[str] = ..., admin_code: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., title: _Optional[str] = ..., masked_name: _Optional[str] = ..., masked_phone: _Optional[str] = ..., requester_key: _Optional[str] = ...) -> None: ...
+    content_sketch: _containers.RepeatedScalarFieldContainer[int]
+    category_source_code: str
+    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., kind: _Optional[_Union[_case_pb2.CaseKind, str]] = ..., category_code: _Optional[str] = ..., admin_code: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., title: _Optional[str] = ..., masked_name: _Optional[str] = ..., masked_phone: _Optional[str] = ..., requester_key: _Optional[str] = ..., content_sketch: _Optional[_Iterable[int]] = ..., category_source_code: _Optional[str] = ...) -> None: ...
+
+class RepeatLink(_message.Message):
+    __slots__ = ("case_id", "earlier_case_id", "earlier_origin", "score", "reasons")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    earlier_case_id: str
+    earlier_origin: _case_pb2.Jurisdiction
+    score: float
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeadlineNotice(_message.Message):
+    __slots__ = ("case_id", "step", "kind", "due_at", "provisional")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    step: str
+    kind: DeadlineKind
+    due_at: _timestamp_pb2.Timestamp
+    provisional: bool
+    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ...) -> None: ...
 
 class InformationShare(_message.Message):
-    __slots__ = ("topic", "classification", "audience", "title", "body", "digests")
+    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
     DIGESTS_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_LINKS_FIELD_NUMBER: _ClassVar[int]
+    DEADLINES_FIELD_NUMBER: _ClassVar[int]
     topic: ShareTopic
     classification: Classification
     audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
     title: str
     body: str
     digests: _containers.RepeatedCompositeFieldContainer[CaseDigest]
-    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ...) -> None: ...
+    repeat_links: _containers.RepeatedCompositeFieldContainer[RepeatLink]
+    deadlines: _containers.RepeatedCompositeFieldContainer[DeadlineNotice]
+    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ...) -> None: ...
 
 class Envelope(_message.Message):
     __slots__ = ("envelope_id", "flow", "sender", "destination", "sent_at", "request_id", "referral", "hotline_transfer", "status_update", "information_share")

@@ -98,7 +98,7 @@ class InboxSession:
         item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
         if envelope.WhichOneof("payload") in CASE_PAYLOADS:
             await self.relay.record_inbound(envelope)
-            case, _ = records.case_of(envelope)
+            case = records.case_of(envelope).case
             item.native.CopyFrom(adapter_pb2.NativeDocument(
                 content=self.relay.codec.encode([case]),
                 format=self.relay.member.document_format,

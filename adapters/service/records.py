@@ -14,26 +14,28 @@ from jjj.case.v1 import case_pb2
 Record = adapter_pb2.GetCaseResponse
 
 
-def record_for_sent_case(case: case_pb2.Case, *, holder: int, flow: int, attempt: int) -> Record:
-    return Record(case=case, holder=holder, flow=flow, attempt=attempt, sequence=0)
+def crossing_record(case: case_pb2.Case, *, holder: int, flow: int, attempt: int, sequence: int) -> Record:
+    """A case as it crosses a border: from here on its cross-region status starts at REFERRED."""
+    record = Record(case=case, holder=holder, flow=flow, attempt=attempt, sequence=sequence)
+    record.case.status = case_pb2.STATUS_REFERRED
+    return record
 
 
-def case_of(envelope: envelope_pb2.Envelope) -> tuple[case_pb2.Case, int]:
-    """The case and routing attempt a referral or hotline transfer carries."""
+def case_of(envelope: envelope_pb2.Envelope) -> envelope_pb2.Referral | envelope_pb2.HotlineTransfer:
+    """The referral or hotline transfer an envelope carries (both have case, attempt, sequence)."""
     payload = envelope.WhichOneof("payload")
-    if payload == "referral":
-        return envelope.referral.case, envelope.referral.attempt
-    if payload == "hotline_transfer":
-        return envelope.hotline_transfer.case, envelope.hotline_transfer.attempt
+    if payload in ("referral", "hotline_transfer"):
+        return getattr(envelope, payload)
     raise ValueError(f"envelope {envelope.envelope_id} carries no case ({payload})")
 
 
 def merge_inbound_case(current: Record | None, envelope: envelope_pb2.Envelope) -> Record | None:
     """Record a referral or transfer addressed to us; None when it changes nothing (a redelivery)."""
-    case, attempt = case_of(envelope)
-    if current is not None and current.attempt >= attempt:
+    body = case_of(envelope)
+    if current is not None and current.attempt >= body.attempt:
         return None
-    return Record(case=case, holder=envelope.destination, flow=envelope.flow, attempt=attempt, sequence=0)
+    return crossing_record(body.case, holder=envelope.destination, flow=envelope.flow, attempt=body.attempt,
+                           sequence=body.sequence)
 
 
 def apply_status_update(current: Record | None, update: envelope_pb2.StatusUpdate) -> Record | None:
@@ -44,6 +46,8 @@ def apply_status_update(current: Record | None, update: envelope_pb2.StatusUpdat
     record.CopyFrom(current)
     record.sequence = update.sequence
     record.case.status = update.status
+    if update.status == case_pb2.STATUS_REGISTERED:
+        record.holder = record.case.origin  # taken back by the origin
     if update.HasField("event"):
         record.case.history.append(update.event)
     if update.HasField("feedback"):

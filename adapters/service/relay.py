@@ -25,6 +25,7 @@ from adapters.service.routing import Route, plan_route
 from adapters.service.store import CaseStore, RequestLog
 from gateway import jurisdictions
 from gateway.bus import jetstream, subjects
+from gateway.domain.lifecycle import Lifecycle, TransitionError
 from gateway.jurisdictions import Member
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -34,6 +35,7 @@ log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
 TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
+REROUTABLE = (case_pb2.STATUS_RETURNED, case_pb2.STATUS_NOT_ACCEPTED)
 
 
 class RelayError(Exception):
@@ -85,6 +87,7 @@ class AdapterRelay:
     cases: CaseStore
     requests: RequestLog
     quarantine: Quarantine
+    lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     # -- submitting cases -------------------------------------------------
@@ -130,37 +133,45 @@ class AdapterRelay:
             log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
                         reason=rejection.reason, quarantine_id=quarantine_id)
         if not response.submissions and response.rejections:
+            first = response.rejections[0]
             raise DocumentRejected(
-                f"no case could be sent: {len(response.rejections)} rejected",
+                f"no case could be sent ({len(response.rejections)} rejected); first: {first.field}: {first.reason}",
                 violations=[(r.field, r.reason) for r in response.rejections],
             )
         return response
 
     async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
         existing = await self.cases.get(case.case_id)
-        attempt = 1
+        attempt, sequence = 1, 0
         if existing is not None:
-            if existing.case.status != case_pb2.STATUS_RETURNED:
+            if existing.case.status not in REROUTABLE:
                 return adapter_pb2.Submission(
                     case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
                     envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
                     quality_flags=case.quality_flags,
                 )
-            attempt = existing.attempt + 1  # a returned case goes out again as a re-route
+            if existing.holder == route.destination.enum:
+                raise StepRefused(f"{case.case_id} was returned by {route.destination.name}; re-route it elsewhere or take it back")
+            # A returned case goes out again: a new attempt, and itself a lifecycle step.
+            attempt, sequence = existing.attempt + 1, existing.sequence + 1
         envelope = envelope_pb2.Envelope(
             envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
             flow=flow, sender=self.member.enum, destination=route.destination.enum,
             sent_at=now_timestamp(), request_id=request.request_id,
         )
         if flow == Flow.FLOW_REFERRAL:
-            envelope.referral.CopyFrom(envelope_pb2.Referral(case=case, basis=route.basis, attempt=attempt, note=request.note))
+            envelope.referral.CopyFrom(envelope_pb2.Referral(
+                case=case, basis=route.basis, attempt=attempt, note=request.note, sequence=sequence))
         else:
-            envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(case=case, attempt=attempt, note=request.note))
+            envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
+                case=case, attempt=attempt, note=request.note, sequence=sequence))
         ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope)
-        record = records.record_for_sent_case(case, holder=route.destination.enum, flow=flow, attempt=attempt)
+        record = records.crossing_record(case, holder=route.destination.enum, flow=flow, attempt=attempt, sequence=sequence)
+        if existing is not None:
+            record.case.history.extend(existing.case.history[len(case.history):])
         await self.cases.mutate(case.case_id, lambda current: record if current is None or current.attempt < attempt else None)
         log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
-                 destination=route.destination.name, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
+                 destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
         return adapter_pb2.Submission(
             case_id=case.case_id, destination=route.destination.enum, envelope_id=envelope.envelope_id,
             duplicate=bool(ack.duplicate), quality_flags=case.quality_flags, basis=route.basis,
@@ -188,7 +199,15 @@ class AdapterRelay:
         if request.status == case_pb2.STATUS_UNSPECIFIED:
             raise RelayError("status is required", violations=[("status", "must be set")])
         origin = jurisdictions.origin_of_case_id(request.case_id)
-        counterpart = jurisdictions.by_enum(record.holder) if origin.enum == self.member.enum else origin
+        is_origin, is_holder = origin.enum == self.member.enum, record.holder == self.member.enum
+        try:
+            self.lifecycle.check(record.case.status, request.status, kind=record.case.kind, actor_is_origin=is_origin,
+                                 actor_is_holder=is_holder, reason=request.reason)
+        except TransitionError as error:
+            raise StepRefused(str(error), violations=[("status", str(error))]) from None
+        counterpart = jurisdictions.by_enum(record.holder) if is_origin else origin
+        if counterpart.enum == self.member.enum:
+            raise StepRefused(f"{request.case_id} is held by {self.member.name} itself: nothing to tell another jurisdiction")
         update = envelope_pb2.StatusUpdate(
             case_id=request.case_id, sequence=record.sequence + 1, status=request.status,
             event=case_pb2.Event(at=request.at if request.HasField("at") else now_timestamp(),
@@ -214,7 +233,7 @@ class AdapterRelay:
         """Remember a case or a lifecycle step addressed to us; idempotent."""
         payload = envelope.WhichOneof("payload")
         if payload in ("referral", "hotline_transfer"):
-            case, _ = records.case_of(envelope)
+            case = records.case_of(envelope).case
             await self.cases.mutate(case.case_id, lambda current: records.merge_inbound_case(current, envelope))
         elif payload == "status_update":
             update = envelope.status_update
@@ -238,18 +257,21 @@ class AdapterRelay:
             durable=subjects.durable_name("state", self.member.token, flow),
             stream=route.stream,
         )
-        while True:
-            try:
-                messages = await subscription.fetch(batch=64, timeout=1.0)
-            except NatsTimeoutError:
-                continue
-            for message in messages:
+        try:
+            while True:
                 try:
-                    await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))
-                except Exception:  # a poison message must not stop the tracker; it is logged and left unacked
-                    log.exception("state_tracking_failed", subject=message.subject)
+                    messages = await subscription.fetch(batch=64, timeout=1.0)
+                except NatsTimeoutError:
                     continue
-                await message.ack()
+                for message in messages:
+                    try:
+                        await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))
+                    except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
+                        log.exception("state_tracking_failed", subject=message.subject)
+                        continue
+                    await message.ack()
+        finally:
+            await subscription.unsubscribe()
 
     async def close(self) -> None:
         for task in self._tasks:

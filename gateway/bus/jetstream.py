@@ -30,7 +30,9 @@ async def connect(url: str, *, name: str, connect_timeout: float = 30.0) -> Clie
         reraise=True,
     ):
         with attempt:
-            return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, allow_reconnect=True, connect_timeout=2)
+            return await nats.connect(
+                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2, drain_timeout=3
+            )
     raise AssertionError("unreachable")
 
 

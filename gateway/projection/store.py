@@ -148,7 +148,7 @@ class SqliteProjection(ProjectionStore):
         if payload in ("referral", "hotline_transfer"):
             body = getattr(envelope, payload)
             case = body.case
-            status, actor, note, sequence, case_id = case_pb2.STATUS_REFERRED, "", body.note, 0, case.case_id
+            status, actor, note, sequence, case_id = case_pb2.STATUS_REFERRED, "", body.note, body.sequence, case.case_id
         elif payload == "status_update":
             update = envelope.status_update
             case_id, status, sequence = update.case_id, update.status, update.sequence
@@ -165,18 +165,24 @@ class SqliteProjection(ProjectionStore):
         if payload in ("referral", "hotline_transfer"):
             body = getattr(envelope, payload)
             self.db.execute(
-                """INSERT INTO cases VALUES(?,?,?,?,?,?,?,?,?,0,?,?)
-                   ON CONFLICT(case_id) DO UPDATE SET holder=excluded.holder, origin=excluded.origin,
-                     native_id=excluded.native_id, due_at=excluded.due_at, flow=excluded.flow,
-                     attempt=excluded.attempt, referred_at=excluded.referred_at, day=excluded.day,
-                     status=CASE WHEN cases.sequence=0 THEN excluded.status ELSE cases.status END
-                   WHERE excluded.attempt > cases.attempt""",
+                """INSERT INTO cases VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(case_id) DO UPDATE SET
+                     holder=CASE WHEN excluded.attempt > cases.attempt THEN excluded.holder ELSE cases.holder END,
+                     flow=CASE WHEN excluded.attempt > cases.attempt THEN excluded.flow ELSE cases.flow END,
+                     referred_at=coalesce(cases.referred_at, excluded.referred_at),
+                     day=coalesce(cases.day, excluded.day),
+                     origin=excluded.origin, native_id=excluded.native_id, due_at=excluded.due_at,
+                     status=CASE WHEN excluded.sequence >= cases.sequence AND excluded.attempt > cases.attempt
+                                 THEN excluded.status ELSE cases.status END,
+                     sequence=max(cases.sequence, excluded.sequence),
+                     attempt=max(cases.attempt, excluded.attempt)""",
                 (case_id, body.case.origin, envelope.destination, body.case.native_id, case_pb2.STATUS_REFERRED,
-                 envelope.flow, _iso(sent_at), _iso(sent_at), _iso(_ts(body.case.due_at)), body.attempt, day),
+                 envelope.flow, _iso(sent_at), _iso(sent_at), _iso(_ts(body.case.due_at)), body.sequence,
+                 body.attempt, day),
             )
         else:
             # A step may arrive before its referral (replay across streams): keep a stub row.
-            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence) VALUES(?, 0)", (case_id,))
+            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (case_id,))
             self.db.execute(
                 "UPDATE cases SET status=?, sequence=?, updated_at=? WHERE case_id=? AND sequence < ?",
                 (status, sequence, _iso(sent_at), case_id, sequence),

@@ -26,37 +26,37 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from jjj.case.v1 import case_pb2 as jjj_dot_case_dot_v1_dot_case__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19jjj/bus/v1/envelope.proto\x12\njjj.bus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16jjj/case/v1/case.proto\"s\n\x08Referral\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\'\n\x05\x62\x61sis\x18\x02 \x01(\x0e\x32\x18.jjj.bus.v1.RoutingBasis\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\x05\x12\x0c\n\x04note\x18\x04 \x01(\t\"Q\n\x0fHotlineTransfer\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xdf\x01\n\x0cStatusUpdate\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12!\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x12.jjj.case.v1.Event\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\'\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x06 \x01(\x0b\x32\x15.jjj.case.v1.Feedback\x12+\n\x08reporter\x18\x07 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\"\xf5\x02\n\nCaseDigest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.jjj.case.v1.CaseKind\x12\x15\n\rcategory_code\x18\x04 \x01(\t\x12\x12\n\nadmin_code\x18\x05 \x01(\t\x12#\n\x06status\x18\x06 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05title\x18\x08 \x01(\t\x12\x13\n\x0bmasked_name\x18\t \x01(\t\x12\x14\n\x0cmasked_phone\x18\n \x01(\t\x12\x15\n\rrequester_key\x18\x0b \x01(\t\x12\x16\n\x0e\x63ontent_sketch\x18\x0c \x03(\r\x12\x1c\n\x14\x63\x61tegory_source_code\x18\r \x01(\t\"\x89\x01\n\nRepeatLink\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x17\n\x0f\x65\x61rlier_case_id\x18\x02 \x01(\t\x12\x31\n\x0e\x65\x61rlier_origin\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0f\n\x07reasons\x18\x05 \x03(\t\"\x98\x01\n\x0e\x44\x65\x61\x64lineNotice\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.jjj.bus.v1.DeadlineKind\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bprovisional\x18\x05 \x01(\x08\"\xbd\x02\n\x10InformationShare\x12%\n\x05topic\x18\x01 \x01(\x0e\x32\x16.jjj.bus.v1.ShareTopic\x12\x32\n\x0e\x63lassification\x18\x02 \x01(\x0e\x32\x1a.jjj.bus.v1.Classification\x12+\n\x08\x61udience\x18\x03 \x03(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\'\n\x07\x64igests\x18\x06 \x03(\x0b\x32\x16.jjj.bus.v1.CaseDigest\x12,\n\x0crepeat_links\x18\x07 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12-\n\tdeadlines\x18\x08 \x03(\x0b\x32\x1a.jjj.bus.v1.DeadlineNotice\"\xb7\x03\n\x08\x45nvelope\x12\x13\n\x0b\x65nvelope_id\x18\x01 \x01(\t\x12\x1e\n\x04\x66low\x18\x02 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12)\n\x06sender\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12+\n\x07sent_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12(\n\x08referral\x18\n \x01(\x0b\x32\x14.jjj.bus.v1.ReferralH\x00\x12\x37\n\x10hotline_transfer\x18\x0b \x01(\x0b\x32\x1b.jjj.bus.v1.HotlineTransferH\x00\x12\x31\n\rstatus_update\x18\x0c \x01(\x0b\x32\x18.jjj.bus.v1.StatusUpdateH\x00\x12\x39\n\x11information_share\x18\r \x01(\x0b\x32\x1c.jjj.bus.v1.InformationShareH\x00\x42\t\n\x07payload*~\n\x04\x46low\x12\x14\n\x10\x46LOW_UNSPECIFIED\x10\x00\x12\x11\n\rFLOW_REFERRAL\x10\x01\x12\x19\n\x15\x46LOW_HOTLINE_TRANSFER\x10\x02\x12\x16\n\x12\x46LOW_STATUS_UPDATE\x10\x03\x12\x1a\n\x16\x46LOW_INFORMATION_SHARE\x10\x04*e\n\x0cRoutingBasis\x12\x1d\n\x19ROUTING_BASIS_UNSPECIFIED\x10\x00\x12\x1a\n\x16ROUTING_BASIS_LOCATION\x10\x01\x12\x1a\n\x16ROUTING_BASIS_EXPLICIT\x10\x02*\xed\x01\n\nShareTopic\x12\x1b\n\x17SHARE_TOPIC_UNSPECIFIED\x10\x00\x12\x1b\n\x17SHARE_TOPIC_CASE_DIGEST\x10\x01\x12\x1b\n\x17SHARE_TOPIC_STATUS_SYNC\x10\x02\x12\x1a\n\x16SHARE_TOPIC_STATISTICS\x10\x03\x12\x1d\n\x19SHARE_TOPIC_EARLY_WARNING\x10\x04\x12\x16\n\x12SHARE_TOPIC_NOTICE\x10\x05\x12\x1b\n\x17SHARE_TOPIC_REPEAT_LINK\x10\x06\x12\x18\n\x14SHARE_TOPIC_DEADLINE\x10\x07*\x87\x01\n\x0e\x43lassification\x12\x1e\n\x1a\x43LASSIFICATION_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43LASSIFICATION_PUBLIC\x10\x01\x12\x1b\n\x17\x43LASSIFICATION_INTERNAL\x10\x02\x12\x1d\n\x19\x43LASSIFICATION_RESTRICTED\x10\x03*d\n\x0c\x44\x65\x61\x64lineKind\x12\x1d\n\x19\x44\x45\x41\x44LINE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45\x41\x44LINE_KIND_REMINDER\x10\x01\x12\x19\n\x15\x44\x45\x41\x44LINE_KIND_OVERDUE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19jjj/bus/v1/envelope.proto\x12\njjj.bus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16jjj/case/v1/case.proto\"\x85\x01\n\x08Referral\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\'\n\x05\x62\x61sis\x18\x02 \x01(\x0e\x32\x18.jjj.bus.v1.RoutingBasis\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\x05\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x10\n\x08sequence\x18\x05 \x01(\x03\"c\n\x0fHotlineTransfer\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\x10\n\x08sequence\x18\x04 \x01(\x03\"\xdf\x01\n\x0cStatusUpdate\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12!\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x12.jjj.case.v1.Event\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\'\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x06 \x01(\x0b\x32\x15.jjj.case.v1.Feedback\x12+\n\x08reporter\x18\x07 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\"\xf5\x02\n\nCaseDigest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.jjj.case.v1.CaseKind\x12\x15\n\rcategory_code\x18\x04 \x01(\t\x12\x12\n\nadmin_code\x18\x05 \x01(\t\x12#\n\x06status\x18\x06 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05title\x18\x08 \x01(\t\x12\x13\n\x0bmasked_name\x18\t \x01(\t\x12\x14\n\x0cmasked_phone\x18\n \x01(\t\x12\x15\n\rrequester_key\x18\x0b \x01(\t\x12\x16\n\x0e\x63ontent_sketch\x18\x0c \x03(\r\x12\x1c\n\x14\x63\x61tegory_source_code\x18\r \x01(\t\"\x89\x01\n\nRepeatLink\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x17\n\x0f\x65\x61rlier_case_id\x18\x02 \x01(\t\x12\x31\n\x0e\x65\x61rlier_origin\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0f\n\x07reasons\x18\x05 \x03(\t\"\x98\x01\n\x0e\x44\x65\x61\x64lineNotice\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12&\n\x04kind\x18\x03 \x01(\x0e\x32\x18.jjj.bus.v1.DeadlineKind\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bprovisional\x18\x05 \x01(\x08\"\xbd\x02\n\x10InformationShare\x12%\n\x05topic\x18\x01 \x01(\x0e\x32\x16.jjj.bus.v1.ShareTopic\x12\x32\n\x0e\x63lassification\x18\x02 \x01(\x0e\x32\x1a.jjj.bus.v1.Classification\x12+\n\x08\x61udience\x18\x03 \x03(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\'\n\x07\x64igests\x18\x06 \x03(\x0b\x32\x16.jjj.bus.v1.CaseDigest\x12,\n\x0crepeat_links\x18\x07 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12-\n\tdeadlines\x18\x08 \x03(\x0b\x32\x1a.jjj.bus.v1.DeadlineNotice\"\xb7\x03\n\x08\x45nvelope\x12\x13\n\x0b\x65nvelope_id\x18\x01 \x01(\t\x12\x1e\n\x04\x66low\x18\x02 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12)\n\x06sender\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12+\n\x07sent_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12(\n\x08referral\x18\n \x01(\x0b\x32\x14.jjj.bus.v1.ReferralH\x00\x12\x37\n\x10hotline_transfer\x18\x0b \x01(\x0b\x32\x1b.jjj.bus.v1.HotlineTransferH\x00\x12\x31\n\rstatus_update\x18\x0c \x01(\x0b\x32\x18.jjj.bus.v1.StatusUpdateH\x00\x12\x39\n\x11information_share\x18\r \x01(\x0b\x32\x1c.jjj.bus.v1.InformationShareH\x00\x42\t\n\x07payload*~\n\x04\x46low\x12\x14\n\x10\x46LOW_UNSPECIFIED\x10\x00\x12\x11\n\rFLOW_REFERRAL\x10\x01\x12\x19\n\x15\x46LOW_HOTLINE_TRANSFER\x10\x02\x12\x16\n\x12\x46LOW_STATUS_UPDATE\x10\x03\x12\x1a\n\x16\x46LOW_INFORMATION_SHARE\x10\x04*e\n\x0cRoutingBasis\x12\x1d\n\x19ROUTING_BASIS_UNSPECIFIED\x10\x00\x12\x1a\n\x16ROUTING_BASIS_LOCATION\x10\x01\x12\x1a\n\x16ROUTING_BASIS_EXPLICIT\x10\x02*\xed\x01\n\nShareTopic\x12\x1b\n\x17SHARE_TOPIC_UNSPECIFIED\x10\x00\x12\x1b\n\x17SHARE_TOPIC_CASE_DIGEST\x10\x01\x12\x1b\n\x17SHARE_TOPIC_STATUS_SYNC\x10\x02\x12\x1a\n\x16SHARE_TOPIC_STATISTICS\x10\x03\x12\x1d\n\x19SHARE_TOPIC_EARLY_WARNING\x10\x04\x12\x16\n\x12SHARE_TOPIC_NOTICE\x10\x05\x12\x1b\n\x17SHARE_TOPIC_REPEAT_LINK\x10\x06\x12\x18\n\x14SHARE_TOPIC_DEADLINE\x10\x07*\x87\x01\n\x0e\x43lassification\x12\x1e\n\x1a\x43LASSIFICATION_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43LASSIFICATION_PUBLIC\x10\x01\x12\x1b\n\x17\x43LASSIFICATION_INTERNAL\x10\x02\x12\x1d\n\x19\x43LASSIFICATION_RESTRICTED\x10\x03*d\n\x0c\x44\x65\x61\x64lineKind\x12\x1d\n\x19\x44\x45\x41\x44LINE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45\x41\x44LINE_KIND_REMINDER\x10\x01\x12\x19\n\x15\x44\x45\x41\x44LINE_KIND_OVERDUE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jjj.bus.v1.envelope_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FLOW']._serialized_start=1957
-  _globals['_FLOW']._serialized_end=2083
-  _globals['_ROUTINGBASIS']._serialized_start=2085
-  _globals['_ROUTINGBASIS']._serialized_end=2186
-  _globals['_SHARETOPIC']._serialized_start=2189
-  _globals['_SHARETOPIC']._serialized_end=2426
-  _globals['_CLASSIFICATION']._serialized_start=2429
-  _globals['_CLASSIFICATION']._serialized_end=2564
-  _globals['_DEADLINEKIND']._serialized_start=2566
-  _globals['_DEADLINEKIND']._serialized_end=2666
-  _globals['_REFERRAL']._serialized_start=98
-  _globals['_REFERRAL']._serialized_end=213
-  _globals['_HOTLINETRANSFER']._serialized_start=215
-  _globals['_HOTLINETRANSFER']._serialized_end=296
-  _globals['_STATUSUPDATE']._serialized_start=299
-  _globals['_STATUSUPDATE']._serialized_end=522
-  _globals['_CASEDIGEST']._serialized_start=525
-  _globals['_CASEDIGEST']._serialized_end=898
-  _globals['_REPEATLINK']._serialized_start=901
-  _globals['_REPEATLINK']._serialized_end=1038
-  _globals['_DEADLINENOTICE']._serialized_start=1041
-  _globals['_DEADLINENOTICE']._serialized_end=1193
-  _globals['_INFORMATIONSHARE']._serialized_start=1196
-  _globals['_INFORMATIONSHARE']._serialized_end=1513
-  _globals['_ENVELOPE']._serialized_start=1516
-  _globals['_ENVELOPE']._serialized_end=1955
+  _globals['_FLOW']._serialized_start=1994
+  _globals['_FLOW']._serialized_end=2120
+  _globals['_ROUTINGBASIS']._serialized_start=2122
+  _globals['_ROUTINGBASIS']._serialized_end=2223
+  _globals['_SHARETOPIC']._serialized_start=2226
+  _globals['_SHARETOPIC']._serialized_end=2463
+  _globals['_CLASSIFICATION']._serialized_start=2466
+  _globals['_CLASSIFICATION']._serialized_end=2601
+  _globals['_DEADLINEKIND']._serialized_start=2603
+  _globals['_DEADLINEKIND']._serialized_end=2703
+  _globals['_REFERRAL']._serialized_start=99
+  _globals['_REFERRAL']._serialized_end=232
+  _globals['_HOTLINETRANSFER']._serialized_start=234
+  _globals['_HOTLINETRANSFER']._serialized_end=333
+  _globals['_STATUSUPDATE']._serialized_start=336
+  _globals['_STATUSUPDATE']._serialized_end=559
+  _globals['_CASEDIGEST']._serialized_start=562
+  _globals['_CASEDIGEST']._serialized_end=935
+  _globals['_REPEATLINK']._serialized_start=938
+  _globals['_REPEATLINK']._serialized_end=1075
+  _globals['_DEADLINENOTICE']._serialized_start=1078
+  _globals['_DEADLINENOTICE']._serialized_end=1230
+  _globals['_INFORMATIONSHARE']._serialized_start=1233
+  _globals['_INFORMATIONSHARE']._serialized_end=1550
+  _globals['_ENVELOPE']._serialized_start=1553
+  _globals['_ENVELOPE']._serialized_end=1992
 # @@protoc_insertion_point(module_scope)

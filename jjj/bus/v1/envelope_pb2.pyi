@@ -73,26 +73,30 @@ DEADLINE_KIND_REMINDER: DeadlineKind
 DEADLINE_KIND_OVERDUE: DeadlineKind
 
 class Referral(_message.Message):
-    __slots__ = ("case", "basis", "attempt", "note")
+    __slots__ = ("case", "basis", "attempt", "note", "sequence")
     CASE_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     case: _case_pb2.Case
     basis: RoutingBasis
     attempt: int
     note: str
-    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., basis: _Optional[_Union[RoutingBasis, str]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+    sequence: int
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., basis: _Optional[_Union[RoutingBasis, str]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class HotlineTransfer(_message.Message):
-    __slots__ = ("case", "attempt", "note")
+    __slots__ = ("case", "attempt", "note", "sequence")
     CASE_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     case: _case_pb2.Case
     attempt: int
     note: str
-    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+    sequence: int
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
     __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter")

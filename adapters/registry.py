@@ -14,8 +14,11 @@ def codec_for(jurisdiction_name: str) -> Codec:
 
 
 def codec_for_format(document_format: int) -> Codec:
+    from adapters.common import jsonl
     from gateway.jurisdictions import members
 
+    if document_format == jsonl.CODEC.document_format:
+        return jsonl.CODEC
     for member in members():
         if member.document_format == document_format:
             return codec_for(member.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     ack_wait_seconds: float = 30.0
     # Where rejected documents are kept for an operator.
     quarantine_dir: Path | None = None
+    # The federation's shared key for requester keys and content sketches (HMAC).
+    # The default only suits a local federation: every deployment sets its own.
+    share_secret: SecretStr = SecretStr("jjj-local-development-only")
 
     @property
     def nats_port(self) -> int:

@@ -10,18 +10,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from google.protobuf import json_format
-
+from adapters.common import jsonl
 from adapters.common.codec import Accepted, Outcome, Rejected
+from adapters.common.jsonl import case_json
 from adapters.registry import codec_for
 from gateway import jurisdictions
-from jjj.case.v1 import case_pb2
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
-
-
-def case_json(case: case_pb2.Case) -> str:
-    return json_format.MessageToJson(case, indent=None, ensure_ascii=False)
 
 
 def _outcomes(source: str, file: Path) -> Iterator[Outcome]:
@@ -60,26 +55,15 @@ def to_common(source: str, file: Path) -> int:
     return _guarded(run)
 
 
-def read_cases(file: Path) -> Iterator[case_pb2.Case | Rejected]:
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json_format.Parse(line, case_pb2.Case())
-            except json_format.ParseError as error:
-                yield Rejected("case", f"not a canonical JSON Case: {error}", row=number)
-
-
 def from_common(target: str, file: Path, output: Path | None) -> int:
     def run() -> int:
         cases, rejected = [], 0
-        for item in read_cases(file):
-            if isinstance(item, Rejected):
+        for outcome in jsonl.CODEC.decode(file.read_bytes()):
+            if isinstance(outcome, Rejected):
                 rejected += 1
-                print(item.message(str(file)), file=sys.stderr)
+                print(outcome.message(str(file)), file=sys.stderr)
             else:
-                cases.append(item)
+                cases.append(outcome.case)
         if cases:
             document = codec_for(target).encode(cases)
             if output is None:

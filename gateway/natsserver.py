@@ -6,7 +6,6 @@ so; the client port is read from the same log so that port 0 works for tests.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shutil
@@ -21,19 +20,18 @@ LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
 READY = "Server is ready"
 
 
-PR_SET_PDEATHSIG = 1
-
-
 class NatsServerError(RuntimeError):
     pass
 
 
-def die_with_parent() -> None:
-    """preexec_fn: the child gets SIGTERM when the process that started it dies (Linux)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
+def dying_with_parent(command: list[str]) -> list[str]:
+    """The command, made to get SIGTERM when the process that started it dies.
+
+    setpriv (util-linux) sets PR_SET_PDEATHSIG before exec; a Python preexec_fn
+    would do the same but is unsafe in a process with threads (gRPC has several).
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", *command] if setpriv else command
 
 
 def binary() -> str:
@@ -77,8 +75,8 @@ def start(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, timeout: fl
         binary(), "--addr", host, "--port", str(port if port else -1), "--jetstream",
         "--store_dir", str(store_dir), "--server_name", server_name, "--log", str(log_file),
     ]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=die_with_parent, env={**os.environ})
+    process = subprocess.Popen(dying_with_parent(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, env={**os.environ})
     deadline = time.monotonic() + timeout
     bound_port = None
     while time.monotonic() < deadline:

@@ -4,7 +4,7 @@ Starts nats-server (JetStream under the data directory), the gateway and the thr
 adapters, each its own process; prints where each listens; restarts a process that
 dies; and on SIGINT or SIGTERM stops everything it started, adapters first and the
 bus last, leaving no process behind (children also get SIGTERM if the supervisor
-itself dies, through PR_SET_PDEATHSIG).
+itself dies: see natsserver.dying_with_parent).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class Child:
     started_at: float = 0.0
 
     def start(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=natsserver.die_with_parent)
+        self.process = subprocess.Popen(natsserver.dying_with_parent(self.command), env=env, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
         self.started_at = time.monotonic()
 
     def alive(self) -> bool:

@@ -16,6 +16,7 @@ from adapters.registry import codec_for
 from adapters.service.inbox import Inboxes
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
+from adapters.service.sharing import Sharing
 from adapters.service.servicer import AdapterServicer
 from adapters.service.store import CaseStore, RequestLog
 from gateway import jurisdictions
@@ -56,7 +57,9 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         cases=await CaseStore.open(js, member.token),
         requests=await RequestLog.open(js, member.token),
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
+        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
     )
+    await relay.sharing.start()
     relay.start_state_tracker()
     server = grpc.aio.server()
     adapter_pb2_grpc.add_AdapterServiceServicer_to_server(AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds)), server)

@@ -22,6 +22,7 @@ from adapters.registry import codec_for_format
 from adapters.service import records
 from adapters.service.quarantine import Quarantine
 from adapters.service.routing import Route, plan_route
+from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from gateway import jurisdictions
 from gateway.bus import jetstream, subjects
@@ -87,44 +88,44 @@ class AdapterRelay:
     cases: CaseStore
     requests: RequestLog
     quarantine: Quarantine
+    sharing: Sharing
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     # -- submitting cases -------------------------------------------------
 
-    async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
+    async def _idempotent(self, method: str, request, handle, response_type):
+        """The first answer to a request_id is the answer to every retry of it."""
+        if not request.request_id:
+            return await handle(request)
         fingerprint = _fingerprint(request)
-        if request.request_id:
-            remembered = await self.requests.recall("SubmitDocument", request.request_id)
-            if remembered is not None:
-                if remembered[0] != fingerprint:
-                    raise RequestIdReused(f"request_id {request.request_id!r} was used for a different document")
-                return adapter_pb2.SubmitDocumentResponse.FromString(remembered[1])
-        response = await self._submit(request)
-        if request.request_id:
-            await self.requests.remember("SubmitDocument", request.request_id, fingerprint, response.SerializeToString())
+        remembered = await self.requests.recall(method, request.request_id)
+        if remembered is not None:
+            if remembered[0] != fingerprint:
+                raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request")
+            return response_type.FromString(remembered[1])
+        response = await handle(request)
+        await self.requests.remember(method, request.request_id, fingerprint, response.SerializeToString())
         return response
+
+    async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
+        return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse)
 
     async def _submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
         document = request.document
         flow = request.flow or Flow.FLOW_REFERRAL
         if flow not in CASE_FLOWS:
             raise RelayError(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}")
-        fmt = document.format or self.member.document_format
-        if fmt not in (self.member.document_format, adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL):
-            raise RelayError(
-                f"{self.member.name} accepts {adapter_pb2.DocumentFormat.Name(self.member.document_format)}"
-                f" or DOCUMENT_FORMAT_COMMON_JSONL, not {adapter_pb2.DocumentFormat.Name(fmt)}"
-            )
-        codec = self.codec if fmt == self.member.document_format else codec_for_format(fmt)
-        cases, rejected = split_outcomes(codec.decode(document.content))
+        cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
         response = adapter_pb2.SubmitDocumentResponse()
         for case in cases:
             route = plan_route(case, self.member, request.destination)
             if isinstance(route, Rejected):
                 rejected.append(route)
                 continue
-            response.submissions.append(await self._send_case(case, route, flow, request))
+            submission = await self._send_case(case, route, flow, request)
+            submission.repeats.extend(await self.sharing.register([case], request_id=request.request_id))
+            response.submissions.append(submission)
         for rejection in rejected:
             quarantine_id = self.quarantine.keep(
                 rejection, filename=document.filename, document=document.content, request_id=request.request_id
@@ -139,6 +140,17 @@ class AdapterRelay:
                 violations=[(r.field, r.reason) for r in response.rejections],
             )
         return response
+
+    def _codec_for(self, document_format: int) -> Codec:
+        fmt = document_format or self.member.document_format
+        if fmt == self.member.document_format:
+            return self.codec
+        if fmt == adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL:
+            return codec_for_format(fmt)
+        raise RelayError(
+            f"{self.member.name} accepts {adapter_pb2.DocumentFormat.Name(self.member.document_format)}"
+            f" or DOCUMENT_FORMAT_COMMON_JSONL, not {adapter_pb2.DocumentFormat.Name(fmt)}"
+        )
 
     async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
         existing = await self.cases.get(case.case_id)
@@ -180,16 +192,31 @@ class AdapterRelay:
     # -- lifecycle steps --------------------------------------------------
 
     async def report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
-        fingerprint = _fingerprint(request)
-        if request.request_id:
-            remembered = await self.requests.recall("ReportStatus", request.request_id)
-            if remembered is not None:
-                if remembered[0] != fingerprint:
-                    raise RequestIdReused(f"request_id {request.request_id!r} was used for a different step")
-                return adapter_pb2.ReportStatusResponse.FromString(remembered[1])
-        response = await self._report_status(request)
-        if request.request_id:
-            await self.requests.remember("ReportStatus", request.request_id, fingerprint, response.SerializeToString())
+        return await self._idempotent("ReportStatus", request, self._report_status, adapter_pb2.ReportStatusResponse)
+
+    async def share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
+        return await self._idempotent("ShareInformation", request, self._share, adapter_pb2.ShareInformationResponse)
+
+    async def _share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
+        try:
+            audience = self.sharing.audience(request.audience)
+        except jurisdictions.UnknownJurisdiction as error:
+            raise RelayError(str(error), violations=[("audience", str(error))]) from None
+        if not audience:
+            raise RelayError("the audience names no other member jurisdiction", violations=[("audience", "empty")])
+        response = adapter_pb2.ShareInformationResponse()
+        share = envelope_pb2.InformationShare(topic=request.topic or envelope_pb2.SHARE_TOPIC_NOTICE,
+                                              classification=request.classification, title=request.title, body=request.body)
+        if request.document.content:
+            cases, rejected = split_outcomes(self._codec_for(request.document.format).decode(request.document.content))
+            response.rejections.extend(r.to_proto() for r in rejected)
+            response.repeats.extend(await self.sharing.register(cases, request_id=request.request_id))
+            share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases)
+        ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
+                                         request_id=request.request_id)
+        response.envelope_ids.extend(ids)
+        log.info("information_shared", sender=self.member.name, topic=envelope_pb2.ShareTopic.Name(share.topic),
+                 audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
 
     async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
@@ -274,6 +301,7 @@ class AdapterRelay:
             await subscription.unsubscribe()
 
     async def close(self) -> None:
+        await self.sharing.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

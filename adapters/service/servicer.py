@@ -63,6 +63,10 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         return await self.relay.report_status(request)
 
     @_translating_errors
+    async def ShareInformation(self, request, context):
+        return await self.relay.share(request)
+
+    @_translating_errors
     async def GetCase(self, request, context):
         return await self.relay.get_case(request.case_id)
 

@@ -20,16 +20,22 @@ class FlowRoute:
     flow: int
     token: str
     stream: str
+    # Subjects of the same stream that member inboxes do not read (adapter-to-adapter traffic).
+    internal_tokens: tuple[str, ...] = ()
 
+
+# Case digests for repeat detection travel between adapters on jjj.digest.<to>.<from>:
+# the same stream as shares, but not what a member system's inbox is for.
+DIGEST_TOKEN = "digest"
 
 FLOW_ROUTES: tuple[FlowRoute, ...] = (
     FlowRoute(Flow.FLOW_REFERRAL, "referral", "JJJ_REFERRALS"),
     FlowRoute(Flow.FLOW_HOTLINE_TRANSFER, "transfer", "JJJ_TRANSFERS"),
     FlowRoute(Flow.FLOW_STATUS_UPDATE, "status", "JJJ_STATUS"),
-    FlowRoute(Flow.FLOW_INFORMATION_SHARE, "share", "JJJ_SHARES"),
+    FlowRoute(Flow.FLOW_INFORMATION_SHARE, "share", "JJJ_SHARES", internal_tokens=(DIGEST_TOKEN,)),
 )
 _BY_FLOW = {route.flow: route for route in FLOW_ROUTES}
-_BY_TOKEN = {route.token: route for route in FLOW_ROUTES}
+_BY_TOKEN = {token: route for route in FLOW_ROUTES for token in (route.token, *route.internal_tokens)}
 
 
 def route_of(flow: int) -> FlowRoute:
@@ -47,8 +53,16 @@ def inbox_filter(flow: int, destination: Member) -> str:
     return f"jjj.{route_of(flow).token}.{destination.token}.*"
 
 
+def digest_subject(destination: Member, sender: Member) -> str:
+    return f"jjj.{DIGEST_TOKEN}.{destination.token}.{sender.token}"
+
+
+def digest_filter(destination: Member) -> str:
+    return f"jjj.{DIGEST_TOKEN}.{destination.token}.*"
+
+
 def stream_subjects(route: FlowRoute) -> list[str]:
-    return [f"jjj.{route.token}.>"]
+    return [f"jjj.{token}.>" for token in (route.token, *route.internal_tokens)]
 
 
 def parse_subject(value: str) -> tuple[FlowRoute, str, str]:

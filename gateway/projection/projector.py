@@ -34,8 +34,7 @@ class Projector:
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
             subscription = await self.js.subscribe(
-                subjects.stream_subjects(route)[0], stream=route.stream, ordered_consumer=True,
-                config=config, cb=self._on_message,
+                f"jjj.{route.token}.>", stream=route.stream, ordered_consumer=True, config=config, cb=self._on_message,
             )
             self.subscriptions.append(subscription)
 

@@ -1,0 +1,144 @@
+"""Information sharing and cross-region repeat detection, on an adapter's side.
+
+Shares go to each audience member on its own subject (jjj.share.<to>.<from>), so
+a jurisdiction never receives what was not addressed to it. Case digests carry
+no raw name, ID number or phone: a keyed requester hash, masked name and phone,
+and a keyed sketch of the content's character bigrams. Every adapter indexes the
+digests addressed to it (replayed from the stream at start) with its own cases,
+and when a new case of its own looks like an earlier one it answers with the
+link and tells the earlier case's origin (并单 suggestion on both sides).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import uuid
+from datetime import UTC
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from nats.js import JetStreamContext, api
+
+from gateway import jurisdictions
+from gateway.bus import jetstream, subjects
+from gateway.domain.privacy import digest_case
+from gateway.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
+from gateway.jurisdictions import Member
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+log = structlog.get_logger(__name__)
+SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
+SKETCH_SIZE = 256
+
+
+def content_sketch(text: str, secret: bytes) -> list[int]:
+    """Bottom-k keyed hashes of the text's bigrams: comparable by Jaccard, not readable."""
+    hashes = {int.from_bytes(hmac.new(secret, s.encode(), hashlib.sha256).digest()[:4], "big") for s in content_shingles(text)}
+    return sorted(hashes)[:SKETCH_SIZE]
+
+
+def sketched_digest(case: case_pb2.Case, secret: bytes) -> envelope_pb2.CaseDigest:
+    digest = digest_case(case, secret)
+    digest.content_sketch.extend(content_sketch(f"{case.title}\n{case.content}", secret))
+    digest.category_source_code = case.category.source_code
+    return digest
+
+
+def record_of(digest: envelope_pb2.CaseDigest) -> RepeatRecord:
+    return RepeatRecord(
+        case_id=digest.case_id, requester_key=digest.requester_key, admin_code=digest.admin_code,
+        category_code=digest.category_code, received_at=digest.received_at.ToDatetime(tzinfo=UTC),
+        shingles=frozenset(map(str, digest.content_sketch)),
+    )
+
+
+@dataclass
+class Sharing:
+    member: Member
+    js: JetStreamContext
+    secret: bytes
+    index: RepeatIndex = field(default_factory=RepeatIndex)
+    _subscriptions: list = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Index every digest addressed to us, from the start of the stream (rebuilt at each start)."""
+        route = subjects.route_of(SHARE)
+        for subject in (subjects.digest_filter(self.member), subjects.inbox_filter(SHARE, self.member)):
+            self._subscriptions.append(await self.js.subscribe(
+                subject, stream=route.stream, ordered_consumer=True, deliver_policy=api.DeliverPolicy.ALL, cb=self._on_share,
+            ))
+
+    async def stop(self) -> None:
+        for subscription in self._subscriptions:
+            await subscription.unsubscribe()
+        self._subscriptions.clear()
+
+    async def _on_share(self, message) -> None:
+        envelope = envelope_pb2.Envelope.FromString(message.data)
+        if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
+            for digest in envelope.information_share.digests:
+                self.index.add(record_of(digest))
+
+    def audience(self, requested: Iterable[int]) -> list[Member]:
+        wanted = list(requested)
+        if not wanted:
+            return [m for m in jurisdictions.members() if m.enum != self.member.enum]
+        members = [jurisdictions.by_enum(value) for value in dict.fromkeys(wanted)]
+        return [m for m in members if m.enum != self.member.enum]
+
+    async def publish(self, share: envelope_pb2.InformationShare, audience: Sequence[Member], *, id_base: str,
+                      request_id: str = "", internal: bool = False) -> list[str]:
+        share.audience[:] = [m.enum for m in audience]
+        ids = []
+        for destination in audience:
+            envelope = envelope_pb2.Envelope(
+                envelope_id=f"{id_base}/{destination.token}", flow=SHARE, sender=self.member.enum,
+                destination=destination.enum, request_id=request_id, information_share=share,
+            )
+            envelope.sent_at.GetCurrentTime()
+            subject = subjects.digest_subject(destination, self.member) if internal else subjects.subject(SHARE, destination, self.member)
+            await jetstream.publish_envelope(self.js, subject, envelope)
+            ids.append(envelope.envelope_id)
+        return ids
+
+    async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> list[envelope_pb2.RepeatLink]:
+        """Match our new cases against the index, share their digests with every other member, send links."""
+        links: list[envelope_pb2.RepeatLink] = []
+        for case in cases:
+            digest = sketched_digest(case, self.secret)
+            record = record_of(digest)
+            for match in self.index.match(record):
+                links.append(envelope_pb2.RepeatLink(
+                    case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
+                    earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
+                ))
+            self.index.add(record)
+            await self.publish(
+                envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST,
+                                              classification=envelope_pb2.CLASSIFICATION_INTERNAL,
+                                              title="case digest", digests=[digest]),
+                self.audience([]), id_base=f"{case.case_id}/digest", request_id=request_id, internal=True,
+            )
+        for link in links:
+            earlier_origin = jurisdictions.by_enum(link.earlier_origin)
+            if earlier_origin.enum == self.member.enum:
+                continue
+            await self.publish(
+                envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_REPEAT_LINK,
+                                              classification=envelope_pb2.CLASSIFICATION_INTERNAL,
+                                              title="possible repeat request (并单建议)", repeat_links=[link]),
+                [earlier_origin], id_base=f"{link.case_id}/repeat/{link.earlier_case_id}", request_id=request_id,
+            )
+            log.info("repeat_linked", case_id=link.case_id, earlier_case_id=link.earlier_case_id,
+                     score=link.score, reasons=",".join(link.reasons))
+        return links
+
+
+def share_id_base(member: Member, request_id: str) -> str:
+    """Deterministic for a retried request, unique otherwise."""
+    token = hashlib.sha256(request_id.encode()).hexdigest()[:24] if request_id else uuid.uuid4().hex
+    return f"share/{member.token}/{token}"

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     duplicate_window_seconds: float = 7 * 24 * 3600
     # How long a member may hold an inbox item before JetStream redelivers it.
     ack_wait_seconds: float = 30.0
+    # How often the gateway's deadline watcher looks for reminders and overdue cases.
+    deadline_poll_seconds: float = 30.0
     # Where rejected documents are kept for an operator.
     quarantine_dir: Path | None = None
     # The federation's shared key for requester keys and content sketches (HMAC).

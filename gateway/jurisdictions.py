@@ -68,6 +68,13 @@ def by_token(token: str) -> Member:
         raise UnknownJurisdiction(f"unknown subject token {token!r}") from None
 
 
+def display_name(value: int) -> str:
+    """A member's name, or "federation" for what the federation itself sends (sender unspecified)."""
+    if value == case_pb2.JURISDICTION_UNSPECIFIED:
+        return "federation"
+    return by_enum(value).name
+
+
 def names() -> list[str]:
     return [member.name for member in members()]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 import grpc
 import structlog
@@ -14,8 +16,13 @@ from nats.aio.client import Client
 
 from gateway.bus import jetstream
 from gateway.config import Settings
+from gateway.deadline_notices import DeadlineNotifier
+from gateway.domain.deadlines import DeadlinePolicy
+from gateway.domain.watcher import DeadlineWatcher
+from gateway.statistics import pair_statistics
 from gateway.projection.projector import Projector
 from gateway.projection.store import CaseFilter, CaseRow, ProjectionStore, SqliteProjection
+from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -40,8 +47,9 @@ def to_record(row: CaseRow) -> gateway_pb2.CaseRecord:
 
 
 class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
-    def __init__(self, store: ProjectionStore) -> None:
+    def __init__(self, store: ProjectionStore, policy: DeadlinePolicy) -> None:
         self.store = store
+        self.policy = policy
 
     async def GetCaseTrail(self, request, context):
         row = self.store.case(request.case_id)
@@ -66,8 +74,8 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
             records=[to_record(r) for r in page], next_page_token=page[-1].case_id if more else "")
 
     async def GetRelayStatistics(self, request, context):
-        return gateway_pb2.GetRelayStatisticsResponse(
-            pairs=[gateway_pb2.PairStatistics(**row) for row in self.store.relay_statistics(request.day)])
+        rows = pair_statistics(self.store.case_facts(), self.store.message_statistics(request.day), self.policy, request.day)
+        return gateway_pb2.GetRelayStatisticsResponse(pairs=[gateway_pb2.PairStatistics(**row) for row in rows])
 
 
 @dataclass
@@ -77,23 +85,44 @@ class RunningGateway:
     projector: Projector
     store: SqliteProjection
     nc: Client
+    notifier: DeadlineNotifier
+    watcher_task: asyncio.Task
 
     async def stop(self, grace: float = 2.0) -> None:
+        self.watcher_task.cancel()
+        await asyncio.gather(self.watcher_task, return_exceptions=True)
         await self.server.stop(grace)
         await self.projector.stop()
         await self.nc.drain()
         self.store.close()
 
 
-async def start_gateway(settings: Settings, *, port: int | None = None) -> RunningGateway:
+def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
+    """Deadline clocks live in memory: after a restart, replay every open case's stored trail."""
+    for fact in store.case_facts():
+        if fact["status"] == case_pb2.STATUS_CLOSED:
+            continue
+        notifier.remember_case(fact["case_id"], origin=fact["origin"], holder=fact["holder"], kind=fact["kind"],
+                               urgency=fact["urgency"])
+        for entry in store.trail(fact["case_id"]):
+            notifier.replay_step(fact["case_id"], entry.status, entry.at)
+
+
+async def start_gateway(settings: Settings, *, port: int | None = None,
+                        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
+    """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
     nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
     js = nc.jetstream()
     await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
-    projector = Projector(js, store)
+    policy = DeadlinePolicy.load()
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock)
+    rebuild_clocks(store, notifier)
+    projector = Projector(js, store, observers=[notifier.observe])
     await projector.start()
+    watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     server = grpc.aio.server()
-    gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(GatewayQueryServicer(store), server)
+    gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(GatewayQueryServicer(store, policy), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -102,4 +131,4 @@ async def start_gateway(settings: Settings, *, port: int | None = None) -> Runni
     for service in ("", SERVICE_NAME):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     log.info("gateway_listening", address=f"{settings.host}:{bound}")
-    return RunningGateway(server, bound, projector, store, nc)
+    return RunningGateway(server, bound, projector, store, nc, notifier, watcher_task)

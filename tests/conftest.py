@@ -14,6 +14,7 @@ import pytest
 from gateway import natsserver
 from gateway.config import Settings
 from jjj.adapter.v1 import adapter_pb2_grpc
+from jjj.gateway.v1 import gateway_pb2_grpc
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -37,6 +38,18 @@ class Federation:
         self.settings = settings
         self.running: dict = {}
         self.channels: list[grpc.aio.Channel] = []
+        self.gateway = None
+
+    async def start_gateway(self, clock=None) -> None:
+        from gateway.query import start_gateway
+
+        kwargs = {"clock": clock} if clock else {}
+        self.gateway = await start_gateway(self.settings, port=0, **kwargs)
+
+    def gateway_stub(self) -> gateway_pb2_grpc.GatewayQueryServiceStub:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.gateway.port}")
+        self.channels.append(channel)
+        return gateway_pb2_grpc.GatewayQueryServiceStub(channel)
 
     async def start(self, *names: str) -> None:
         from adapters.service.app import start_adapter
@@ -60,6 +73,8 @@ class Federation:
             await channel.close()
         for name in list(self.running):
             await self.stop(name)
+        if self.gateway is not None:
+            await self.gateway.stop(grace=0.5)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from gateway.bus import subjects
 from gateway.bus.envelopes import CASE_PAYLOADS, case_id_of
-from gateway.jurisdictions import by_enum
+from gateway.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 
@@ -140,7 +140,7 @@ def _log_relayed(envelope: envelope_pb2.Envelope, receiver: str, deliveries: int
         case_id=case_id_of(envelope),
         envelope_id=envelope.envelope_id,
         flow=subjects.route_of(envelope.flow).token,
-        sender=by_enum(envelope.sender).name,
+        sender=display_name(envelope.sender),
         receiver=receiver,
         deliveries=deliveries,
         latency_ms=round((datetime.now(UTC) - sent).total_seconds() * 1000, 1),

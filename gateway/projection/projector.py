@@ -8,6 +8,7 @@ database rebuilds it by replaying the streams from the start.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -15,7 +16,7 @@ from nats.js import JetStreamContext, api
 
 from gateway.bus import subjects
 from gateway.bus.envelopes import case_id_of
-from gateway.jurisdictions import by_enum
+from gateway.jurisdictions import display_name
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 
@@ -23,9 +24,10 @@ log = structlog.get_logger(__name__)
 
 
 class Projector:
-    def __init__(self, js: JetStreamContext, store: ProjectionStore) -> None:
+    def __init__(self, js: JetStreamContext, store: ProjectionStore, observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
         self.js = js
         self.store = store
+        self.observers = list(observers)
         self.subscriptions: list = []
         self.applied = asyncio.Event()
 
@@ -44,9 +46,11 @@ class Projector:
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:
+            for observe in self.observers:
+                observe(envelope)
             sent = envelope.sent_at.ToDatetime(tzinfo=UTC)
             log.info("observed", case_id=case_id_of(envelope), flow=subjects.route_of(envelope.flow).token,
-                     sender=by_enum(envelope.sender).name, receiver=by_enum(envelope.destination).name,
+                     sender=display_name(envelope.sender), receiver=display_name(envelope.destination),
                      latency_ms=round((observed - sent).total_seconds() * 1000, 1))
         self.applied.set()
 

@@ -78,7 +78,10 @@ class ProjectionStore(abc.ABC):
     def cases(self, where: CaseFilter) -> list[CaseRow]: ...
 
     @abc.abstractmethod
-    def relay_statistics(self, day: str = "") -> list[dict]: ...
+    def message_statistics(self, day: str = "") -> list[dict]: ...
+
+    @abc.abstractmethod
+    def case_facts(self) -> list[dict]: ...
 
 
 SCHEMA = """
@@ -86,7 +89,9 @@ CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS cases (
   case_id TEXT PRIMARY KEY, origin INTEGER, holder INTEGER, native_id TEXT, status INTEGER,
   flow INTEGER, referred_at TEXT, updated_at TEXT, due_at TEXT, sequence INTEGER NOT NULL DEFAULT 0,
-  attempt INTEGER NOT NULL DEFAULT 0, day TEXT);
+  attempt INTEGER NOT NULL DEFAULT 0, day TEXT, kind INTEGER DEFAULT 0, urgency INTEGER DEFAULT 0,
+  signed_at TEXT, returned_count INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0,
+  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
@@ -96,6 +101,8 @@ CREATE TABLE IF NOT EXISTS trail (
   lag_ms REAL, day TEXT);
 CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
 CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
+CREATE TABLE IF NOT EXISTS deadline_notices (
+  case_id TEXT, step TEXT, kind INTEGER, due_at TEXT, provisional INTEGER, PRIMARY KEY(case_id, step, kind, due_at));
 """
 
 
@@ -154,6 +161,7 @@ class SqliteProjection(ProjectionStore):
             case_id, status, sequence = update.case_id, update.status, update.sequence
             actor, note = update.event.actor, update.event.note or update.reason
         else:
+            self._record_deadlines(envelope.information_share)
             case_id, status, actor, note, sequence = "", 0, "", envelope.information_share.title, 0
         inserted = self.db.execute(
             "INSERT OR IGNORE INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -165,8 +173,9 @@ class SqliteProjection(ProjectionStore):
         if payload in ("referral", "hotline_transfer"):
             body = getattr(envelope, payload)
             self.db.execute(
-                """INSERT INTO cases VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
-                   ON CONFLICT(case_id) DO UPDATE SET
+                """INSERT INTO cases(case_id, origin, holder, native_id, status, flow, referred_at, updated_at, due_at,
+                                     sequence, attempt, day, kind, urgency) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(case_id) DO UPDATE SET kind=excluded.kind, urgency=excluded.urgency,
                      holder=CASE WHEN excluded.attempt > cases.attempt THEN excluded.holder ELSE cases.holder END,
                      flow=CASE WHEN excluded.attempt > cases.attempt THEN excluded.flow ELSE cases.flow END,
                      referred_at=coalesce(cases.referred_at, excluded.referred_at),
@@ -178,7 +187,7 @@ class SqliteProjection(ProjectionStore):
                      attempt=max(cases.attempt, excluded.attempt)""",
                 (case_id, body.case.origin, envelope.destination, body.case.native_id, case_pb2.STATUS_REFERRED,
                  envelope.flow, _iso(sent_at), _iso(sent_at), _iso(_ts(body.case.due_at)), body.sequence,
-                 body.attempt, day),
+                 body.attempt, day, body.case.kind, body.case.urgency),
             )
         else:
             # A step may arrive before its referral (replay across streams): keep a stub row.
@@ -187,7 +196,40 @@ class SqliteProjection(ProjectionStore):
                 "UPDATE cases SET status=?, sequence=?, updated_at=? WHERE case_id=? AND sequence < ?",
                 (status, sequence, _iso(sent_at), case_id, sequence),
             )
+            self._record_facts(case_id, envelope.status_update, _ts(envelope.status_update.event.at) or sent_at)
         return True
+
+    def _record_facts(self, case_id: str, update: envelope_pb2.StatusUpdate, at: datetime) -> None:
+        """What statistics count: signing time, returns, the follow-up result."""
+        if update.status == case_pb2.STATUS_RECEIVED:
+            self.db.execute("UPDATE cases SET signed_at=coalesce(signed_at, ?) WHERE case_id=?", (_iso(at), case_id))
+        elif update.status == case_pb2.STATUS_RETURNED:
+            self.db.execute("UPDATE cases SET returned_count=returned_count+1 WHERE case_id=?", (case_id,))
+        if update.HasField("feedback"):
+            feedback = update.feedback
+            self.db.execute(
+                "UPDATE cases SET contacted=coalesce(?, contacted), resolved=coalesce(?, resolved),"
+                " satisfaction=CASE WHEN ? > 0 THEN ? ELSE satisfaction END WHERE case_id=?",
+                (int(feedback.contacted) if feedback.HasField("contacted") else None,
+                 int(feedback.resolved) if feedback.HasField("resolved") else None,
+                 feedback.satisfaction, feedback.satisfaction, case_id),
+            )
+
+    def _record_deadlines(self, share: envelope_pb2.InformationShare) -> None:
+        for notice in share.deadlines:
+            inserted = self.db.execute(
+                "INSERT OR IGNORE INTO deadline_notices VALUES(?,?,?,?,?)",
+                (notice.case_id, notice.step, notice.kind, _iso(_ts(notice.due_at)), int(notice.provisional)),
+            ).rowcount
+            if inserted and notice.kind == envelope_pb2.DEADLINE_KIND_OVERDUE:
+                self.db.execute("UPDATE cases SET overdue=1 WHERE case_id=?", (notice.case_id,))
+
+    def case_facts(self) -> list[dict]:
+        """Every case with what deadlines and statistics need."""
+        keys = ("case_id", "origin", "holder", "kind", "urgency", "flow", "day", "referred_at", "signed_at",
+                "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status")
+        rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE origin IS NOT NULL")
+        return [dict(zip(keys, row)) for row in rows]
 
     def _case_row(self, row) -> CaseRow:
         return CaseRow(row[0], row[1] or 0, row[2] or 0, row[3] or "", row[4] or 0, row[5] or 0,
@@ -218,20 +260,13 @@ class SqliteProjection(ProjectionStore):
         query = f"SELECT {self._CASE_COLUMNS} FROM cases WHERE {' AND '.join(clauses)} ORDER BY case_id LIMIT ?"
         return [self._case_row(r) for r in self.db.execute(query, (*args, where.limit))]
 
-    def relay_statistics(self, day: str = "") -> list[dict]:
-        query = """SELECT sender, destination, day,
-                     SUM(flow=?), SUM(flow=?), SUM(flow=?), SUM(status=?), SUM(status=?), group_concat(lag_ms)
-                   FROM trail WHERE (?='' OR day=?) AND sender IS NOT NULL GROUP BY sender, destination, day
-                   ORDER BY day, sender, destination"""
-        rows = self.db.execute(query, (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER, Flow.FLOW_STATUS_UPDATE,
-                                       case_pb2.STATUS_RECEIVED, case_pb2.STATUS_RETURNED, day, day))
+    def message_statistics(self, day: str = "") -> list[dict]:
+        """Per sender, destination and day: status updates sent and the relay lag (p50, max)."""
+        query = """SELECT sender, destination, day, SUM(flow=?), group_concat(lag_ms)
+                   FROM trail WHERE (?='' OR day=?) AND sender IS NOT NULL GROUP BY sender, destination, day"""
         result = []
-        for sender, destination, row_day, referrals, transfers, updates, received, returned, lags in rows:
+        for sender, destination, row_day, updates, lags in self.db.execute(query, (Flow.FLOW_STATUS_UPDATE, day, day)):
             values = sorted(float(v) for v in (lags or "").split(",") if v)
-            result.append(dict(
-                sender=sender, destination=destination, day=row_day, referrals=referrals or 0,
-                hotline_transfers=transfers or 0, status_updates=updates or 0, received=received or 0,
-                returned=returned or 0, lag_p50_ms=values[len(values) // 2] if values else 0.0,
-                lag_max_ms=values[-1] if values else 0.0,
-            ))
+            result.append(dict(sender=sender, destination=destination, day=row_day, status_updates=updates or 0,
+                               lag_p50_ms=values[len(values) // 2] if values else 0.0, lag_max_ms=values[-1] if values else 0.0))
         return result

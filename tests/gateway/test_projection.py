@@ -8,7 +8,9 @@ from google.protobuf import timestamp_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.domain.deadlines import DeadlinePolicy
 from gateway.projection.store import CaseFilter, SqliteProjection
+from gateway.statistics import pair_statistics
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -90,8 +92,23 @@ def test_queries_by_native_id_deadline_and_pair_day():
     assert store.cases(CaseFilter(due_before=T0 + timedelta(days=6))) == []
     assert store.cases(CaseFilter(origin=case_pb2.JURISDICTION_BEIJING, holder=case_pb2.JURISDICTION_HEBEI,
                                   day="2026-11-24"))[0].case_id == CASE_ID
-    stats = store.relay_statistics("2026-11-24")
+    stats = pair_statistics(store.case_facts(), store.message_statistics("2026-11-24"), DeadlinePolicy.load(), "2026-11-24")
     beijing_to_hebei = [s for s in stats if s["sender"] == case_pb2.JURISDICTION_BEIJING][0]
-    assert beijing_to_hebei["referrals"] == 1
+    assert beijing_to_hebei["referrals"] == 1 and beijing_to_hebei["received"] == 1
+    assert beijing_to_hebei["signed_in_time"] == 1  # signed 1 minute after referral
     hebei_to_beijing = [s for s in stats if s["sender"] == case_pb2.JURISDICTION_HEBEI][0]
-    assert hebei_to_beijing["status_updates"] == len(STEPS) and hebei_to_beijing["received"] == 1
+    assert hebei_to_beijing["status_updates"] == len(STEPS)
+
+
+def test_follow_up_rates_and_late_signing():
+    late = step(1, case_pb2.STATUS_RECEIVED)
+    late.sent_at.FromDatetime(T0 + timedelta(days=5))
+    late.status_update.event.at.FromDatetime(T0 + timedelta(days=5))
+    evaluated = step(2, case_pb2.STATUS_EVALUATED)
+    evaluated.status_update.feedback.CopyFrom(case_pb2.Feedback(
+        contacted=True, resolved=False, satisfaction=case_pb2.SATISFACTION_BASICALLY_SATISFIED))
+    store = project([referral(), late, evaluated])
+    (row,) = [s for s in pair_statistics(store.case_facts(), [], DeadlinePolicy.load()) if s["referrals"]]
+    assert row["received"] == 1 and row["signed_in_time"] == 0
+    assert (row["followed_up"], row["contacted"], row["resolved"], row["rated"], row["satisfied"]) == (1, 1, 0, 1, 1)
+    assert (row["response_rate"], row["resolution_rate"], row["satisfaction_rate"]) == (1.0, 0.0, 1.0)

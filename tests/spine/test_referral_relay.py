@@ -16,46 +16,15 @@ from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
+from tests.support import relay as relay_support
+from tests.support.relay import eventually, no_more_items, read_items
 
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 SANHE_ID = "jjj:BJ:BJ2026112400002001"
 
 
 def submit_request(path=SANHE, request_id: str = "", **kwargs) -> adapter_pb2.SubmitDocumentRequest:
-    return adapter_pb2.SubmitDocumentRequest(
-        request_id=request_id,
-        document=adapter_pb2.NativeDocument(content=path.read_bytes(), format=adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON, filename=path.name),
-        **kwargs,
-    )
-
-
-async def read_items(stub, *, count: int, timeout: float = 10.0, flows=()) -> tuple[list[adapter_pb2.InboxItem], object]:
-    """Open an inbox and read `count` items; returns them with the still-open call."""
-    call = stub.OpenInbox(adapter_pb2.OpenInboxRequest(flows=flows))
-    items = []
-    for _ in range(count):
-        response = await asyncio.wait_for(call.read(), timeout)
-        items.append(response.item)
-    return items, call
-
-
-async def no_more_items(call, wait: float = 1.5) -> bool:
-    try:
-        await asyncio.wait_for(call.read(), wait)
-    except asyncio.TimeoutError:
-        return True
-    return False
-
-
-async def eventually(probe, *, timeout: float = 10.0, interval: float = 0.05):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
-        await asyncio.sleep(interval)
+    return relay_support.submit_request(path, request_id, **kwargs)
 
 
 async def test_beijing_referral_reaches_hebei_and_its_receipt_comes_back(federation):

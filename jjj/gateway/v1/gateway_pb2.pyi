@@ -98,7 +98,7 @@ class ListCasesResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[CaseRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PairStatistics(_message.Message):
-    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms")
+    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms", "signed_in_time", "overdue", "followed_up", "contacted", "resolved", "satisfied", "rated", "response_rate", "resolution_rate", "satisfaction_rate")
     SENDER_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +109,16 @@ class PairStatistics(_message.Message):
     RETURNED_FIELD_NUMBER: _ClassVar[int]
     LAG_P50_MS_FIELD_NUMBER: _ClassVar[int]
     LAG_MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_IN_TIME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWED_UP_FIELD_NUMBER: _ClassVar[int]
+    CONTACTED_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_FIELD_NUMBER: _ClassVar[int]
+    RATED_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_RATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_RATE_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_RATE_FIELD_NUMBER: _ClassVar[int]
     sender: _case_pb2.Jurisdiction
     destination: _case_pb2.Jurisdiction
     day: str
@@ -119,7 +129,17 @@ class PairStatistics(_message.Message):
     returned: int
     lag_p50_ms: float
     lag_max_ms: float
-    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ...) -> None: ...
+    signed_in_time: int
+    overdue: int
+    followed_up: int
+    contacted: int
+    resolved: int
+    satisfied: int
+    rated: int
+    response_rate: float
+    resolution_rate: float
+    satisfaction_rate: float
+    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ..., signed_in_time: _Optional[int] = ..., overdue: _Optional[int] = ..., followed_up: _Optional[int] = ..., contacted: _Optional[int] = ..., resolved: _Optional[int] = ..., satisfied: _Optional[int] = ..., rated: _Optional[int] = ..., response_rate: _Optional[float] = ..., resolution_rate: _Optional[float] = ..., satisfaction_rate: _Optional[float] = ...) -> None: ...
 
 class GetRelayStatisticsRequest(_message.Message):
     __slots__ = ("day",)

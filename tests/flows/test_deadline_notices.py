@@ -1,0 +1,74 @@
+"""The gateway's deadline watcher on a controllable clock: reminders and overdue notices reach both sides."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+from tests.conftest import SHARED
+from tests.support.relay import eventually, submit_request, take
+
+SANHE, SANHE_ID = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json", "jjj:BJ:BJ2026112400002001"
+SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(federation):
+    clock = Clock()
+    await federation.start("beijing", "hebei")
+    await federation.start_gateway(clock=clock)
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    await take(hebei, 1, flows=[envelope_pb2.FLOW_REFERRAL])
+    notifier = federation.gateway.notifier
+
+    async def sign_clock_running():
+        return notifier.watcher.deadline(SANHE_ID, "referral_sign")
+
+    deadline = await eventually(sign_clock_running)
+    assert deadline.due_at > clock.now
+    assert await notifier.tick() == []
+
+    clock.now = deadline.due_at - timedelta(hours=1)
+    (reminder,) = await notifier.tick()
+    assert reminder.kind.value == "reminder"
+    clock.now = deadline.due_at + timedelta(seconds=1)
+    (overdue,) = await notifier.tick()
+    assert overdue.kind.value == "overdue"
+    assert await notifier.tick() == []  # each notice once
+
+    for stub in (beijing, hebei):
+        items = await take(stub, 2, flows=[SHARE])
+        notices = [n for item in items for n in item.envelope.information_share.deadlines]
+        assert [(n.case_id, n.step, n.kind) for n in notices] == [
+            (SANHE_ID, "referral_sign", envelope_pb2.DEADLINE_KIND_REMINDER),
+            (SANHE_ID, "referral_sign", envelope_pb2.DEADLINE_KIND_OVERDUE)]
+        assert all(item.envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED for item in items)
+
+
+async def test_signing_in_time_stops_the_clock(federation):
+    clock = Clock()
+    await federation.start("beijing", "hebei")
+    await federation.start_gateway(clock=clock)
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    await take(hebei, 1, flows=[envelope_pb2.FLOW_REFERRAL])
+    notifier = federation.gateway.notifier
+    await eventually(lambda: _async(notifier.watcher.deadline(SANHE_ID, "referral_sign")))
+    await hebei.ReportStatus(adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED))
+    await eventually(lambda: _async(notifier.watcher.deadline(SANHE_ID, "referral_sign") is None))
+    clock.now += timedelta(days=30)
+    assert [e.step for e in await notifier.tick() if e.step == "referral_sign"] == []
+
+
+async def _async(value):
+    return value

@@ -167,3 +167,18 @@ async def test_servers_offer_health_and_reflection(federation):
     await call.done_writing()
     names = {s.name for s in answer.list_services_response.service}
     assert "jjj.adapter.v1.AdapterService" in names
+
+
+async def test_mapping_is_served_over_grpc(federation):
+    await federation.start("tianjin")
+    tianjin = federation.stub("tianjin")
+    batch = SHARED / "jurisdictions/tianjin/samples/valid/tj_batch_five.xml"
+    mapped = await tianjin.MapToCommon(adapter_pb2.MapToCommonRequest(document=relay_support.document(batch)))
+    assert len(mapped.cases) == 5 and not mapped.rejections
+    bad = SHARED / "jurisdictions/tianjin/samples/invalid/tj_wrong_namespace.xml"
+    refused = await tianjin.MapToCommon(adapter_pb2.MapToCommonRequest(document=relay_support.document(bad)))
+    assert not refused.cases and "namespace" in refused.rejections[0].reason.lower() + refused.rejections[0].field.lower()
+    rendered = await tianjin.MapFromCommon(adapter_pb2.MapFromCommonRequest(cases=mapped.cases))
+    assert rendered.document.format == adapter_pb2.DOCUMENT_FORMAT_TIANJIN_XML
+    again = await tianjin.MapToCommon(adapter_pb2.MapToCommonRequest(document=rendered.document))
+    assert [c.case_id for c in again.cases] == [c.case_id for c in mapped.cases]

@@ -6,6 +6,7 @@
   jjj map --from J FILE          native -> canonical JSON Lines of jjj.case.v1.Case
   jjj map --to J FILE.jsonl      JSON Lines of cases -> one native document
   jjj route --from J FILE        <case_id> <JURISDICTION_...> competent by location
+  jjj quarantine list|show ID    rejected documents kept for an operator
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -40,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     route = commands.add_parser("route", help="the jurisdiction competent for each case by its location")
     route.add_argument("--from", dest="source", choices=jurisdictions.names(), required=True)
     route.add_argument("file", type=Path)
+    quarantine = commands.add_parser("quarantine", help="rejected documents kept for an operator")
+    quarantine.add_argument("action", choices=["list", "show"])
+    quarantine.add_argument("quarantine_id", nargs="?", default="")
+    quarantine.add_argument("--jurisdiction", choices=jurisdictions.names(), default=None)
     return parser
 
 
@@ -61,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         return mapcli.from_common(args.target, args.file, args.output)
 
     settings = Settings()
+    if args.command == "quarantine":
+        from gateway import mapcli
+
+        return mapcli.quarantine(settings.resolved_quarantine_dir(), args.action, args.quarantine_id, args.jurisdiction)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from gateway.supervisor import up

@@ -6,6 +6,7 @@ one line on stderr (file, row where there is one, field, reason); never a traceb
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,3 +91,24 @@ def route(source: str, file: Path) -> int:
         return EXIT_REJECTED if rejected else EXIT_OK
 
     return _guarded(run)
+
+
+def quarantine(directory: Path, action: str, quarantine_id: str, jurisdiction: str | None) -> int:
+    """List what was rejected (one line each: id, jurisdiction, when, where, why), or show one."""
+    from adapters.service.quarantine import Quarantine
+
+    names = [jurisdiction] if jurisdiction else jurisdictions.names()
+    kept = [(name, meta) for name in names for meta in Quarantine(directory, name).list()]
+    if action == "list":
+        for name, meta in sorted(kept, key=lambda item: item[1]["kept_at"]):
+            where = f"row {meta['row']}" if meta["row"] else (f"record {meta['record']}" if meta["record"] >= 0 else "document")
+            print(f"{meta['quarantine_id']}  {name:<8} {meta['kept_at']}  {meta['filename'] or '-'} {where}: "
+                  f"{meta['field']}: {meta['reason']}")
+        return EXIT_OK
+    for name, meta in kept:
+        if meta["quarantine_id"] == quarantine_id:
+            print(json.dumps(meta, ensure_ascii=False, indent=2))
+            print(f"document: {directory / name / (quarantine_id + '.bin')}")
+            return EXIT_OK
+    print(f"jjj quarantine: no kept document {quarantine_id!r}", file=sys.stderr)
+    return EXIT_USAGE

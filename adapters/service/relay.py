@@ -264,7 +264,12 @@ class AdapterRelay:
             await self.cases.mutate(case.case_id, lambda current: records.merge_inbound_case(current, envelope))
         elif payload == "status_update":
             update = envelope.status_update
-            await self.cases.mutate(update.case_id, lambda current: records.apply_status_update(current, update))
+            record, changed = await self.cases.mutate(update.case_id, lambda current: records.apply_status_update(current, update))
+            if not changed and record is not None and update.sequence == record.sequence and update.status != record.case.status:
+                # Both sides took a step with the same number: they now disagree. Rare (concurrent steps
+                # by origin and holder); made loud rather than resolved silently.
+                log.error("sequence_conflict", case_id=update.case_id, sequence=update.sequence,
+                          ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         record = await self.cases.get(case_id)

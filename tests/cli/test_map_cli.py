@@ -105,3 +105,21 @@ def test_a_bad_jsonl_line_is_rejected_with_its_line_number(tmp_path):
     result = jjj("map", "--to", "beijing", str(source), "--output", str(tmp_path / "out.json"))
     assert result.returncode == 1
     assert "row 2" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_quarantine_lists_and_shows_rejected_documents(tmp_path):
+    import os
+
+    from adapters.common.codec import Rejected
+    from adapters.service.quarantine import Quarantine
+
+    kept = Quarantine(tmp_path / "q", "hebei").keep(Rejected("件号", "not a Hebei id", row=3, raw=b"row,3"),
+                                                    filename="daily.csv", document=b"whole")
+    env = {**os.environ, "JJJ_QUARANTINE_DIR": str(tmp_path / "q")}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gateway.cli", "quarantine", *a], capture_output=True,
+                                    text=True, env=env, timeout=60)
+    listed = run("list")
+    assert listed.returncode == 0 and kept in listed.stdout and "row 3: 件号: not a Hebei id" in listed.stdout
+    shown = run("show", kept)
+    assert shown.returncode == 0 and '"filename": "daily.csv"' in shown.stdout
+    assert run("show", "nope").returncode == 2

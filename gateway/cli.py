@@ -76,12 +76,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return up(settings)
     if args.command == "adapter":
-        from adapters.service.app import serve_until_signalled, start_adapter
+        from adapters.service.app import start_adapter
+        from gateway.grpcserver import serve_until_signalled
 
         asyncio.run(serve_until_signalled(lambda: start_adapter(args.jurisdiction, settings, port=args.port)))
         return EXIT_OK
     if args.command == "gateway":
-        from adapters.service.app import serve_until_signalled
+        from gateway.grpcserver import serve_until_signalled
         from gateway.query import start_gateway
 
         asyncio.run(serve_until_signalled(lambda: start_gateway(settings, port=args.port)))

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 import grpc
 import structlog
 from google.protobuf import timestamp_pb2
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from nats.aio.client import Client
 
 from gateway.bus import jetstream
 from gateway.config import Settings
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.grpcserver import Served, serve
 from gateway.domain.deadlines import DeadlinePolicy
 from gateway.domain.watcher import DeadlineWatcher
 from gateway.statistics import pair_statistics
@@ -80,18 +79,21 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
 
 @dataclass
 class RunningGateway:
-    server: grpc.aio.Server
-    port: int
+    served: Served
     projector: Projector
     store: SqliteProjection
     nc: Client
     notifier: DeadlineNotifier
     watcher_task: asyncio.Task
 
+    @property
+    def port(self) -> int:
+        return self.served.port
+
     async def stop(self, grace: float = 2.0) -> None:
         self.watcher_task.cancel()
         await asyncio.gather(self.watcher_task, return_exceptions=True)
-        await self.server.stop(grace)
+        await self.served.stop(grace)
         await self.projector.stop()
         await self.nc.drain()
         self.store.close()
@@ -121,14 +123,10 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     projector = Projector(js, store, observers=[notifier.observe])
     await projector.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
-    server = grpc.aio.server()
-    gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(GatewayQueryServicer(store, policy), server)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    bound = server.add_insecure_port(f"{settings.host}:{settings.gateway_port if port is None else port}")
-    await server.start()
-    for service in ("", SERVICE_NAME):
-        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
-    log.info("gateway_listening", address=f"{settings.host}:{bound}")
-    return RunningGateway(server, bound, projector, store, nc, notifier, watcher_task)
+    servicer = GatewayQueryServicer(store, policy)
+    served = await serve(
+        SERVICE_NAME, lambda server: gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(servicer, server),
+        f"{settings.host}:{settings.gateway_port if port is None else port}",
+    )
+    log.info("gateway_listening", address=f"{settings.host}:{served.port}")
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from dataclasses import dataclass
 
-import grpc
 import structlog
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from nats.aio.client import Client
 
 from adapters.registry import codec_for
@@ -22,6 +17,7 @@ from adapters.service.store import CaseStore, RequestLog
 from gateway import jurisdictions
 from gateway.bus import jetstream
 from gateway.config import Settings
+from gateway.grpcserver import Served, serve
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -30,15 +26,16 @@ SERVICE_NAME = adapter_pb2.DESCRIPTOR.services_by_name["AdapterService"].full_na
 
 @dataclass
 class RunningAdapter:
-    server: grpc.aio.Server
-    port: int
+    served: Served
     relay: AdapterRelay
     nc: Client
-    health: health.aio.HealthServicer
+
+    @property
+    def port(self) -> int:
+        return self.served.port
 
     async def stop(self, grace: float = 2.0) -> None:
-        await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
+        await self.served.stop(grace)
         await self.relay.close()
         await self.nc.drain()
 
@@ -61,25 +58,10 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await relay.sharing.start()
     relay.start_state_tracker()
-    server = grpc.aio.server()
-    adapter_pb2_grpc.add_AdapterServiceServicer_to_server(AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds)), server)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    bound = server.add_insecure_port(f"{settings.host}:{settings.adapter_ports.for_member(member.name) if port is None else port}")
-    await server.start()
-    for service in ("", SERVICE_NAME):
-        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
-    log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{bound}")
-    return RunningAdapter(server, bound, relay, nc, health_servicer)
-
-
-async def serve_until_signalled(start) -> None:
-    """Run a server until SIGINT or SIGTERM, then stop it gracefully."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    running = await start()
-    await stop.wait()
-    await running.stop()
+    servicer = AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds))
+    served = await serve(
+        SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
+        f"{settings.host}:{settings.adapter_ports.for_member(member.name) if port is None else port}",
+    )
+    log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
+    return RunningAdapter(served, relay, nc)

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import hmac
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -65,11 +65,13 @@ class Sharing:
     _subscriptions: list = field(default_factory=list)
 
     async def start(self) -> None:
-        """Index every digest addressed to us, from the start of the stream (rebuilt at each start)."""
+        """Index every digest addressed to us within the matching window (rebuilt from the stream at each start)."""
         route = subjects.route_of(SHARE)
+        since = (datetime.now(UTC) - self.index.window).isoformat().replace("+00:00", "Z")
         for subject in (subjects.digest_filter(self.member), subjects.inbox_filter(SHARE, self.member)):
+            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_TIME, opt_start_time=since)
             self._subscriptions.append(await self.js.subscribe(
-                subject, stream=route.stream, ordered_consumer=True, deliver_policy=api.DeliverPolicy.ALL, cb=self._on_share,
+                subject, stream=route.stream, ordered_consumer=True, config=config, cb=self._on_share,
             ))
 
     async def stop(self) -> None:

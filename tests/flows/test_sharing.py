@@ -113,3 +113,22 @@ async def test_a_case_from_another_citizen_is_not_linked(federation):
         topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, document=adapter_pb2.NativeDocument(
             content=HEBEI.encode([case]), format=adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV)))
     assert list(answer.repeats) == []
+
+
+async def test_an_adapter_started_later_rebuilds_its_repeat_index_from_the_stream(federation):
+    await federation.start("beijing")
+    await federation.stub("beijing").SubmitDocument(adapter_pb2.SubmitDocumentRequest(
+        document=document(CHAOYANG), destination=case_pb2.JURISDICTION_TIANJIN))
+    await federation.start("hebei")  # was down while Beijing's digest went out
+    hebei = federation.stub("hebei")
+
+    async def linked():
+        answer = await hebei.ShareInformation(adapter_pb2.ShareInformationRequest(
+            topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, audience=[case_pb2.JURISDICTION_BEIJING],
+            document=adapter_pb2.NativeDocument(content=hebei_case_of_the_same_citizen(), format=adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV)))
+        return list(answer.repeats)
+
+    from tests.support.relay import eventually
+
+    (link,) = await eventually(linked)
+    assert link.earlier_case_id == "jjj:BJ:BJ2026112400001234"

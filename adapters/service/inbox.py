@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import structlog
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 
@@ -80,8 +81,10 @@ class InboxSession:
                 room = max(1, min(16, queue.maxsize - queue.qsize()))
                 try:
                     messages = await subscription.fetch(batch=room, timeout=1.0)
-                except NatsTimeoutError:
+                except (NatsTimeoutError, TimeoutError):
                     continue
+                except ConnectionClosedError:
+                    return  # shutting down
                 for message in messages:
                     await queue.put(message)
         finally:

@@ -15,6 +15,7 @@ import structlog
 from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from adapters.common.codec import Codec, Rejected, split_outcomes
@@ -293,8 +294,10 @@ class AdapterRelay:
             while True:
                 try:
                     messages = await subscription.fetch(batch=64, timeout=1.0)
-                except NatsTimeoutError:
+                except (NatsTimeoutError, TimeoutError):
                     continue
+                except ConnectionClosedError:
+                    return  # shutting down
                 for message in messages:
                     try:
                         await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))

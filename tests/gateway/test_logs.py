@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import structlog
 
 from adapters.beijing import CODEC as BEIJING
@@ -14,6 +15,12 @@ from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
 
 CHAOYANG = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyang.json"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    yield
+    structlog.reset_defaults()
 
 
 def test_the_canonical_relayed_line_has_ids_and_timings_only(capsys):

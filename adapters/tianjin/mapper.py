@@ -16,7 +16,7 @@ extensions grafted back). Field-by-field decisions the SPEC leaves open:
   NFC-normalised. Codes, ids, phones, times and numbers are full-width folded and
   stripped.
 - An anonymous Caller with identifying children: the identity is dropped (the model
-  forbids it on an anonymous requester) and flagged `requester:anonymous_with_identity`.
+  forbids it on an anonymous requester) and flagged `requester.anonymous:identity_dropped`.
 - An invalid phone is kept as typed and flagged; if it came from <Phone area="...">
   the area attribute stays as extension `Caller/Phone@area` so it renders back alike.
 - Petition attributes persons/overLevel/repeat/firstTime read as 0/false when absent;

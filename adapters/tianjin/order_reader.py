@@ -132,7 +132,7 @@ def _caller(root: Node, case: case_pb2.Case, flags: list[str]) -> None:
     requester.anonymous = bool(anonymous)
     if anonymous:
         if any(node is not None for node in identity):
-            flags.append("requester:anonymous_with_identity")
+            flags.append("requester.anonymous:identity_dropped")
         for node in identity:
             if node is not None:
                 node.consume_all()

@@ -236,7 +236,7 @@ def test_anonymous_caller_never_carries_identity():
     caller = '<Caller anonymous="true"><Name n="1">李娜</Name><Mobile>13602123456</Mobile></Caller>'
     case = accepted(document(Caller=caller))
     assert case.requester == case_pb2.Party(anonymous=True)
-    assert list(case.quality_flags) == ["requester:anonymous_with_identity"]
+    assert list(case.quality_flags) == ["requester.anonymous:identity_dropped"]
     assert "李娜" not in str(case) and "13602123456" not in str(case)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from adapters.beijing import BeijingCodec
 
 SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "jurisdictions" / "beijing" / "samples" / "valid"
+    Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "shared" / "jurisdictions" / "beijing" / "samples" / "valid"
     / "bj_rx_complaint_chaoyang.json"
 )
 DOCUMENTS = 20_000

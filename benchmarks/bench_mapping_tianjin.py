@@ -19,7 +19,7 @@ from pathlib import Path
 from adapters.tianjin import TianjinCodec
 
 SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "jurisdictions" / "tianjin" / "samples" / "valid"
+    Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "shared" / "jurisdictions" / "tianjin" / "samples" / "valid"
     / "tj_complaint_heping.xml"
 )
 DOCUMENTS = 5_000

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "jurisdictions"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "shared" / "jurisdictions"
 
 
 def _best_rate(action, count: int, repeats: int = 3) -> float:

@@ -16,7 +16,7 @@ from gateway.config import Settings
 from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.support.expected import SHARED  # noqa: E402  the given inputs, as copied into the project
 
 
 @pytest.fixture

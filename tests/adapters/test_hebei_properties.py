@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -192,7 +193,7 @@ def foreign_cases(draw) -> case_pb2.Case:
         channel=draw(enum_value(case_pb2.Channel)),
         request_type=draw(enum_value(case_pb2.RequestType)),
         title=draw(any_text),
-        content=draw(some_text),
+        content=unicodedata.normalize("NFC", draw(some_text)),  # the model's content is NFC
         requester=case_pb2.Party(
             name=draw(any_text),
             id_type=draw(enum_value(case_pb2.IdType)),

@@ -42,6 +42,22 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def serving(port: int) -> bool:
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
 def running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
@@ -81,7 +97,19 @@ def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
                 assert reply.status == health_pb2.HealthCheckResponse.SERVING
         started = descendants(up.pid)
         assert len(started) >= 5, f"expected nats-server, gateway and three adapters, got {started}"
-        assert any("nats-server" in Path(f"/proc/{pid}/cmdline").read_text() for pid in started)
+        assert any("nats-server" in cmdline(pid) for pid in started)
+
+        # Supervised: an adapter killed with -9 is started again on its port.
+        (beijing,) = [pid for pid in started if "adapter\0beijing" in cmdline(pid)]
+        os.kill(beijing, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            replacement = [pid for pid in descendants(up.pid) if "adapter\0beijing" in cmdline(pid) and pid != beijing]
+            if replacement and serving(ports["beijing"]):
+                break
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
+        started = descendants(up.pid)
 
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0

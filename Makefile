@@ -8,12 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BUF := node_modules/.bin/buf
 
-.PHONY: up test setup proto lint-proto check-generated bench clean
+.PHONY: up test setup proto lint lint-proto check-generated bench clean
 
 up: setup
 	$(VENV)/bin/jjj up
 
-test: setup lint-proto check-generated
+test: setup lint lint-proto check-generated
 	$(VENV)/bin/pytest
 
 setup: $(STAMP) proto
@@ -30,6 +30,9 @@ $(BUF): package.json package-lock.json
 
 proto: $(STAMP)
 	$(PY) tools/genproto.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 lint-proto: $(BUF)
 	$(BUF) lint

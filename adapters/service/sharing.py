@@ -11,7 +11,6 @@ link and tells the earlier case's origin (并单 suggestion on both sides).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import uuid

@@ -1,4 +1,4 @@
-"""Every Beijing sample against EXPECTED.json, and native -> common -> native on each valid one."""
+"""Beijing samples: provenance, native -> common -> native on each valid one (EXPECTED.json: test_expected.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from google.protobuf.json_format import MessageToDict
 from adapters.beijing import CODEC, BeijingCodec
 from adapters.beijing.mapper import case_to_native
 from adapters.common.codec import Accepted, Rejected
-from adapters.common.normalize.admin import jurisdiction_of
 from jjj.case.v1 import case_pb2
-from tests.support.expected import JURISDICTIONS, load_expected, mismatches, samples
+from tests.support.expected import JURISDICTIONS, samples
 
 VALID = samples("beijing", "valid")
 INVALID = samples("beijing", "invalid")
@@ -35,13 +34,6 @@ def test_there_are_samples() -> None:
     assert len(VALID) >= 6 and len(INVALID) >= 4
 
 
-@pytest.mark.parametrize("key", VALID)
-def test_valid_sample_matches_expected(key: str) -> None:
-    checks = load_expected()[key]
-    case = _single_case(key)
-    assert mismatches(case, checks) == []
-    if "routeTo" in checks:
-        assert case_pb2.Jurisdiction.Name(jurisdiction_of(case.location.admin_code)) == checks["routeTo"]
 
 
 @pytest.mark.parametrize("key", VALID)
@@ -57,17 +49,6 @@ def test_valid_sample_has_provenance(key: str) -> None:
     assert case.provenance.HasField("mapped_at")
 
 
-@pytest.mark.parametrize("key", INVALID)
-def test_invalid_sample_is_rejected_naming_the_problem(key: str) -> None:
-    checks = load_expected()[key]
-    assert checks["rejected"] is True
-    raw = _read(key)
-    outcomes = list(CODEC.decode(raw))
-    assert len(outcomes) == 1
-    rejection = outcomes[0]
-    assert isinstance(rejection, Rejected)
-    assert checks["errorMentions"].lower() in rejection.message().lower()
-    assert rejection.raw == raw  # kept for quarantine
 
 
 def _strict(value: object) -> str:

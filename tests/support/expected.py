@@ -90,3 +90,48 @@ def mismatches(case: case_pb2.Case, checks: dict[str, Any]) -> list[str]:
             elif got != want:
                 problems.append(f"{key}: want {want!r}, got {got!r}")
     return problems
+
+
+def _route(case: case_pb2.Case) -> str:
+    from adapters.common.normalize.admin import jurisdiction_of
+
+    return case_pb2.Jurisdiction.Name(jurisdiction_of(case.location.admin_code))
+
+
+def sample_problems(key: str, outcomes: list) -> list[str]:
+    """Every way a codec's outcomes for sample `key` differ from EXPECTED.json (empty: conformant).
+
+    `outcomes` are the codec's Accepted/Rejected objects in document order.
+    """
+    from adapters.common.codec import Accepted, Rejected
+
+    expected = load_expected()[key]
+    cases = [o.case for o in outcomes if isinstance(o, Accepted)]
+    rejected = [o for o in outcomes if isinstance(o, Rejected)]
+    raw = (JURISDICTIONS / key).read_bytes()
+    if isinstance(expected, dict) and expected.get("rejected"):
+        problems = [f"accepted {len(cases)} case(s)"] if cases else []
+        if not rejected:
+            return problems + ["nothing rejected"]
+        if not any(expected["errorMentions"].lower() in r.message(key).lower() for r in rejected):
+            problems.append(f"no rejection mentions {expected['errorMentions']!r}: {[r.message(key) for r in rejected]}")
+        if not all(r.raw for r in rejected) or (len(rejected) == 1 and rejected[0].raw != raw):
+            problems.append("the rejected document is not kept whole for quarantine")
+        return problems
+    checks = expected if isinstance(expected, list) else [expected]
+    problems = []
+    want_rejected = sorted({row for check in checks for row in check.get("rejectedRows", [])})
+    if sorted(r.row for r in rejected) != want_rejected:
+        problems.append(f"rejected rows {[r.message(key) for r in rejected]}, want {want_rejected}")
+    batch = next((check["batchCount"] for check in checks if "batchCount" in check), None)
+    if batch is not None:
+        checks = checks * batch if len(checks) == 1 else checks
+    if len(cases) != len(checks):
+        return problems + [f"{len(cases)} cases, want {len(checks)}"]
+    for index, (case, check) in enumerate(zip(cases, checks)):
+        problems += [f"case {index}: {p}" for p in mismatches(case, check)]
+        if "caseIdsPrefix" in check and not case.case_id.startswith(check["caseIdsPrefix"]):
+            problems.append(f"case {index}: {case.case_id} lacks prefix {check['caseIdsPrefix']}")
+        if "routeTo" in check and _route(case) != check["routeTo"]:
+            problems.append(f"case {index}: routes to {_route(case)}, want {check['routeTo']}")
+    return problems

@@ -64,7 +64,8 @@ class DeadlineNotifier:
         if facts is None:
             return  # a step whose referral was never seen (e.g. expired from the stream): nothing to time
         when = at.ToDatetime(tzinfo=UTC)
-        self.watcher.observe(case_id, status, when, kind=facts.kind, urgency=facts.urgency)
+        self.watcher.observe(case_id, status, when, kind=facts.kind, urgency=facts.urgency,
+                             jurisdiction=jurisdictions.by_enum(facts.holder).name)
 
     def remember_case(self, case_id: str, *, origin: int, holder: int, kind: int, urgency: int) -> None:
         self.facts[case_id] = _CaseFacts(origin, holder, kind, urgency)
@@ -73,7 +74,8 @@ class DeadlineNotifier:
         """Feed one step of a case's stored trail (rebuilding clocks after a restart)."""
         facts = self.facts.get(case_id)
         if facts is not None:
-            self.watcher.observe(case_id, status, at, kind=facts.kind, urgency=facts.urgency)
+            self.watcher.observe(case_id, status, at, kind=facts.kind, urgency=facts.urgency,
+                                 jurisdiction=jurisdictions.by_enum(facts.holder).name)
 
     async def tick(self) -> list[DeadlineEvent]:
         """Publish every notice due by now (and any that failed before); returns those sent."""

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from gateway import jurisdictions
 from gateway.domain.deadlines import DeadlinePolicy
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -26,7 +27,8 @@ def _ratio(part: int, whole: int) -> float:
 def signed_in_time(fact: dict, policy: DeadlinePolicy) -> bool:
     if not fact["signed_at"] or not fact["referred_at"]:
         return False
-    due = policy.deadline(SIGN_STEP, datetime.fromisoformat(fact["referred_at"])).due_at
+    holder = jurisdictions.by_enum(fact["holder"]).name  # the receiver's own limit applies
+    due = policy.deadline(SIGN_STEP, datetime.fromisoformat(fact["referred_at"]), holder).due_at
     return datetime.fromisoformat(fact["signed_at"]) <= due
 
 

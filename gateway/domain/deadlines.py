@@ -105,23 +105,38 @@ class Deadline:
     provisional: bool  # a year on the way was not in the official calendar
     extended_by: int = 0  # in the step's unit
     extensions: int = 0
+    jurisdiction: str | None = None  # whose limits apply (the holder's), None for the defaults
 
 
 class DeadlinePolicy:
-    def __init__(self, steps: Iterable[StepPolicy], calendar: WorkingCalendar) -> None:
+    def __init__(self, steps: Iterable[StepPolicy], calendar: WorkingCalendar,
+                 amounts: dict[str, dict[str, int]] | None = None) -> None:
         self.steps = {step.name: step for step in steps}
         self.calendar = calendar
+        # jurisdiction -> step -> amount, where a jurisdiction's own limit differs from the default
+        self.amounts = amounts or {}
+        for jurisdiction, steps_of in self.amounts.items():
+            for name in steps_of:
+                self.step(name)  # an override of an unknown step is a mistake in the file
 
     @classmethod
     def load(cls, path: Path | None = None, *, calendar: WorkingCalendar | None = None) -> "DeadlinePolicy":
         if path is None and calendar is None:
             return _default_policy()
         data = read_yaml(path or SCHEMAS_DIR / "deadlines.yaml")
-        reject_unknown_keys("deadlines.yaml", data, {"calendar", "steps"})
+        reject_unknown_keys("deadlines.yaml", data, {"calendar", "steps", "jurisdictions"})
         if calendar is None:
             mode = UnknownYear(data.get("calendar", {}).get("unknown_year", "weekends_provisional"))
             calendar = WorkingCalendar.load(unknown_year=mode)
-        return cls([StepPolicy.from_yaml(n, e) for n, e in data["steps"].items()], calendar)
+        amounts = {
+            name: {step: int(entry["amount"]) for step, entry in (steps or {}).items()}
+            for name, steps in (data.get("jurisdictions") or {}).items()
+        }
+        return cls([StepPolicy.from_yaml(n, e) for n, e in data["steps"].items()], calendar, amounts)
+
+    def amount(self, step: str, jurisdiction: str | None) -> int:
+        """The step's period under `jurisdiction`'s own limits (the default when it has none)."""
+        return self.amounts.get(jurisdiction or "", {}).get(step, self.step(step).amount)
 
     def step(self, name: str) -> StepPolicy:
         try:
@@ -129,11 +144,11 @@ class DeadlinePolicy:
         except KeyError:
             raise DeadlineError(f"unknown step {name!r}; known: {', '.join(sorted(self.steps))}") from None
 
-    def deadline(self, step: str, start: dt.datetime) -> Deadline:
+    def deadline(self, step: str, start: dt.datetime, jurisdiction: str | None = None) -> Deadline:
         spec = self.step(step)
         start_utc = _utc(start)
-        due_at, provisional = self._due(spec, start_utc, spec.amount)
-        return Deadline(step, start_utc, due_at, provisional)
+        due_at, provisional = self._due(spec, start_utc, self.amount(step, jurisdiction))
+        return Deadline(step, start_utc, due_at, provisional, jurisdiction=jurisdiction)
 
     def extend(self, deadline: Deadline, amount: int) -> Deadline:
         """The deadline extended by `amount` more (step's unit), counted on the original period."""
@@ -146,7 +161,7 @@ class DeadlinePolicy:
             limit = spec.extension.max_amount
             raise DeadlineError(f"{spec.name}: an extension is 1..{limit} {spec.unit}, not {amount}")
         extended_by = deadline.extended_by + amount
-        due_at, provisional = self._due(spec, deadline.start, spec.amount + extended_by)
+        due_at, provisional = self._due(spec, deadline.start, self.amount(deadline.step, deadline.jurisdiction) + extended_by)
         return dataclasses.replace(
             deadline,
             due_at=due_at,

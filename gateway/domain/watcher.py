@@ -45,10 +45,10 @@ class DeadlineWatcher:
         self.clock = clock
         self._tracked: dict[tuple[str, str], _Tracked] = {}
 
-    def track(self, case_id: str, step: str, start: dt.datetime | None = None) -> Deadline:
+    def track(self, case_id: str, step: str, start: dt.datetime | None = None, jurisdiction: str | None = None) -> Deadline:
         """Start the clock of `step` for a case. Tracking the same start again changes nothing;
         a different start (e.g. a re-routed referral) starts afresh."""
-        deadline = self.policy.deadline(step, start if start is not None else self.clock())
+        deadline = self.policy.deadline(step, start if start is not None else self.clock(), jurisdiction)
         current = self._tracked.get((case_id, step))
         if current is not None and current.deadline.start == deadline.start:
             return current.deadline
@@ -75,15 +75,17 @@ class DeadlineWatcher:
         kind: int,
         urgency: int = case_pb2.URGENCY_UNSPECIFIED,
         procedure: str = "ordinary",
+        jurisdiction: str | None = None,
     ) -> list[str]:
-        """A case entered `status` at `at`: stop the clocks it stops, start the ones it starts.
+        """A case entered `status` at `at`: stop the clocks it stops, start the ones it starts
+        (under `jurisdiction`'s own limits: the holder's).
 
         Returns the steps started."""
         for step in self.policy.steps_stopping(status):
             self.stop(case_id, step)
         started = self.policy.steps_starting(status, kind=kind, urgency=urgency, procedure=procedure)
         for step in started:
-            self.track(case_id, step, at)
+            self.track(case_id, step, at, jurisdiction)
         return started
 
     def deadline(self, case_id: str, step: str) -> Deadline | None:

@@ -205,3 +205,22 @@ def test_a_rolled_day_limit_never_ends_early_and_always_on_a_working_day(start):
     nominal = start.date() + dt.timedelta(days=15)
     skipped = [nominal + dt.timedelta(days=n) for n in range((last - nominal).days)]
     assert not any(CALENDAR.is_working_day(day).working for day in skipped)
+
+
+def test_the_holders_own_limit_applies_where_it_differs(tmp_path):
+    import yaml
+
+    from gateway.domain._schemas import SCHEMAS_DIR
+
+    data = yaml.safe_load((SCHEMAS_DIR / "deadlines.yaml").read_text(encoding="utf-8"))
+    data["jurisdictions"]["hebei"] = {"hotline_ordinary": {"amount": 10}}
+    path = tmp_path / "deadlines.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    policy = DeadlinePolicy.load(path)
+    start = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 Beijing
+    default = policy.deadline("hotline_ordinary", start)
+    beijing = policy.deadline("hotline_ordinary", start, "beijing")
+    hebei = policy.deadline("hotline_ordinary", start, "hebei")
+    assert default.due_at == beijing.due_at
+    assert hebei.due_at - beijing.due_at == dt.timedelta(days=3)
+    assert hebei.jurisdiction == "hebei"

@@ -164,3 +164,20 @@ async def test_petition_review_request_and_outcome(federation):
     await report(hebei, case_id, S.STATUS_REVIEWED, note="维持原答复")
     reviewed = await status_at(beijing, case_id, S.STATUS_REVIEWED)
     assert [s[0] for s in steps(reviewed)][-2:] == ["STATUS_REVIEW_REQUESTED", "STATUS_REVIEWED"]
+
+
+async def test_the_origin_takes_a_returned_case_back(federation):
+    await federation.start("beijing", "hebei")
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    await take(hebei, 1)
+    await report(hebei, SANHE_ID, S.STATUS_RECEIVED)
+    await report(hebei, SANHE_ID, S.STATUS_RETURNED, reason="非本辖区")
+    await status_at(beijing, SANHE_ID, S.STATUS_RETURNED)
+    with pytest.raises(grpc.aio.AioRpcError):  # taking back needs no reason, but only the origin may
+        await report(hebei, SANHE_ID, S.STATUS_REGISTERED)
+    await report(beijing, SANHE_ID, S.STATUS_REGISTERED, actor="北京12345", note="收回自办")
+    back = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID))
+    assert back.holder == S.JURISDICTION_BEIJING and back.case.status == S.STATUS_REGISTERED
+    at_hebei = await status_at(hebei, SANHE_ID, S.STATUS_REGISTERED)
+    assert at_hebei.holder == S.JURISDICTION_BEIJING

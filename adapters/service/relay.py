@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import structlog
 from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
-from nats.js import JetStreamContext
+from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 
@@ -38,6 +38,7 @@ Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
 TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
 REROUTABLE = (case_pb2.STATUS_RETURNED, case_pb2.STATUS_NOT_ACCEPTED)
+STATE_MAX_DELIVER = 20
 
 
 class RelayError(Exception):
@@ -289,6 +290,9 @@ class AdapterRelay:
             subjects.inbox_filter(flow, self.member),
             durable=subjects.durable_name("state", self.member.token, flow),
             stream=route.stream,
+            # A message the tracker cannot apply is retried a bounded number of times, not forever;
+            # it stays in the stream (and reaches the member's inbox, which has no such bound).
+            config=api.ConsumerConfig(ack_wait=30, max_deliver=STATE_MAX_DELIVER),
         )
         try:
             while True:

@@ -1,4 +1,5 @@
-"""`make bench`: mapping throughput per jurisdiction on one core, as ratios to floors from the same run."""
+"""`make bench`: mapping throughput per jurisdiction on one core and end-to-end relay throughput,
+each as a ratio to a floor measured in the same run."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ def main() -> int:
         print(f"{result['name']:<18} {rate:>10,.0f} {result.get('unit', '/s'):<12} floor {floor_rate:>10,.0f}"
               f"  ratio {result['ratio_to_floor']:.3f}  target {result.get('target_documents_per_second') or result.get('target_rows_per_second')}"
               f"  {'ok' if result.get('meets_target') else 'BELOW TARGET'}", flush=True)
+    from benchmarks import bench_relay
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))  # the whole federation: every core
+    relay = bench_relay.run()
+    print(f"{relay['name']:<18} {relay['referrals_per_second']:>10,.1f} {relay['unit']:<12} floor "
+          f"{relay['floor_per_second']:>10,.1f}  ratio {relay['ratio_to_floor']:.3f}", flush=True)
+    report.append(relay)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 

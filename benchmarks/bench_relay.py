@@ -1,0 +1,110 @@
+"""Relay throughput: Beijing member -> adapter -> JetStream -> Hebei adapter -> Hebei member (acknowledged).
+
+Floor, in the same run on the same nats-server: publishing the same envelopes
+straight to a JetStream stream and pulling and acknowledging them, with no
+adapter, mapping, KV or gRPC in between. Bounded: a few hundred referrals, loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+
+from adapters.service.app import start_adapter
+from gateway import natsserver
+from gateway.bus import jetstream
+from gateway.config import Settings
+from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
+
+SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/shared/jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
+REFERRALS = 300
+
+
+def documents(count: int) -> list[bytes]:
+    order = json.loads(SAMPLE.read_bytes())
+    result = []
+    for n in range(count):
+        order["gdbh"] = f"BJ20261124{n:08d}"
+        result.append(json.dumps(order, ensure_ascii=False).encode())
+    return result
+
+
+async def relay_rate(settings: Settings, count: int) -> tuple[float, bytes]:
+    beijing, hebei = await start_adapter("beijing", settings, port=0), await start_adapter("hebei", settings, port=0)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{beijing.port}") as bj, grpc.aio.insecure_channel(f"127.0.0.1:{hebei.port}") as he:
+        sender, receiver = adapter_pb2_grpc.AdapterServiceStub(bj), adapter_pb2_grpc.AdapterServiceStub(he)
+        inbox = receiver.OpenInbox(adapter_pb2.OpenInboxRequest(flows=[1]))
+        started = time.perf_counter()
+
+        async def send() -> None:
+            for content in documents(count):
+                await sender.SubmitDocument(adapter_pb2.SubmitDocumentRequest(
+                    document=adapter_pb2.NativeDocument(content=content, format=adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON)))
+
+        async def receive() -> bytes:
+            envelope = b""
+            for _ in range(count):
+                item = (await asyncio.wait_for(inbox.read(), 30)).item
+                await receiver.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id))
+                envelope = item.envelope.SerializeToString()
+            return envelope
+
+        _, envelope = await asyncio.gather(send(), receive())
+        elapsed = time.perf_counter() - started
+        inbox.cancel()
+    await beijing.stop(0.2)
+    await hebei.stop(0.2)
+    return count / elapsed, envelope
+
+
+async def floor_rate(url: str, envelope: bytes, count: int) -> float:
+    nc = await jetstream.connect(url, name="bench-floor")
+    js = nc.jetstream()
+    await js.add_stream(name="FLOOR", subjects=["floor.>"])
+    subscription = await js.pull_subscribe("floor.he.bj", durable="floor")
+    started = time.perf_counter()
+
+    async def send() -> None:
+        for n in range(count):
+            await js.publish("floor.he.bj", envelope, headers={"Nats-Msg-Id": f"floor-{n}"})
+
+    async def receive() -> None:
+        received = 0
+        while received < count:
+            try:
+                for message in await subscription.fetch(batch=16, timeout=1):
+                    await message.ack_sync()
+                    received += 1
+            except (TimeoutError, asyncio.TimeoutError):
+                continue
+
+    await asyncio.gather(send(), receive())
+    elapsed = time.perf_counter() - started
+    await nc.close()
+    return count / elapsed
+
+
+def run(count: int = REFERRALS) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = natsserver.start(Path(tmp) / "nats")
+        try:
+            settings = Settings(nats_url=server.url, data_dir=Path(tmp) / "data", log_format="json", log_level="warning")
+            from gateway import logs
+
+            logs.configure("json", "warning")
+            rate, envelope = asyncio.run(relay_rate(settings, count))
+            floor = asyncio.run(floor_rate(server.url, envelope, count))
+        finally:
+            server.stop()
+    return {"name": "relay_referrals", "unit": "referrals/s", "referrals": count,
+            "referrals_per_second": round(rate, 1), "floor_per_second": round(floor, 1),
+            "ratio_to_floor": round(rate / floor, 3)}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps(run(), indent=2))

@@ -136,17 +136,18 @@ async def _nak(message: Msg) -> None:
 
 
 def _log_relayed(envelope: envelope_pb2.Envelope, receiver: str, deliveries: int) -> None:
-    """The canonical line per relayed message: no personal data, only ids and timings."""
+    """The canonical line per relayed message, logged when the receiving member acknowledged it:
+    ids and timings (sent to acknowledged), no personal data."""
     sent = envelope.sent_at.ToDatetime(tzinfo=UTC)
+    fields = {"from": display_name(envelope.sender), "to": receiver}
     log.info(
         "relayed",
         case_id=case_id_of(envelope),
         envelope_id=envelope.envelope_id,
         flow=subjects.route_of(envelope.flow).token,
-        sender=display_name(envelope.sender),
-        receiver=receiver,
         deliveries=deliveries,
         latency_ms=round((datetime.now(UTC) - sent).total_seconds() * 1000, 1),
+        **fields,
     )
 
 

@@ -29,7 +29,6 @@ class Projector:
         self.store = store
         self.observers = list(observers)
         self.subscriptions: list = []
-        self.applied = asyncio.Event()
 
     async def start(self) -> None:
         for route in subjects.FLOW_ROUTES:
@@ -50,9 +49,8 @@ class Projector:
                 observe(envelope)
             sent = envelope.sent_at.ToDatetime(tzinfo=UTC)
             log.info("observed", case_id=case_id_of(envelope), flow=subjects.route_of(envelope.flow).token,
-                     sender=display_name(envelope.sender), receiver=display_name(envelope.destination),
+                     **{"from": display_name(envelope.sender), "to": display_name(envelope.destination)},
                      latency_ms=round((observed - sent).total_seconds() * 1000, 1))
-        self.applied.set()
 
     async def stop(self) -> None:
         for subscription in self.subscriptions:

@@ -35,7 +35,7 @@ def test_the_canonical_relayed_line_has_ids_and_timings_only(capsys):
     (line,) = [json.loads(l) for l in out.splitlines() if '"relayed"' in l]
     assert line["event"] == "relayed"
     assert line["case_id"] == case.case_id and line["flow"] == "referral"
-    assert (line["sender"], line["receiver"]) == ("beijing", "hebei")
+    assert (line["from"], line["to"]) == ("beijing", "hebei")
     assert isinstance(line["latency_ms"], float) and line["latency_ms"] >= 0
     for personal in ("张伟", "110105198503121234", "13800138000"):
         assert personal not in out

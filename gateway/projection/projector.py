@@ -7,7 +7,6 @@ database rebuilds it by replaying the streams from the start.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 

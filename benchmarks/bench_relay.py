@@ -15,6 +15,7 @@ from pathlib import Path
 
 import grpc
 
+from adapters.common.normalize.resident_id import gb11643_check_digit
 from adapters.service.app import start_adapter
 from gateway import natsserver
 from gateway.bus import jetstream
@@ -26,10 +27,14 @@ REFERRALS = 300
 
 
 def documents(count: int) -> list[bytes]:
+    """Distinct work orders from distinct citizens (the same citizen 300 times would be a repeat-matching benchmark)."""
     order = json.loads(SAMPLE.read_bytes())
     result = []
     for n in range(count):
+        first17 = f"13108219900101{n:03d}"
         order["gdbh"] = f"BJ20261124{n:08d}"
+        order["sqr"]["zjhm"] = first17 + gb11643_check_digit(first17)
+        order["sqr"]["lxdh"] = f"139{n:08d}"
         result.append(json.dumps(order, ensure_ascii=False).encode())
     return result
 

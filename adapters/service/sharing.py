@@ -11,6 +11,7 @@ link and tells the earlier case's origin (并单 suggestion on both sides).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import uuid
@@ -93,8 +94,9 @@ class Sharing:
 
     async def publish(self, share: envelope_pb2.InformationShare, audience: Sequence[Member], *, id_base: str,
                       request_id: str = "", internal: bool = False) -> list[str]:
+        """One envelope per audience member on its own subject, published concurrently."""
         share.audience[:] = [m.enum for m in audience]
-        ids = []
+        envelopes = []
         for destination in audience:
             envelope = envelope_pb2.Envelope(
                 envelope_id=f"{id_base}/{destination.token}", flow=SHARE, sender=self.member.enum,
@@ -102,9 +104,9 @@ class Sharing:
             )
             envelope.sent_at.GetCurrentTime()
             subject = subjects.digest_subject(destination, self.member) if internal else subjects.subject(SHARE, destination, self.member)
-            await jetstream.publish_envelope(self.js, subject, envelope)
-            ids.append(envelope.envelope_id)
-        return ids
+            envelopes.append((subject, envelope))
+        await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope) for subject, envelope in envelopes))
+        return [envelope.envelope_id for _, envelope in envelopes]
 
     async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> list[envelope_pb2.RepeatLink]:
         """Match our new cases against the index, share their digests with every other member, send links."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from adapters.beijing import CODEC as BEIJING
 from adapters.hebei import CODEC as HEBEI
 from gateway.bus import jetstream, subjects
@@ -11,7 +9,7 @@ from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
-from tests.support.relay import document, no_more_items, read_items, take
+from tests.support.relay import document, eventually, no_more_items, read_items, take
 
 CHAOYANG = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyang.json"
 RAW_ID, RAW_PHONE, RAW_NAME = "110105198503121234", "13800138000", "张伟"
@@ -68,6 +66,13 @@ async def test_shared_case_digests_carry_no_raw_id_phone_or_name(federation, nat
             assert raw.encode() not in data
 
 
+async def indexed(federation, name: str, count: int) -> None:
+    async def enough():
+        return len(federation.running[name].relay.sharing.index) >= count
+
+    await eventually(enough)
+
+
 def hebei_case_of_the_same_citizen() -> bytes:
     """The Chaoyang complainant calls Hebei's 12345 a day later about the same building."""
     (case,), _ = BEIJING.decode_all(CHAOYANG.read_bytes())
@@ -84,7 +89,7 @@ async def test_the_same_citizen_calling_beijing_then_hebei_is_linked_on_both_sid
     await beijing.ShareInformation(adapter_pb2.ShareInformationRequest(
         topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, audience=[case_pb2.JURISDICTION_HEBEI], document=document(CHAOYANG)))
     await take(hebei, 1, flows=[SHARE])
-    await asyncio.sleep(0.3)  # Hebei's adapter indexes the digest as it arrives
+    await indexed(federation, "hebei", 1)  # Hebei's adapter indexes the digest as it arrives
 
     answer = await hebei.ShareInformation(adapter_pb2.ShareInformationRequest(
         topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, audience=[case_pb2.JURISDICTION_BEIJING],
@@ -106,7 +111,7 @@ async def test_a_case_from_another_citizen_is_not_linked(federation):
     await beijing.ShareInformation(adapter_pb2.ShareInformationRequest(
         topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, audience=[case_pb2.JURISDICTION_HEBEI], document=document(CHAOYANG)))
     await take(hebei, 1, flows=[SHARE])
-    await asyncio.sleep(0.3)
+    await indexed(federation, "hebei", 1)
     (case,), _ = HEBEI.decode_all(hebei_case_of_the_same_citizen())
     case.requester.id_number, case.requester.phone = "130102199001011237", "+8613911112222"
     answer = await hebei.ShareInformation(adapter_pb2.ShareInformationRequest(
@@ -127,8 +132,6 @@ async def test_an_adapter_started_later_rebuilds_its_repeat_index_from_the_strea
             topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST, audience=[case_pb2.JURISDICTION_BEIJING],
             document=adapter_pb2.NativeDocument(content=hebei_case_of_the_same_citizen(), format=adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV)))
         return list(answer.repeats)
-
-    from tests.support.relay import eventually
 
     (link,) = await eventually(linked)
     assert link.earlier_case_id == "jjj:BJ:BJ2026112400001234"

@@ -66,6 +66,11 @@ class CaseNotFound(RelayError):
     reason = "CASE_NOT_FOUND"
 
 
+class StepConflict(RelayError):
+    code_name = "ABORTED"
+    reason = "SEQUENCE_TAKEN"
+
+
 class StepRefused(RelayError):
     code_name = "FAILED_PRECONDITION"
     reason = "TRANSITION_REFUSED"
@@ -250,7 +255,13 @@ class AdapterRelay:
             flow=Flow.FLOW_STATUS_UPDATE, sender=self.member.enum, destination=counterpart.enum,
             sent_at=now_timestamp(), request_id=request.request_id, status_update=update,
         )
-        await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member), envelope)
+        ack = await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member), envelope)
+        if ack.duplicate:
+            # The other side (or a concurrent call) already took this step number: the bus kept
+            # theirs and dropped ours. Refuse rather than let the two sides disagree.
+            log.warning("status_sequence_taken", case_id=request.case_id, sequence=update.sequence, sender=self.member.name)
+            raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
+                               " read the case again (GetCase) and retry if the step still applies")
         await self.cases.mutate(request.case_id, lambda current: records.apply_status_update(current, update))
         log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
                  sequence=update.sequence, sender=self.member.name, destination=counterpart.name)

@@ -181,3 +181,30 @@ async def test_the_origin_takes_a_returned_case_back(federation):
     assert back.holder == S.JURISDICTION_BEIJING and back.case.status == S.STATUS_REGISTERED
     at_hebei = await status_at(hebei, SANHE_ID, S.STATUS_REGISTERED)
     assert at_hebei.holder == S.JURISDICTION_BEIJING
+
+
+async def test_steps_reported_at_once_by_both_sides_never_leave_them_disagreeing(federation):
+    import asyncio
+
+    await federation.start("beijing", "hebei")
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    await take(hebei, 1)
+    await report(hebei, SANHE_ID, S.STATUS_RECEIVED)
+    await status_at(beijing, SANHE_ID, S.STATUS_RECEIVED)
+    for round_ in range(5):
+        results = await asyncio.gather(
+            report(hebei, SANHE_ID, S.STATUS_RECEIVED, note=f"办理中说明 {round_}"),
+            report(beijing, SANHE_ID, S.STATUS_RECEIVED, note=f"催办 {round_}"),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                assert isinstance(result, grpc.aio.AioRpcError) and result.code() == grpc.StatusCode.ABORTED, result
+
+    async def agree():
+        a = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID))
+        b = await hebei.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID))
+        return a.sequence == b.sequence and steps(a) == steps(b)
+
+    assert await eventually(agree)

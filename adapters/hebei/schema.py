@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.common.codec import MappingError
+from adapters.common.normalize.taxonomy import HEBEI_SCHEME
 from adapters.common.tables import CodeTable, load_yaml
 from jjj.case.v1 import case_pb2
 
 COLUMNS_FILE = "hebei/columns.yaml"
 CODES_FILE = "hebei/codes.yaml"
 SOURCE_SCHEMA = "hebei-csv"
-CATEGORY_SCHEME = "hebei-letter5"
+CATEGORY_SCHEME = HEBEI_SCHEME
 EXTENSION_PREFIX = "hebei."
 
 

@@ -22,7 +22,9 @@ class Clock:
         return self.now
 
 
-async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(federation):
+async def referred_with_clock(federation):
+    """Beijing refers the Sanhe case to Hebei, Hebei's member takes it; the gateway runs on a hand clock.
+    Returns the clock, the two stubs, the notifier and the sign deadline once its clock runs."""
     clock = Clock()
     await federation.start("beijing", "hebei")
     await federation.start_gateway(clock=clock)
@@ -34,7 +36,11 @@ async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(feder
     async def sign_clock_running():
         return notifier.watcher.deadline(SANHE_ID, "referral_sign")
 
-    deadline = await eventually(sign_clock_running)
+    return clock, beijing, hebei, notifier, await eventually(sign_clock_running)
+
+
+async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(federation):
+    clock, beijing, hebei, notifier, deadline = await referred_with_clock(federation)
     assert deadline.due_at > clock.now
     assert await notifier.tick() == []
 
@@ -56,19 +62,12 @@ async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(feder
 
 
 async def test_signing_in_time_stops_the_clock(federation):
-    clock = Clock()
-    await federation.start("beijing", "hebei")
-    await federation.start_gateway(clock=clock)
-    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
-    await beijing.SubmitDocument(submit_request(SANHE))
-    await take(hebei, 1, flows=[envelope_pb2.FLOW_REFERRAL])
-    notifier = federation.gateway.notifier
-    await eventually(lambda: _async(notifier.watcher.deadline(SANHE_ID, "referral_sign")))
+    clock, _, hebei, notifier, _ = await referred_with_clock(federation)
     await hebei.ReportStatus(adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED))
-    await eventually(lambda: _async(notifier.watcher.deadline(SANHE_ID, "referral_sign") is None))
+
+    async def sign_clock_stopped():
+        return notifier.watcher.deadline(SANHE_ID, "referral_sign") is None
+
+    await eventually(sign_clock_stopped)
     clock.now += timedelta(days=30)
     assert [e.step for e in await notifier.tick() if e.step == "referral_sign"] == []
-
-
-async def _async(value):
-    return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from adapters.common.codec import Codec
+from kernel.codec import Codec
 
 
 def codec_for(jurisdiction_name: str) -> Codec:
@@ -14,8 +14,8 @@ def codec_for(jurisdiction_name: str) -> Codec:
 
 
 def codec_for_format(document_format: int) -> Codec:
-    from adapters.common import jsonl
-    from gateway.jurisdictions import members
+    from kernel import jsonl
+    from kernel.jurisdictions import members
 
     if document_format == jsonl.CODEC.document_format:
         return jsonl.CODEC

@@ -16,7 +16,7 @@ import io
 import json
 import time
 
-from adapters.common.codec import Accepted
+from kernel.codec import Accepted
 from adapters.hebei import HebeiCodec
 from adapters.hebei.synthetic import synthetic_document
 

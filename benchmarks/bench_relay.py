@@ -15,11 +15,11 @@ from pathlib import Path
 
 import grpc
 
-from adapters.common.normalize.resident_id import gb11643_check_digit
+from kernel.normalize.resident_id import gb11643_check_digit
 from adapters.service.app import start_adapter
-from gateway import natsserver
-from gateway.bus import jetstream
-from gateway.config import Settings
+from cli import natsserver
+from kernel.bus import jetstream
+from kernel.config import Settings
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/shared/jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -99,7 +99,7 @@ def run(count: int = REFERRALS) -> dict:
         server = natsserver.start(Path(tmp) / "nats")
         try:
             settings = Settings(nats_url=server.url, data_dir=Path(tmp) / "data", log_format="json", log_level="warning")
-            from gateway import logs
+            from kernel import logs
 
             logs.configure("json", "warning")
             rate, envelope = asyncio.run(relay_rate(settings, count))

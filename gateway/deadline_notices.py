@@ -18,9 +18,9 @@ import structlog
 from google.protobuf import timestamp_pb2
 from nats.js import JetStreamContext
 
-from gateway import jurisdictions
-from gateway.bus import jetstream, subjects
-from gateway.domain.watcher import DeadlineEvent, DeadlineWatcher, EventKind
+from kernel import jurisdictions
+from kernel.bus import jetstream, subjects
+from kernel.domain.watcher import DeadlineEvent, DeadlineWatcher, EventKind
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 

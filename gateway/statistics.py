@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from gateway import jurisdictions
-from gateway.domain.deadlines import DeadlinePolicy
+from kernel import jurisdictions
+from kernel.domain.deadlines import DeadlinePolicy
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 

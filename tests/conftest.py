@@ -14,8 +14,8 @@ import grpc
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from gateway import natsserver
-from gateway.config import Settings
+from cli import natsserver
+from kernel.config import Settings
 from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -50,7 +50,7 @@ class Federation:
         self.gateway = None
 
     async def start_gateway(self, clock=None) -> None:
-        from gateway.query import start_gateway
+        from gateway.app import start_gateway
 
         kwargs = {"clock": clock} if clock else {}
         self.gateway = await start_gateway(self.settings, port=0, **kwargs)

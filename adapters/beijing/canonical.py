@@ -25,8 +25,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from adapters.beijing.hotpath import format_beijing_seconds, render_lxdh
 from adapters.beijing.tables import format_facts, tables
-from adapters.common.normalize.geo import from_wgs84
-from adapters.common.normalize.taxonomy import BEIJING_SCHEME, OTHER_CODE, source_code_for
+from kernel.normalize.geo import from_wgs84
+from kernel.normalize.taxonomy import BEIJING_SCHEME, OTHER_CODE, source_code_for
 from jjj.case.v1 import case_pb2
 
 _HOME = (case_pb2.JURISDICTION_BEIJING, case_pb2.JURISDICTION_UNSPECIFIED)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from adapters.beijing import parser, renderer
 from adapters.beijing.mapper import map_to_case
-from adapters.common.codec import Accepted, Codec, MappingError, Outcome, Rejected
+from kernel.codec import Accepted, Codec, MappingError, Outcome, Rejected
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 

@@ -16,8 +16,8 @@ from datetime import date
 
 import phonenumbers
 
-from adapters.common.normalize.phone import PhoneResult, national_form, normalize_phone
-from adapters.common.normalize.timeutil import parse_beijing_time
+from kernel.normalize.phone import PhoneResult, national_form, normalize_phone
+from kernel.normalize.timeutil import parse_beijing_time
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 BEIJING_AREA_CODE = "010"  # a landline written without its area code is a Beijing one

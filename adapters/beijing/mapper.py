@@ -31,12 +31,12 @@ from adapters.beijing.canonical import canonical_native
 from adapters.beijing.hotpath import beijing_time_seconds, normalize_lxdh
 from adapters.beijing.schema import Classification, FollowUp, Petition, Place, Requester, WorkOrder
 from adapters.beijing.tables import format_facts, tables
-from adapters.common.codec import MappingError
-from adapters.common.normalize.admin import is_known_admin_code
-from adapters.common.normalize.geo import in_mainland_china, to_wgs84
-from adapters.common.normalize.resident_id import normalize_id_number
-from adapters.common.normalize.taxonomy import BEIJING_SCHEME, map_category, source_name_for
-from adapters.common.normalize.text import clean_code, nfc
+from kernel.codec import MappingError
+from kernel.normalize.admin import is_known_admin_code
+from kernel.normalize.geo import in_mainland_china, to_wgs84
+from kernel.normalize.resident_id import normalize_id_number
+from kernel.normalize.taxonomy import BEIJING_SCHEME, map_category, source_name_for
+from kernel.normalize.text import clean_code, nfc
 from jjj.case.v1 import case_pb2
 
 SOURCE_SCHEMA = "beijing-json"

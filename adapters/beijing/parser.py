@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from adapters.common.codec import MappingError
+from kernel.codec import MappingError
 
 FIELD = "json"
 _UTF8_BOM = b"\xef\xbb\xbf"

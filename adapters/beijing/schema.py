@@ -25,9 +25,9 @@ from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, Validation
 from typing_extensions import NotRequired, TypedDict
 
 from adapters.beijing.tables import native_codes
-from adapters.common.codec import MappingError
-from adapters.common.normalize.text import clean_code
-from adapters.common.tables import SCHEMAS_DIR
+from kernel.codec import MappingError
+from kernel.normalize.text import clean_code
+from kernel.tables import SCHEMAS_DIR
 
 JSON_SCHEMA_FILE = SCHEMAS_DIR / "beijing" / "workorder.schema.json"
 JSON_SCHEMA_ID = "https://jjj-exchange.example/schemas/beijing/workorder.schema.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from adapters.common.tables import CodeTable, load_yaml
+from kernel.tables import CodeTable, load_yaml
 from jjj.case.v1 import case_pb2
 
 CODES_FILE = "beijing/codes.yaml"

@@ -21,11 +21,11 @@ import operator
 import re
 from datetime import datetime
 
-from adapters.common.codec import MappingError
-from adapters.common.normalize.phone import PhoneResult, national_form, normalize_phone
-from adapters.common.normalize.resident_id import IdNumberResult, normalize_id_number
-from adapters.common.normalize.text import fold_fullwidth
-from adapters.common.normalize.timeutil import BEIJING, format_hebei_time, parse_hebei_time
+from kernel.codec import MappingError
+from kernel.normalize.phone import PhoneResult, national_form, normalize_phone
+from kernel.normalize.resident_id import IdNumberResult, normalize_id_number
+from kernel.normalize.text import fold_fullwidth
+from kernel.normalize.timeutil import BEIJING, format_hebei_time, parse_hebei_time
 from adapters.hebei.schema import LIST_SEPARATORS
 
 UNITS = "承办单位"

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.codec import Codec, Outcome
+from kernel.codec import Codec, Outcome
 from adapters.hebei import parser, renderer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2

@@ -31,12 +31,12 @@ from collections.abc import Mapping
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.codec import MappingError
-from adapters.common.normalize.admin import is_known_admin_code
-from adapters.common.normalize.geo import in_mainland_china, to_wgs84
-from adapters.common.normalize.taxonomy import map_category
-from adapters.common.normalize.text import clean_code, nfc
-from adapters.common.tables import CodeTable
+from kernel.codec import MappingError
+from kernel.normalize.admin import is_known_admin_code
+from kernel.normalize.geo import in_mainland_china, to_wgs84
+from kernel.normalize.taxonomy import map_category
+from kernel.normalize.text import clean_code, nfc
+from kernel.tables import CodeTable
 from adapters.hebei import cells
 from adapters.hebei.schema import (
     CATEGORY_SCHEME,

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.codec import MappingError
-from adapters.common.normalize.geo import from_wgs84
-from adapters.common.normalize.taxonomy import other_source_code, source_code_for, source_name_for
-from adapters.common.normalize.text import clean_code, nfc
-from adapters.common.tables import CodeTable
+from kernel.codec import MappingError
+from kernel.normalize.geo import from_wgs84
+from kernel.normalize.taxonomy import other_source_code, source_code_for, source_name_for
+from kernel.normalize.text import clean_code, nfc
+from kernel.tables import CodeTable
 from adapters.hebei import cells
 from adapters.hebei.schema import (
     CATEGORY_SCHEME,

@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.codec import Accepted, MappingError, Outcome, Rejected
+from kernel.codec import Accepted, MappingError, Outcome, Rejected
 from adapters.hebei import mapper
 from adapters.hebei.schema import HEADER, check_header
 

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from adapters.common.codec import MappingError
-from adapters.common.normalize.taxonomy import HEBEI_SCHEME
-from adapters.common.tables import CodeTable, load_yaml
+from kernel.codec import MappingError
+from kernel.normalize.taxonomy import HEBEI_SCHEME
+from kernel.tables import CodeTable, load_yaml
 from jjj.case.v1 import case_pb2
 
 COLUMNS_FILE = "hebei/columns.yaml"

@@ -14,7 +14,7 @@ import csv
 import random
 from collections.abc import Iterator
 
-from adapters.common.normalize.resident_id import gb11643_check_digit
+from kernel.normalize.resident_id import gb11643_check_digit
 from adapters.hebei.schema import HEADER
 
 _COUNTIES = ("131022", "131082", "131003", "130606", "130102", "131024", "131028", "130203")

@@ -14,10 +14,10 @@ from adapters.service.relay import AdapterRelay
 from adapters.service.sharing import Sharing
 from adapters.service.servicer import AdapterServicer
 from adapters.service.store import CaseStore, RequestLog
-from gateway import jurisdictions
-from gateway.bus import jetstream
-from gateway.config import Settings
-from gateway.grpcserver import Served, serve
+from kernel import jurisdictions
+from kernel.bus import jetstream
+from kernel.config import Settings
+from kernel.rpc.server import Served, serve
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)

@@ -21,11 +21,11 @@ from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 
-from adapters.service import records
+from kernel.domain import casestate as records
 from adapters.service.relay import AdapterRelay
-from gateway.bus import subjects
-from gateway.bus.envelopes import CASE_PAYLOADS, case_id_of
-from gateway.jurisdictions import display_name
+from kernel.bus import subjects
+from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
+from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 

@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.common.codec import Rejected
+from kernel.codec import Rejected
 
 
 class Quarantine:

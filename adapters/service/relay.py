@@ -18,17 +18,17 @@ from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from adapters.common.codec import Codec, Rejected, split_outcomes
+from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
-from adapters.service import records
+from kernel.domain import casestate as records
 from adapters.service.quarantine import Quarantine
-from adapters.service.routing import Route, plan_route
+from kernel.domain.routing import Route, plan_route
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
-from gateway import jurisdictions
-from gateway.bus import jetstream, subjects
-from gateway.domain.lifecycle import Lifecycle, TransitionError
-from gateway.jurisdictions import Member
+from kernel import jurisdictions
+from kernel.bus import jetstream, subjects
+from kernel.domain.lifecycle import Lifecycle, TransitionError
+from kernel.jurisdictions import Member
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2

@@ -7,9 +7,9 @@ import functools
 import grpc
 import structlog
 
-from adapters.common.codec import split_outcomes
+from kernel.codec import split_outcomes
 from adapters.registry import codec_for_format
-from adapters.service.errors import abort
+from kernel.rpc.status import abort
 from adapters.service.inbox import Inboxes
 from adapters.service.relay import AdapterRelay, RelayError
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc

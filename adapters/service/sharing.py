@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import structlog
 from nats.js import JetStreamContext, api
 
-from gateway import jurisdictions
-from gateway.bus import jetstream, subjects
-from gateway.domain.privacy import digest_case
-from gateway.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
-from gateway.jurisdictions import Member
+from kernel import jurisdictions
+from kernel.bus import jetstream, subjects
+from kernel.domain.privacy import digest_case
+from kernel.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
+from kernel.jurisdictions import Member
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 

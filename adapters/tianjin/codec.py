@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 
-from adapters.common.codec import Accepted, Codec, MappingError, Outcome, Rejected
+from kernel.codec import Accepted, Codec, MappingError, Outcome, Rejected
 from adapters.tianjin import mapper, parser, renderer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2

@@ -31,7 +31,7 @@ from collections.abc import Iterator, MutableMapping
 from xml.etree.ElementTree import Element, SubElement
 from xml.parsers import expat
 
-from adapters.common.codec import MappingError
+from kernel.codec import MappingError
 
 ROOT_NAME = "WorkOrder"
 BATCH_NAME = "WorkOrders"

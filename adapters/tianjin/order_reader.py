@@ -17,12 +17,12 @@ from xml.etree.ElementTree import Element
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.codec import MappingError
-from adapters.common.normalize import admin, geo, taxonomy
-from adapters.common.normalize.phone import normalize_phone
-from adapters.common.normalize.resident_id import normalize_id_number
-from adapters.common.normalize.text import clean_code, nfc
-from adapters.common.normalize.timeutil import BEIJING, parse_beijing_time, to_timestamp
+from kernel.codec import MappingError
+from kernel.normalize import admin, geo, taxonomy
+from kernel.normalize.phone import normalize_phone
+from kernel.normalize.resident_id import normalize_id_number
+from kernel.normalize.text import clean_code, nfc
+from kernel.normalize.timeutil import BEIJING, parse_beijing_time, to_timestamp
 from adapters.tianjin import vocabulary as v
 from adapters.tianjin.extensions import BATCH_NAME, ROOT_NAME, Node
 from jjj.case.v1 import case_pb2

@@ -12,9 +12,9 @@ from xml.etree.ElementTree import Element, SubElement
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from adapters.common.normalize import geo, taxonomy
-from adapters.common.normalize.phone import to_cn_mobile_or_landline
-from adapters.common.normalize.timeutil import format_beijing_time
+from kernel.normalize import geo, taxonomy
+from kernel.normalize.phone import to_cn_mobile_or_landline
+from kernel.normalize.timeutil import format_beijing_time
 from adapters.tianjin import vocabulary as v
 from adapters.tianjin.extensions import BATCH_NAME, ROOT_NAME, graft, is_xml_name
 from jjj.case.v1 import case_pb2

@@ -26,7 +26,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from adapters.common.codec import MappingError
+from kernel.codec import MappingError
 from adapters.tianjin.vocabulary import BATCH_ROOT, NAMESPACE, SINGLE_ROOT
 
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -11,8 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from adapters.common.normalize.taxonomy import TIANJIN_SCHEME
-from adapters.common.tables import CodeTable, load_yaml
+from kernel.normalize.taxonomy import TIANJIN_SCHEME
+from kernel.tables import CodeTable, load_yaml
 from jjj.case.v1 import case_pb2
 
 NAMESPACE = "urn:tj12345:workorder:2"

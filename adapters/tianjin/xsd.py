@@ -22,7 +22,7 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 
-from adapters.common.tables import SCHEMAS_DIR
+from kernel.tables import SCHEMAS_DIR
 from adapters.tianjin.extensions import attribute_key, child_path, element_key
 
 XSD_FILE = SCHEMAS_DIR / "tianjin" / "workorder.xsd"

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import structlog
 from nats.js import JetStreamContext, api
 
-from gateway.bus import subjects
-from gateway.bus.envelopes import case_id_of
-from gateway.jurisdictions import display_name
+from kernel.bus import subjects
+from kernel.bus.envelopes import case_id_of
+from kernel.jurisdictions import display_name
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 

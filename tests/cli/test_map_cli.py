@@ -15,7 +15,7 @@ JURISDICTION_OF = {"beijing": "beijing", "tianjin": "tianjin", "hebei": "hebei"}
 
 
 def jjj(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=60)
 
 
 def valid_samples() -> list[str]:
@@ -110,13 +110,13 @@ def test_a_bad_jsonl_line_is_rejected_with_its_line_number(tmp_path):
 def test_quarantine_lists_and_shows_rejected_documents(tmp_path):
     import os
 
-    from adapters.common.codec import Rejected
+    from kernel.codec import Rejected
     from adapters.service.quarantine import Quarantine
 
     kept = Quarantine(tmp_path / "q", "hebei").keep(Rejected("件号", "not a Hebei id", row=3, raw=b"row,3"),
                                                     filename="daily.csv", document=b"whole")
     env = {**os.environ, "JJJ_QUARANTINE_DIR": str(tmp_path / "q")}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "gateway.cli", "quarantine", *a], capture_output=True,
+    run = lambda *a: subprocess.run([sys.executable, "-m", "cli.main", "quarantine", *a], capture_output=True,
                                     text=True, env=env, timeout=60)
     listed = run("list")
     assert listed.returncode == 0 and kept in listed.stdout and "row 3: 件号: not a Hebei id" in listed.stdout

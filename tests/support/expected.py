@@ -93,7 +93,7 @@ def mismatches(case: case_pb2.Case, checks: dict[str, Any]) -> list[str]:
 
 
 def _route(case: case_pb2.Case) -> str:
-    from adapters.common.normalize.admin import jurisdiction_of
+    from kernel.normalize.admin import jurisdiction_of
 
     return case_pb2.Jurisdiction.Name(jurisdiction_of(case.location.admin_code))
 
@@ -103,7 +103,7 @@ def sample_problems(key: str, outcomes: list) -> list[str]:
 
     `outcomes` are the codec's Accepted/Rejected objects in document order.
     """
-    from adapters.common.codec import Accepted, Rejected
+    from kernel.codec import Accepted, Rejected
 
     expected = load_expected()[key]
     cases = [o.case for o in outcomes if isinstance(o, Accepted)]

@@ -1,1 +1,0 @@
-"""What every jurisdiction's adapter shares: the codec contract, normalisation, tables."""

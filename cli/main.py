@@ -1,0 +1,94 @@
+"""The `jjj` command.
+
+  jjj up                         the local federation, supervised
+  jjj adapter {beijing|tianjin|hebei}   one adapter process
+  jjj gateway                    the gateway (projection + query service)
+  jjj map --from J FILE          native -> canonical JSON Lines of jjj.case.v1.Case
+  jjj map --to J FILE.jsonl      JSON Lines of cases -> one native document
+  jjj route --from J FILE        <case_id> <JURISDICTION_...> competent by location
+  jjj quarantine list|show ID    rejected documents kept for an operator
+
+Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from kernel import jurisdictions
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jjj", description="jjj-exchange: the Jing-Jin-Ji case exchange gateway")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    adapter = commands.add_parser("adapter", help="run one jurisdiction's adapter")
+    adapter.add_argument("jurisdiction", choices=jurisdictions.names())
+    adapter.add_argument("--port", type=int, default=None)
+    gateway = commands.add_parser("gateway", help="run the gateway query service")
+    gateway.add_argument("--port", type=int, default=None)
+    mapping = commands.add_parser("map", help="translate between a native format and the common model")
+    direction = mapping.add_mutually_exclusive_group(required=True)
+    direction.add_argument("--from", dest="source", choices=jurisdictions.names())
+    direction.add_argument("--to", dest="target", choices=jurisdictions.names())
+    mapping.add_argument("file", type=Path)
+    mapping.add_argument("--output", type=Path, default=None)
+    route = commands.add_parser("route", help="the jurisdiction competent for each case by its location")
+    route.add_argument("--from", dest="source", choices=jurisdictions.names(), required=True)
+    route.add_argument("file", type=Path)
+    quarantine = commands.add_parser("quarantine", help="rejected documents kept for an operator")
+    quarantine.add_argument("action", choices=["list", "show"])
+    quarantine.add_argument("quarantine_id", nargs="?", default="")
+    quarantine.add_argument("--jurisdiction", choices=jurisdictions.names(), default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from kernel import logs
+    from kernel.config import Settings
+
+    if args.command in ("map", "route"):
+        from cli import mapping as mapcli
+
+        if not args.file.is_file():
+            print(f"jjj {args.command}: {args.file}: no such file", file=sys.stderr)
+            return EXIT_USAGE
+        if args.command == "route":
+            return mapcli.route(args.source, args.file)
+        if args.source:
+            return mapcli.to_common(args.source, args.file)
+        return mapcli.from_common(args.target, args.file, args.output)
+
+    settings = Settings()
+    if args.command == "quarantine":
+        from cli import mapping as mapcli
+
+        return mapcli.quarantine(settings.resolved_quarantine_dir(), args.action, args.quarantine_id, args.jurisdiction)
+    logs.configure(settings.log_format, settings.log_level)
+    if args.command == "up":
+        from cli.supervisor import up
+
+        return up(settings)
+    if args.command == "adapter":
+        from adapters.service.app import start_adapter
+        from kernel.rpc.server import serve_until_signalled
+
+        asyncio.run(serve_until_signalled(lambda: start_adapter(args.jurisdiction, settings, port=args.port)))
+        return EXIT_OK
+    if args.command == "gateway":
+        from kernel.rpc.server import serve_until_signalled
+        from gateway.app import start_gateway
+
+        asyncio.run(serve_until_signalled(lambda: start_gateway(settings, port=args.port)))
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

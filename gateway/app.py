@@ -1,0 +1,80 @@
+"""The gateway process: the projection fed from the bus, deadline notices, GatewayQueryService."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from nats.aio.client import Client
+
+from gateway.deadline_notices import DeadlineNotifier
+from gateway.projection.projector import Projector
+from gateway.projection.store import SqliteProjection
+from gateway.query import SERVICE_NAME, GatewayQueryServicer
+from kernel.bus import jetstream
+from kernel.config import Settings
+from kernel.domain.deadlines import DeadlinePolicy
+from kernel.domain.watcher import DeadlineWatcher
+from kernel.rpc.server import Served, serve
+from jjj.case.v1 import case_pb2
+from jjj.gateway.v1 import gateway_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RunningGateway:
+    served: Served
+    projector: Projector
+    store: SqliteProjection
+    nc: Client
+    notifier: DeadlineNotifier
+    watcher_task: asyncio.Task
+
+    @property
+    def port(self) -> int:
+        return self.served.port
+
+    async def stop(self, grace: float = 2.0) -> None:
+        self.watcher_task.cancel()
+        await asyncio.gather(self.watcher_task, return_exceptions=True)
+        await self.served.stop(grace)
+        await self.projector.stop()
+        await self.nc.drain()
+        self.store.close()
+
+
+def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
+    """Deadline clocks live in memory: after a restart, replay every open case's stored trail."""
+    for fact in store.case_facts():
+        if fact["status"] == case_pb2.STATUS_CLOSED:
+            continue
+        notifier.remember_case(fact["case_id"], origin=fact["origin"], holder=fact["holder"], kind=fact["kind"],
+                               urgency=fact["urgency"])
+        for entry in store.trail(fact["case_id"]):
+            notifier.replay_step(fact["case_id"], entry.status, entry.at)
+
+
+async def start_gateway(settings: Settings, *, port: int | None = None,
+                        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
+    """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
+    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
+    js = nc.jetstream()
+    await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
+    store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
+    policy = DeadlinePolicy.load()
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock)
+    rebuild_clocks(store, notifier)
+    projector = Projector(js, store, observers=[notifier.observe])
+    await projector.start()
+    watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
+    servicer = GatewayQueryServicer(store, policy)
+    served = await serve(
+        SERVICE_NAME, lambda server: gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(servicer, server),
+        f"{settings.host}:{settings.gateway_port if port is None else port}",
+    )
+    log.info("gateway_listening", address=f"{settings.host}:{served.port}")
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task)

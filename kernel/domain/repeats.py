@@ -1,0 +1,182 @@
+"""Cross-region repeat-request matching (重复诉求 / 重信重访).
+
+A citizen who got no answer in Langfang calls Beijing about the same thing. The
+gateway sees digests from all three regions and links them: same requester
+(requester_key), close in time, and either similar words or the same place and
+category. Rules and thresholds are data: schemas/repeats.yaml.
+
+Chinese has no spaces between words, so similarity works on character bigrams
+(overlapping pairs), which survive word order changes and small rewordings
+without a segmenter. Traditional and simplified forms are not unified here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
+from kernel.domain.privacy import party_key
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+CONTENT, PLACE_CATEGORY = "content", "place_category"
+
+
+def content_shingles(text: str) -> frozenset[str]:
+    """Character bigrams of `text` after NFKC, case folding, and dropping punctuation,
+    symbols, whitespace and control characters. A one-character text is its own shingle."""
+    kept = "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if unicodedata.category(c)[0] in "LN")
+    if len(kept) < 2:
+        return frozenset(kept)  # "" -> empty set, "水" -> {"水"}
+    return frozenset(kept[i : i + 2] for i in range(len(kept) - 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+@dataclass(frozen=True)
+class RepeatPolicy:
+    window: dt.timedelta
+    content_jaccard_min: float
+    generic_categories: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "RepeatPolicy":
+        return _default_policy() if path is None else cls._from_file(path)
+
+    @classmethod
+    def _from_file(cls, path: Path) -> "RepeatPolicy":
+        data = read_yaml(path)
+        reject_unknown_keys(str(path), data, {"window_days", "content_jaccard_min", "generic_categories"})
+        threshold = float(data["content_jaccard_min"])
+        if not 0 < threshold <= 1:
+            raise ValueError(f"{path}: content_jaccard_min must be in (0, 1]")
+        return cls(
+            window=dt.timedelta(days=float(data["window_days"])),
+            content_jaccard_min=threshold,
+            generic_categories=frozenset(data.get("generic_categories") or ()),
+        )
+
+
+@functools.cache
+def _default_policy() -> RepeatPolicy:
+    return RepeatPolicy._from_file(SCHEMAS_DIR / "repeats.yaml")
+
+
+@dataclass(frozen=True)
+class RepeatRecord:
+    """What matching needs of a case: no raw personal data, only the keyed requester hash."""
+
+    case_id: str
+    requester_key: str
+    admin_code: str
+    category_code: str
+    received_at: dt.datetime  # aware
+    shingles: frozenset[str]
+
+    @classmethod
+    def from_case(cls, case: case_pb2.Case, secret: bytes) -> "RepeatRecord":
+        return cls(
+            case_id=case.case_id,
+            requester_key=party_key(case.requester, secret),
+            admin_code=case.location.admin_code,
+            category_code=case.category.code,
+            received_at=case.received_at.ToDatetime(tzinfo=dt.timezone.utc),
+            shingles=content_shingles(f"{case.title}\n{case.content}"),
+        )
+
+    @classmethod
+    def from_digest(cls, digest: envelope_pb2.CaseDigest, text: str | None = None) -> "RepeatRecord":
+        """A digest carries no content; its title stands in unless the full text is given."""
+        return cls(
+            case_id=digest.case_id,
+            requester_key=digest.requester_key,
+            admin_code=digest.admin_code,
+            category_code=digest.category_code,
+            received_at=digest.received_at.ToDatetime(tzinfo=dt.timezone.utc),
+            shingles=content_shingles(digest.title if text is None else text),
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    case_id: str
+    score: float  # content similarity, 0..1
+    reasons: tuple[str, ...]  # CONTENT and/or PLACE_CATEGORY
+
+
+class RepeatIndex:
+    def __init__(self, window: dt.timedelta | None = None, *, policy: RepeatPolicy | None = None) -> None:
+        self.policy = policy or RepeatPolicy.load()
+        self.window = window if window is not None else self.policy.window
+        self._by_requester: dict[str, dict[str, RepeatRecord]] = {}
+        self._requester_of: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._requester_of)
+
+    def add(self, record: RepeatRecord) -> None:
+        """Index a case; a resent case replaces its earlier record. Anonymous cases are not indexed."""
+        self.remove(record.case_id)
+        if not record.requester_key:
+            return
+        self._by_requester.setdefault(record.requester_key, {})[record.case_id] = record
+        self._requester_of[record.case_id] = record.requester_key
+
+    def add_all(self, records: Iterable[RepeatRecord]) -> None:
+        for record in records:
+            self.add(record)
+
+    def remove(self, case_id: str) -> None:
+        key = self._requester_of.pop(case_id, None)
+        if key is not None:
+            del self._by_requester[key][case_id]
+            if not self._by_requester[key]:
+                del self._by_requester[key]
+
+    def prune(self, received_before: dt.datetime) -> int:
+        """Forget cases received before the given time (outside any future window); returns how many."""
+        old = [
+            case_id
+            for records in self._by_requester.values()
+            for case_id, record in records.items()
+            if record.received_at < received_before
+        ]
+        for case_id in old:
+            self.remove(case_id)
+        return len(old)
+
+    def match(self, record: RepeatRecord) -> list[Match]:
+        """Earlier or later cases of the same requester that look like the same matter, best first."""
+        if not record.requester_key:
+            return []
+        matches = []
+        for other in self._by_requester.get(record.requester_key, {}).values():
+            if other.case_id == record.case_id or abs(other.received_at - record.received_at) > self.window:
+                continue
+            score = jaccard(record.shingles, other.shingles)
+            reasons = []
+            if score >= self.policy.content_jaccard_min:
+                reasons.append(CONTENT)
+            if self._same_place_and_category(record, other):
+                reasons.append(PLACE_CATEGORY)
+            if reasons:
+                matches.append(Match(other.case_id, round(score, 4), tuple(reasons)))
+        return sorted(matches, key=lambda m: (-m.score, m.case_id))
+
+    def _same_place_and_category(self, a: RepeatRecord, b: RepeatRecord) -> bool:
+        return (
+            bool(a.admin_code)
+            and bool(a.category_code)
+            and a.admin_code == b.admin_code
+            and a.category_code == b.category_code
+            and a.category_code not in self.policy.generic_categories
+        )

@@ -1,0 +1,122 @@
+"""A pure deadline scheduler: which reminders and overdue notices are due by now.
+
+No timers and no threads: the caller polls `due_events()` (from a loop, a cron,
+or a test with a hand-driven clock) and gets each event exactly once. A reminder
+that is only noticed after its deadline has passed is dropped: the overdue
+notice says more, and a late "due soon" would be wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kernel.domain.deadlines import Deadline, DeadlinePolicy
+from jjj.case.v1 import case_pb2
+
+
+class EventKind(enum.Enum):
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class DeadlineEvent:
+    kind: EventKind
+    case_id: str
+    step: str
+    due_at: dt.datetime
+    provisional: bool = False
+
+
+@dataclass
+class _Tracked:
+    deadline: Deadline
+    remind_at: dt.datetime | None
+    reminded: bool = False
+    overdue: bool = False
+
+
+class DeadlineWatcher:
+    def __init__(self, policy: DeadlinePolicy, clock: Callable[[], dt.datetime]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self._tracked: dict[tuple[str, str], _Tracked] = {}
+
+    def track(self, case_id: str, step: str, start: dt.datetime | None = None, jurisdiction: str | None = None) -> Deadline:
+        """Start the clock of `step` for a case. Tracking the same start again changes nothing;
+        a different start (e.g. a re-routed referral) starts afresh."""
+        deadline = self.policy.deadline(step, start if start is not None else self.clock(), jurisdiction)
+        current = self._tracked.get((case_id, step))
+        if current is not None and current.deadline.start == deadline.start:
+            return current.deadline
+        self._set(case_id, deadline)
+        return deadline
+
+    def extend(self, case_id: str, step: str, amount: int) -> Deadline:
+        """Extend a tracked deadline as the policy allows; its notices are re-armed for the new due time."""
+        current = self._tracked[(case_id, step)]
+        deadline = self.policy.extend(current.deadline, amount)
+        self._set(case_id, deadline)
+        return deadline
+
+    def stop(self, case_id: str, step: str) -> bool:
+        """Stop a clock (the step was done). False if it was not running."""
+        return self._tracked.pop((case_id, step), None) is not None
+
+    def observe(
+        self,
+        case_id: str,
+        status: int,
+        at: dt.datetime,
+        *,
+        kind: int,
+        urgency: int = case_pb2.URGENCY_UNSPECIFIED,
+        procedure: str = "ordinary",
+        jurisdiction: str | None = None,
+    ) -> list[str]:
+        """A case entered `status` at `at`: stop the clocks it stops, start the ones it starts
+        (under `jurisdiction`'s own limits: the holder's).
+
+        Returns the steps started."""
+        for step in self.policy.steps_stopping(status):
+            self.stop(case_id, step)
+        started = self.policy.steps_starting(status, kind=kind, urgency=urgency, procedure=procedure)
+        for step in started:
+            self.track(case_id, step, at, jurisdiction)
+        return started
+
+    def deadline(self, case_id: str, step: str) -> Deadline | None:
+        tracked = self._tracked.get((case_id, step))
+        return None if tracked is None else tracked.deadline
+
+    def running(self) -> list[tuple[str, str, Deadline]]:
+        return sorted(((c, s, t.deadline) for (c, s), t in self._tracked.items()), key=lambda x: x[2].due_at)
+
+    def due_events(self, now: dt.datetime | None = None) -> list[DeadlineEvent]:
+        """Every reminder and overdue notice due by `now` (default: the clock) not emitted before."""
+        now = now if now is not None else self.clock()
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        events: list[tuple[dt.datetime, DeadlineEvent]] = []
+        for (case_id, step), tracked in self._tracked.items():
+            deadline = tracked.deadline
+            if tracked.overdue:
+                continue
+            if now >= deadline.due_at:
+                tracked.overdue = tracked.reminded = True
+                events.append((deadline.due_at, self._event(EventKind.OVERDUE, case_id, deadline)))
+            elif not tracked.reminded and tracked.remind_at is not None and now >= tracked.remind_at:
+                tracked.reminded = True
+                events.append((tracked.remind_at, self._event(EventKind.REMINDER, case_id, deadline)))
+        events.sort(key=lambda pair: (pair[0], pair[1].case_id, pair[1].step))
+        return [event for _, event in events]
+
+    def _set(self, case_id: str, deadline: Deadline) -> None:
+        self._tracked[(case_id, deadline.step)] = _Tracked(deadline, self.policy.reminder_at(deadline))
+
+    @staticmethod
+    def _event(kind: EventKind, case_id: str, deadline: Deadline) -> DeadlineEvent:
+        return DeadlineEvent(kind, case_id, deadline.step, deadline.due_at, deadline.provisional)

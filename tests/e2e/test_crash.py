@@ -1,0 +1,66 @@
+"""kill -9 of the receiving adapter while its member holds an unacknowledged item: nothing is lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
+from tests.support.relay import eventually, free_port, no_more_items, read_items, submit_request
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.slow
+SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
+
+
+def start_hebei(settings, port: int) -> subprocess.Popen:
+    env = {**os.environ, "JJJ_NATS_URL": settings.nats_url, "JJJ_DATA_DIR": str(settings.data_dir),
+           "JJJ_ACK_WAIT_SECONDS": "2", "JJJ_LOG_FORMAT": "json"}
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "adapter", "hebei", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def serving(port: int) -> bool:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        try:
+            reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+        except grpc.aio.AioRpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_an_item_held_when_the_adapter_dies_is_delivered_again_after_restart(federation, settings):
+    await federation.start("beijing")
+    port = free_port()
+    hebei_process = start_hebei(settings, port)
+    try:
+        await eventually(lambda: serving(port), timeout=30)
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        federation.channels.append(channel)
+        hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
+        await federation.stub("beijing").SubmitDocument(submit_request(SANHE))
+        (held,), call = await read_items(hebei, count=1, flows=[1])
+
+        hebei_process.send_signal(signal.SIGKILL)  # no nak, no drain: the adapter just vanishes
+        hebei_process.wait()
+        call.cancel()
+        hebei_process = start_hebei(settings, port)
+        await eventually(lambda: serving(port), timeout=30)
+
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        federation.channels.append(channel)
+        hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
+        (again,), call = await read_items(hebei, count=1, flows=[1], timeout=20)
+        assert again.item_id == held.item_id and again.delivery_count >= 2
+        await hebei.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=again.item_id))
+        assert await no_more_items(call, wait=3.0)  # acknowledged once: delivered no more
+        call.cancel()
+    finally:
+        hebei_process.kill()
+        hebei_process.wait()

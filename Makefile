@@ -31,8 +31,10 @@ $(BUF): package.json package-lock.json
 proto: $(STAMP)
 	$(PY) tools/genproto.py
 
+# ruff for errors; lint-imports for the layer rule in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 lint-proto: $(BUF)
 	$(BUF) lint

@@ -49,14 +49,12 @@ class RunningGateway:
 
 def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
     """Deadline clocks live in memory: after a restart, replay every open case's stored trail."""
-    for fact in store.case_facts():
-        if fact["status"] == case_pb2.STATUS_CLOSED:
+    for state in store.case_states():
+        if state.status == case_pb2.STATUS_CLOSED:
             continue
-        notifier.remember_case(fact["case_id"], origin=fact["origin"], holder=fact["holder"], kind=fact["kind"],
-                               urgency=fact["urgency"])
-        for entry in store.trail(fact["case_id"]):
-            notifier.replay_step(fact["case_id"], entry.status, entry.at)
-
+        notifier.remember_case(state)
+        for entry in store.trail(state.case_id):
+            notifier.replay_step(state.case_id, entry.status, entry.at)
 
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:

@@ -10,16 +10,18 @@ after a restart is dropped by JetStream's duplicate window.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
-from google.protobuf import timestamp_pb2
 from nats.js import JetStreamContext
 
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import case_step
+from kernel.domain.casestate import CaseState, Referred, fold
 from kernel.domain.watcher import DeadlineEvent, DeadlineWatcher, EventKind
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -30,52 +32,45 @@ KIND = {EventKind.REMINDER: envelope_pb2.DEADLINE_KIND_REMINDER, EventKind.OVERD
 
 
 @dataclass
-class _CaseFacts:
-    origin: int
-    holder: int
-    kind: int
-    urgency: int
-
-
-@dataclass
 class DeadlineNotifier:
     watcher: DeadlineWatcher
     js: JetStreamContext
     clock: Callable[[], datetime]
-    facts: dict[str, _CaseFacts] = field(default_factory=dict)
+    # Each case's state, moved by the kernel's fold like the projection's and the adapters'.
+    states: dict[str, CaseState] = field(default_factory=dict)
     _unsent: list[DeadlineEvent] = field(default_factory=list)
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         """Start and stop clocks from a bus message (called by the projector, in stream order)."""
-        payload = envelope.WhichOneof("payload")
-        if payload in ("referral", "hotline_transfer"):
-            body = getattr(envelope, payload)
-            self.facts[body.case.case_id] = _CaseFacts(body.case.origin, envelope.destination, body.case.kind, body.case.urgency)
-            self._observe(body.case.case_id, case_pb2.STATUS_REFERRED, envelope.sent_at)
-        elif payload == "status_update":
-            update = envelope.status_update
-            facts = self.facts.get(update.case_id)
-            if facts is not None and update.status == case_pb2.STATUS_REGISTERED:
-                facts.holder = facts.origin
-            self._observe(update.case_id, update.status, update.event.at if update.event.HasField("at") else envelope.sent_at)
+        step = case_step(envelope)
+        if step is None:
+            return
+        before = self.states.get(step.case_id)
+        after = fold(before, step)
+        if after is before:
+            return
+        self.states[step.case_id] = after
+        if isinstance(step, Referred):
+            at = envelope.sent_at
+        else:
+            event = envelope.status_update.event
+            at = event.at if event.HasField("at") else envelope.sent_at
+        self._observe(after, at.ToDatetime(tzinfo=UTC))
 
-    def _observe(self, case_id: str, status: int, at: timestamp_pb2.Timestamp) -> None:
-        facts = self.facts.get(case_id)
-        if facts is None:
+    def _observe(self, state: CaseState, when: datetime) -> None:
+        if state.attempt == 0:
             return  # a step whose referral was never seen (e.g. expired from the stream): nothing to time
-        when = at.ToDatetime(tzinfo=UTC)
-        self.watcher.observe(case_id, status, when, kind=facts.kind, urgency=facts.urgency,
-                             jurisdiction=jurisdictions.by_enum(facts.holder).name)
+        self.watcher.observe(state.case_id, state.status, when, kind=state.kind, urgency=state.urgency,
+                             jurisdiction=jurisdictions.by_enum(state.holder).name)
 
-    def remember_case(self, case_id: str, *, origin: int, holder: int, kind: int, urgency: int) -> None:
-        self.facts[case_id] = _CaseFacts(origin, holder, kind, urgency)
+    def remember_case(self, state: CaseState) -> None:
+        self.states[state.case_id] = state
 
     def replay_step(self, case_id: str, status: int, at: datetime) -> None:
         """Feed one step of a case's stored trail (rebuilding clocks after a restart)."""
-        facts = self.facts.get(case_id)
-        if facts is not None:
-            self.watcher.observe(case_id, status, at, kind=facts.kind, urgency=facts.urgency,
-                                 jurisdiction=jurisdictions.by_enum(facts.holder).name)
+        state = self.states.get(case_id)
+        if state is not None:
+            self._observe(dataclasses.replace(state, status=status), at)
 
     async def tick(self) -> list[DeadlineEvent]:
         """Publish every notice due by now (and any that failed before); returns those sent."""
@@ -91,16 +86,16 @@ class DeadlineNotifier:
         return sent
 
     async def _publish(self, event: DeadlineEvent) -> None:
-        facts = self.facts[event.case_id]
+        state = self.states[event.case_id]
         notice = envelope_pb2.DeadlineNotice(case_id=event.case_id, step=event.step, kind=KIND[event.kind],
                                              provisional=event.provisional)
         notice.due_at.FromDatetime(event.due_at)
         share = envelope_pb2.InformationShare(
             topic=envelope_pb2.SHARE_TOPIC_DEADLINE, classification=envelope_pb2.CLASSIFICATION_INTERNAL,
             title=f"{event.kind.value}: {event.step}", deadlines=[notice],
-            audience=sorted({facts.origin, facts.holder}),
+            audience=sorted({state.origin, state.holder}),
         )
-        for destination in sorted({facts.origin, facts.holder}):
+        for destination in sorted({state.origin, state.holder}):
             member = jurisdictions.by_enum(destination)
             envelope = envelope_pb2.Envelope(
                 envelope_id=f"{event.case_id}/deadline/{event.step}/{event.kind.value}/{int(event.due_at.timestamp())}/{member.token}",

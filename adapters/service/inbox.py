@@ -21,7 +21,7 @@ from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 
-from kernel.domain import casestate as records
+from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from kernel.bus import subjects
 from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
@@ -99,8 +99,9 @@ class InboxSession:
             return None
         envelope = envelope_pb2.Envelope.FromString(message.data)
         item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
+        # Read your inbox: the adapter's own record shows a step before its member sees it.
+        await self.relay.record_inbound(envelope)
         if envelope.WhichOneof("payload") in CASE_PAYLOADS:
-            await self.relay.record_inbound(envelope)
             case = records.case_of(envelope).case
             item.native.CopyFrom(adapter_pb2.NativeDocument(
                 content=self.relay.codec.encode([case]),

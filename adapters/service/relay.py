@@ -20,13 +20,14 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
-from kernel.domain import casestate as records
+from adapters.service import records
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import Route, plan_route
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import case_id_of
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.jurisdictions import Member
 from jjj.adapter.v1 import adapter_pb2
@@ -162,7 +163,7 @@ class AdapterRelay:
     async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
         existing = await self.cases.get(case.case_id)
         attempt, sequence = 1, 0
-        if existing is not None:
+        if records.is_known(existing):
             if existing.case.status not in REROUTABLE:
                 return adapter_pb2.Submission(
                     case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
@@ -185,10 +186,7 @@ class AdapterRelay:
             envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
                 case=case, attempt=attempt, note=request.note, sequence=sequence))
         ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope)
-        record = records.crossing_record(case, holder=route.destination.enum, flow=flow, attempt=attempt, sequence=sequence)
-        if existing is not None:
-            record.case.history.extend(existing.case.history[len(case.history):])
-        await self.cases.mutate(case.case_id, lambda current: record if current is None or current.attempt < attempt else None)
+        await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
         log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
                  destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
         return adapter_pb2.Submission(
@@ -228,7 +226,7 @@ class AdapterRelay:
 
     async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
         record = await self.cases.get(request.case_id)
-        if record is None:
+        if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}")
         if request.status == case_pb2.STATUS_UNSPECIFIED:
             raise RelayError("status is required", violations=[("status", "must be set")])
@@ -262,7 +260,7 @@ class AdapterRelay:
             log.warning("status_sequence_taken", case_id=request.case_id, sequence=update.sequence, sender=self.member.name)
             raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
                                " read the case again (GetCase) and retry if the step still applies")
-        await self.cases.mutate(request.case_id, lambda current: records.apply_status_update(current, update))
+        await self.cases.mutate(request.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
                  sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
         return adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status, sequence=update.sequence)
@@ -271,22 +269,21 @@ class AdapterRelay:
 
     async def record_inbound(self, envelope: envelope_pb2.Envelope) -> None:
         """Remember a case or a lifecycle step addressed to us; idempotent."""
-        payload = envelope.WhichOneof("payload")
-        if payload in ("referral", "hotline_transfer"):
-            case = records.case_of(envelope).case
-            await self.cases.mutate(case.case_id, lambda current: records.merge_inbound_case(current, envelope))
-        elif payload == "status_update":
-            update = envelope.status_update
-            record, changed = await self.cases.mutate(update.case_id, lambda current: records.apply_status_update(current, update))
-            if not changed and record is not None and update.sequence == record.sequence and update.status != record.case.status:
-                # Both sides took a step with the same number: they now disagree. Rare (concurrent steps
-                # by origin and holder); made loud rather than resolved silently.
-                log.error("sequence_conflict", case_id=update.case_id, sequence=update.sequence,
-                          ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
+        case_id = case_id_of(envelope)
+        if not case_id:
+            return
+        record, changed = await self.cases.mutate(case_id, lambda current: records.apply(current, envelope))
+        update = envelope.status_update if envelope.HasField("status_update") else None
+        if (update is not None and not changed and record is not None and update.sequence == record.sequence
+                and update.status != record.case.status):
+            # Both sides took a step with the same number: they now disagree. Rare (concurrent steps
+            # by origin and holder); made loud rather than resolved silently.
+            log.error("sequence_conflict", case_id=update.case_id, sequence=update.sequence,
+                      ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         record = await self.cases.get(case_id)
-        if record is None:
+        if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}")
         return record
 

@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from kernel.domain.casestate import Record
+from adapters.service.records import Record
 
 MAX_CAS_ATTEMPTS = 50
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from kernel.bus.envelopes import CASE_PAYLOADS, case_step
+from kernel.domain.casestate import CaseState, fold
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -83,6 +85,10 @@ class ProjectionStore(abc.ABC):
     @abc.abstractmethod
     def case_facts(self) -> list[dict]: ...
 
+    @abc.abstractmethod
+    def case_states(self) -> list[CaseState]:
+        """The folded state of every case whose referral was seen."""
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL);
@@ -91,7 +97,7 @@ CREATE TABLE IF NOT EXISTS cases (
   flow INTEGER, referred_at TEXT, updated_at TEXT, due_at TEXT, sequence INTEGER NOT NULL DEFAULT 0,
   attempt INTEGER NOT NULL DEFAULT 0, day TEXT, kind INTEGER DEFAULT 0, urgency INTEGER DEFAULT 0,
   signed_at TEXT, returned_count INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0,
-  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0);
+  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
@@ -129,6 +135,13 @@ class SqliteProjection(ProjectionStore):
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a projection file was created (else delete it: it rebuilds by replay)."""
+        present = {row[1] for row in self.db.execute("PRAGMA table_info(cases)")}
+        if "holder_sequence" not in present:
+            self.db.execute("ALTER TABLE cases ADD COLUMN holder_sequence INTEGER NOT NULL DEFAULT -1")
 
     def close(self) -> None:
         self.db.close()
@@ -170,34 +183,37 @@ class SqliteProjection(ProjectionStore):
         ).rowcount
         if not inserted or not case_id:
             return bool(inserted)
-        if payload in ("referral", "hotline_transfer"):
-            body = getattr(envelope, payload)
-            self.db.execute(
-                """INSERT INTO cases(case_id, origin, holder, native_id, status, flow, referred_at, updated_at, due_at,
-                                     sequence, attempt, day, kind, urgency) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                   ON CONFLICT(case_id) DO UPDATE SET kind=excluded.kind, urgency=excluded.urgency,
-                     holder=CASE WHEN excluded.attempt > cases.attempt THEN excluded.holder ELSE cases.holder END,
-                     flow=CASE WHEN excluded.attempt > cases.attempt THEN excluded.flow ELSE cases.flow END,
-                     referred_at=coalesce(cases.referred_at, excluded.referred_at),
-                     day=coalesce(cases.day, excluded.day),
-                     origin=excluded.origin, native_id=excluded.native_id, due_at=excluded.due_at,
-                     status=CASE WHEN excluded.sequence >= cases.sequence AND excluded.attempt > cases.attempt
-                                 THEN excluded.status ELSE cases.status END,
-                     sequence=max(cases.sequence, excluded.sequence),
-                     attempt=max(cases.attempt, excluded.attempt)""",
-                (case_id, body.case.origin, envelope.destination, body.case.native_id, case_pb2.STATUS_REFERRED,
-                 envelope.flow, _iso(sent_at), _iso(sent_at), _iso(_ts(body.case.due_at)), body.sequence,
-                 body.attempt, day, body.case.kind, body.case.urgency),
-            )
-        else:
-            # A step may arrive before its referral (replay across streams): keep a stub row.
-            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (case_id,))
-            self.db.execute(
-                "UPDATE cases SET status=?, sequence=?, updated_at=? WHERE case_id=? AND sequence < ?",
-                (status, sequence, _iso(sent_at), case_id, sequence),
-            )
+        self._fold(case_id, envelope, sent_at, day)
+        if payload == "status_update":
             self._record_facts(case_id, envelope.status_update, _ts(envelope.status_update.event.at) or sent_at)
         return True
+
+    _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence")
+
+    def _fold(self, case_id: str, envelope: envelope_pb2.Envelope, sent_at: datetime, day: str) -> None:
+        """Move the case's state through the kernel's fold; the case's other facts come along."""
+        row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        before = CaseState(case_id, *row) if row is not None else None
+        after = fold(before, case_step(envelope))
+        if after is before:
+            return
+        state = {column: getattr(after, column) for column in self._STATE_COLUMNS}
+        facts = {}
+        if before is None or after.sequence != before.sequence:
+            facts["updated_at"] = _iso(sent_at)  # the time of the step the status is from
+        if envelope.WhichOneof("payload") in CASE_PAYLOADS:
+            case = getattr(envelope, envelope.WhichOneof("payload")).case
+            facts.update(native_id=case.native_id, due_at=_iso(_ts(case.due_at)))
+        columns = {"case_id": case_id, **state, **facts, "referred_at": None, "day": None}
+        if "native_id" in facts:
+            columns.update(referred_at=_iso(sent_at), day=day)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in (*state, *facts))
+        self.db.execute(
+            f"INSERT INTO cases({', '.join(columns)}) VALUES({', '.join('?' * len(columns))})"
+            f" ON CONFLICT(case_id) DO UPDATE SET {updates},"
+            " referred_at=coalesce(cases.referred_at, excluded.referred_at), day=coalesce(cases.day, excluded.day)",
+            tuple(columns.values()),
+        )
 
     def _record_facts(self, case_id: str, update: envelope_pb2.StatusUpdate, at: datetime) -> None:
         """What statistics count: signing time, returns, the follow-up result."""
@@ -228,8 +244,12 @@ class SqliteProjection(ProjectionStore):
         """Every case with what deadlines and statistics need."""
         keys = ("case_id", "origin", "holder", "kind", "urgency", "flow", "day", "referred_at", "signed_at",
                 "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status")
-        rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE origin IS NOT NULL")
+        rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
+
+    def case_states(self) -> list[CaseState]:
+        rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE attempt > 0")
+        return [CaseState(*row) for row in rows]
 
     def _case_row(self, row) -> CaseRow:
         return CaseRow(row[0], row[1] or 0, row[2] or 0, row[3] or "", row[4] or 0, row[5] or 0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kernel import jurisdictions
+from kernel.domain.casestate import Step, step_of
 from jjj.bus.v1 import envelope_pb2
 
 CASE_PAYLOADS = ("referral", "hotline_transfer")
@@ -15,3 +17,8 @@ def case_id_of(envelope: envelope_pb2.Envelope) -> str:
     if payload in CASE_PAYLOADS:
         return getattr(envelope, payload).case.case_id
     return ""
+
+
+def case_step(envelope: envelope_pb2.Envelope) -> Step | None:
+    """The case-state step an envelope carries, for `kernel.domain.casestate.fold`."""
+    return step_of(envelope, origin_of=lambda case_id: jurisdictions.origin_of_case_id(case_id).enum)

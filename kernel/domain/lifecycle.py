@@ -1,30 +1,23 @@
 """The referral lifecycle: which status may follow which, who may report it, in what order.
 
 The graph is data (schemas/lifecycle.yaml); this module only reads and enforces it.
-`apply` folds StatusUpdates into a CaseState in per-case sequence order, whatever
-order and however often the bus delivers them: a gap is buffered until it fills,
-a repeat is ignored. Reordering on the bus therefore never changes the outcome.
+What a step does to a case's state is kernel.domain.casestate's fold.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
-from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
 Status = int  # a case_pb2.Status value
 CaseKind = int  # a case_pb2.CaseKind value
 
 HOLDER, ORIGIN, EITHER = "holder", "origin", "either"
-# How many out-of-order updates one case may park while waiting for a gap to fill;
-# beyond that the sender is broken, not the network.
-MAX_BUFFERED = 256
 
 
 class TransitionError(ValueError):
@@ -159,93 +152,3 @@ class Lifecycle:
 @functools.cache
 def _default_lifecycle() -> Lifecycle:
     return Lifecycle._from_file(SCHEMAS_DIR / "lifecycle.yaml")
-
-
-class ApplyResult(enum.Enum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"  # the very same update was seen before
-    STALE = "stale"  # its sequence is already taken by a different update
-    OUT_OF_ORDER_BUFFERED = "out_of_order_buffered"  # waits for the missing predecessors
-
-
-@dataclass
-class CaseState:
-    """One case's cross-region state as the gateway has folded it from StatusUpdates."""
-
-    case_id: str
-    origin: int  # case_pb2.Jurisdiction
-    holder: int  # case_pb2.Jurisdiction; the origin itself when not referred
-    status: Status = case_pb2.STATUS_REFERRED
-    sequence: int = 0  # the last applied update's sequence
-    kind: CaseKind = case_pb2.CASE_KIND_HOTLINE_REQUEST
-    trail: list[envelope_pb2.StatusUpdate] = field(default_factory=list)
-    # Parked updates by sequence, and buffered updates found invalid when their turn came.
-    pending: dict[int, envelope_pb2.StatusUpdate] = field(default_factory=dict, repr=False)
-    rejected: list[tuple[envelope_pb2.StatusUpdate, str]] = field(default_factory=list, repr=False)
-
-
-def reroute(state: CaseState, to: int) -> None:
-    """A Referral (attempt + 1) hands a returned case to `to`: it becomes the holder.
-
-    A StatusUpdate does not name a destination, so the gateway calls this when it
-    sends or receives the Referral envelope itself.
-    """
-    state.holder = to
-
-
-def apply(state: CaseState, update: envelope_pb2.StatusUpdate, lifecycle: Lifecycle | None = None) -> ApplyResult:
-    """Fold one update into `state` (in place) in sequence order.
-
-    Raises TransitionError (state unchanged) when the next-in-sequence update is
-    not an allowed step. A buffered update that turns out invalid when its turn
-    comes is moved to state.rejected and draining stops there.
-    """
-    if update.case_id != state.case_id:
-        raise ValueError(f"update for {update.case_id!r} applied to case {state.case_id!r}")
-    lifecycle = lifecycle or Lifecycle.load()
-    if update.sequence <= state.sequence:
-        earlier = next((u for u in state.trail if u.sequence == update.sequence), None)
-        return ApplyResult.DUPLICATE if earlier is not None and _same(earlier, update) else ApplyResult.STALE
-    if update.sequence > state.sequence + 1:
-        parked = state.pending.get(update.sequence)
-        if parked is not None:
-            return ApplyResult.DUPLICATE if _same(parked, update) else ApplyResult.STALE
-        if len(state.pending) >= MAX_BUFFERED:
-            waiting_for = state.sequence + 1
-            raise TransitionError(f"{state.case_id}: {MAX_BUFFERED} updates already wait for sequence {waiting_for}")
-        state.pending[update.sequence] = _copy(update)
-        return ApplyResult.OUT_OF_ORDER_BUFFERED
-    _step(state, update, lifecycle)
-    while (successor := state.pending.pop(state.sequence + 1, None)) is not None:
-        try:
-            _step(state, successor, lifecycle)
-        except TransitionError as error:
-            state.rejected.append((successor, str(error)))
-            break
-    return ApplyResult.APPLIED
-
-
-def _step(state: CaseState, update: envelope_pb2.StatusUpdate, lifecycle: Lifecycle) -> None:
-    lifecycle.check(
-        state.status,
-        update.status,
-        kind=state.kind,
-        actor_is_origin=update.reporter == state.origin,
-        actor_is_holder=update.reporter == state.holder,
-        reason=update.reason,
-    )
-    if update.status == case_pb2.STATUS_REGISTERED:
-        state.holder = state.origin  # taken back: the origin holds it again
-    state.status = update.status
-    state.sequence = update.sequence
-    state.trail.append(_copy(update))
-
-
-def _copy(update: envelope_pb2.StatusUpdate) -> envelope_pb2.StatusUpdate:
-    copy = envelope_pb2.StatusUpdate()
-    copy.CopyFrom(update)
-    return copy
-
-
-def _same(a: envelope_pb2.StatusUpdate, b: envelope_pb2.StatusUpdate) -> bool:
-    return a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)

@@ -62,7 +62,7 @@ class Supervisor:
             env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir)}
             cli = [sys.executable, "-m", "cli.main"]
             self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port)] + [
-                Child(name, [*cli, "adapter", name], self.settings.adapter_ports.for_member(name))
+                Child(name, [*cli, "adapter", name], self.settings.adapter_port(name))
                 for name in jurisdictions.names()
             ]
             for child in self.children:

@@ -10,19 +10,39 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from kernel import jurisdictions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class AdapterPorts(BaseModel):
-    beijing: int = 50061
-    tianjin: int = 50062
-    hebei: int = 50063
+FIRST_ADAPTER_PORT = 50061
 
-    def for_member(self, name: str) -> int:
-        return getattr(self, name)
+
+def default_adapter_ports() -> dict[str, int]:
+    """One port per member, from 50061 in the order of schemas/jurisdictions.yaml."""
+    return {name: FIRST_ADAPTER_PORT + index for index, name in enumerate(jurisdictions.names())}
+
+
+class InboxSettings(BaseModel):
+    """How an adapter pulls a member's inbox from the bus."""
+
+    # Messages fetched from a flow's consumer per request, and held for the member at most.
+    fetch_batch: int = Field(default=16, ge=1)
+    buffer: int = Field(default=64, ge=1)
+    # Unacknowledged messages JetStream lets one inbox consumer have out at once.
+    max_ack_pending: int = Field(default=1024, ge=1)
+
+
+class TrackerSettings(BaseModel):
+    """The adapter's state tracker: keeps its case records current while no member reads."""
+
+    fetch_batch: int = Field(default=64, ge=1)
+    ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # A message the tracker cannot apply is retried this many times, then left to the inbox.
+    max_deliver: int = Field(default=20, ge=1)
 
 
 class Settings(BaseSettings):
@@ -33,14 +53,17 @@ class Settings(BaseSettings):
     # Where `jjj up` keeps the embedded nats-server's JetStream store and the gateway's projection.
     data_dir: Path = PROJECT_ROOT / "var"
     gateway_port: int = 50060
-    adapter_ports: AdapterPorts = Field(default_factory=AdapterPorts)
+    # Member name -> port of its adapter; every member has one (defaults fill in what is not given).
+    adapter_ports: dict[str, int] = Field(default_factory=default_adapter_ports)
     # "auto": JSON off a TTY, readable on one; or "json" / "console".
     log_format: str = "auto"
     log_level: str = "info"
     # JetStream's duplicate window: a resend within it is dropped by Nats-Msg-Id.
     duplicate_window_seconds: float = 7 * 24 * 3600
     # How long a member may hold an inbox item before JetStream redelivers it.
-    ack_wait_seconds: float = 30.0
+    ack_wait_seconds: float = Field(default=30.0, gt=0)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
+    tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     # How often the gateway's deadline watcher looks for reminders and overdue cases.
     deadline_poll_seconds: float = 30.0
     # Where rejected documents are kept for an operator.
@@ -48,6 +71,26 @@ class Settings(BaseSettings):
     # The federation's shared key for requester keys and content sketches (HMAC).
     # The default only suits a local federation: every deployment sets its own.
     share_secret: SecretStr = SecretStr("jjj-local-development-only")
+
+    @field_validator("adapter_ports")
+    @classmethod
+    def _one_port_per_member(cls, ports: dict[str, int]) -> dict[str, int]:
+        members = jurisdictions.names()
+        unknown = sorted(set(ports) - set(members))
+        if unknown:
+            raise ValueError(f"adapter_ports names no member: {', '.join(unknown)}; members are {', '.join(members)}")
+        merged = {**default_adapter_ports(), **ports}
+        taken: dict[int, str] = {}
+        for name, port in merged.items():
+            if not 0 < port < 65536:
+                raise ValueError(f"adapter_ports.{name}: {port} is not a TCP port")
+            if port in taken:
+                raise ValueError(f"adapter_ports: {taken[port]} and {name} both use port {port}")
+            taken[port] = name
+        return merged
+
+    def adapter_port(self, name: str) -> int:
+        return self.adapter_ports[name]
 
     @property
     def nats_port(self) -> int:

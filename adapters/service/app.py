@@ -55,13 +55,14 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         requests=await RequestLog.open(js, member.token),
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
         sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
+        tracker=settings.tracker,
     )
     await relay.sharing.start()
     relay.start_state_tracker()
-    servicer = AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds))
+    servicer = AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds, settings.inbox))
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
-        f"{settings.host}:{settings.adapter_ports.for_member(member.name) if port is None else port}",
+        f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",
     )
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
     return RunningAdapter(served, relay, nc)

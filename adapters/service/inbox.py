@@ -24,6 +24,7 @@ from nats.js import api
 from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from kernel.bus import subjects
+from kernel.config import InboxSettings
 from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
 from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
@@ -45,10 +46,11 @@ class InboxSession:
     relay: AdapterRelay
     flows: Sequence[int]
     ack_wait: float
+    limits: InboxSettings
     pending: dict[str, _Pending] = field(default_factory=dict)
 
     async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
-        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=64)
+        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self.limits.buffer)
         pumps = [asyncio.create_task(self._pump(flow, queue)) for flow in self.flows]
         keepalive = asyncio.create_task(self._keep_pending_alive())
         try:
@@ -69,7 +71,7 @@ class InboxSession:
 
     async def _pump(self, flow: int, queue: asyncio.Queue[Msg]) -> None:
         route = subjects.route_of(flow)
-        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=1024, deliver_policy=api.DeliverPolicy.ALL)
+        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=self.limits.max_ack_pending, deliver_policy=api.DeliverPolicy.ALL)
         subscription = await self.relay.js.pull_subscribe(
             subjects.inbox_filter(flow, self.relay.member),
             durable=subjects.durable_name("inbox", self.relay.member.token, flow),
@@ -78,7 +80,7 @@ class InboxSession:
         )
         try:
             while True:
-                room = max(1, min(16, queue.maxsize - queue.qsize()))
+                room = max(1, min(self.limits.fetch_batch, queue.maxsize - queue.qsize()))
                 try:
                     messages = await subscription.fetch(batch=room, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
@@ -155,13 +157,14 @@ def _log_relayed(envelope: envelope_pb2.Envelope, receiver: str, deliveries: int
 class Inboxes:
     """All open inbox sessions of one adapter, so any of them can take an acknowledgement."""
 
-    def __init__(self, relay: AdapterRelay, ack_wait: float) -> None:
+    def __init__(self, relay: AdapterRelay, ack_wait: float, limits: InboxSettings | None = None) -> None:
         self.relay = relay
         self.ack_wait = ack_wait
+        self.limits = limits or InboxSettings()
         self.sessions: set[InboxSession] = set()
 
     def open(self, flows: Sequence[int]) -> InboxSession:
-        session = InboxSession(self.relay, list(flows) or list(INBOX_FLOWS), self.ack_wait)
+        session = InboxSession(self.relay, list(flows) or list(INBOX_FLOWS), self.ack_wait, self.limits)
         self.sessions.add(session)
         return session
 

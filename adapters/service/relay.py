@@ -28,6 +28,7 @@ from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
+from kernel.config import TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.jurisdictions import Member
 from jjj.adapter.v1 import adapter_pb2
@@ -39,7 +40,6 @@ Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
 TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
 REROUTABLE = (case_pb2.STATUS_RETURNED, case_pb2.STATUS_NOT_ACCEPTED)
-STATE_MAX_DELIVER = 20
 
 
 class RelayError(Exception):
@@ -98,6 +98,7 @@ class AdapterRelay:
     quarantine: Quarantine
     sharing: Sharing
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     # -- submitting cases -------------------------------------------------
@@ -300,12 +301,12 @@ class AdapterRelay:
             stream=route.stream,
             # A message the tracker cannot apply is retried a bounded number of times, not forever;
             # it stays in the stream (and reaches the member's inbox, which has no such bound).
-            config=api.ConsumerConfig(ack_wait=30, max_deliver=STATE_MAX_DELIVER),
+            config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
         )
         try:
             while True:
                 try:
-                    messages = await subscription.fetch(batch=64, timeout=1.0)
+                    messages = await subscription.fetch(batch=self.tracker.fetch_batch, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
                     continue
                 except ConnectionClosedError:

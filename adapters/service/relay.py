@@ -22,7 +22,7 @@ from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
 from adapters.service import records
 from adapters.service.quarantine import Quarantine
-from kernel.domain.routing import Route, plan_route
+from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
@@ -39,7 +39,6 @@ log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
 TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
-REROUTABLE = (case_pb2.STATUS_RETURNED, case_pb2.STATUS_NOT_ACCEPTED)
 
 
 class RelayError(Exception):
@@ -163,18 +162,17 @@ class AdapterRelay:
 
     async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
         existing = await self.cases.get(case.case_id)
-        attempt, sequence = 1, 0
-        if records.is_known(existing):
-            if existing.case.status not in REROUTABLE:
-                return adapter_pb2.Submission(
-                    case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
-                    envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
-                    quality_flags=case.quality_flags,
-                )
-            if existing.holder == route.destination.enum:
-                raise StepRefused(f"{case.case_id} was returned by {route.destination.name}; re-route it elsewhere or take it back")
-            # A returned case goes out again: a new attempt, and itself a lifecycle step.
-            attempt, sequence = existing.attempt + 1, existing.sequence + 1
+        try:
+            plan = plan_attempt(records.state_of(existing) if existing else None, route.destination.enum, self.lifecycle)
+        except TransitionError as error:
+            raise StepRefused(str(error), violations=[("destination", str(error))]) from None
+        if isinstance(plan, AlreadyOut):
+            return adapter_pb2.Submission(
+                case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
+                envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
+                quality_flags=case.quality_flags,
+            )
+        attempt, sequence = plan.attempt, plan.sequence
         envelope = envelope_pb2.Envelope(
             envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
             flow=flow, sender=self.member.enum, destination=route.destination.enum,

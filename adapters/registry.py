@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 
+from kernel import jsonl
 from kernel.codec import Codec
+from kernel.jurisdictions import members
 
 
 def codec_for(jurisdiction_name: str) -> Codec:
@@ -14,9 +16,6 @@ def codec_for(jurisdiction_name: str) -> Codec:
 
 
 def codec_for_format(document_format: int) -> Codec:
-    from kernel import jsonl
-    from kernel.jurisdictions import members
-
     if document_format == jsonl.CODEC.document_format:
         return jsonl.CODEC
     for member in members():

@@ -7,8 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BUF := node_modules/.bin/buf
+# The proto as last released to member systems: `buf breaking` checks proto/ against it.
+PROTO_BASELINE := buf/released.binpb
 
-.PHONY: up test setup proto lint lint-proto check-generated bench clean
+.PHONY: up test setup proto proto-baseline lint lint-proto check-generated bench clean
 
 up: setup
 	$(VENV)/bin/jjj up
@@ -36,8 +38,18 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
+# buf lint, and buf breaking (rules in buf.yaml: FILE, the strictest, since member systems
+# generate code from these files and read their JSON): a change that would break a member
+# system fails the build.
 lint-proto: $(BUF)
 	$(BUF) lint
+	$(BUF) breaking --against $(PROTO_BASELINE)
+
+# On a release, and only then: `make proto-baseline` and commit buf/released.binpb with
+# the release; later changes are checked against what was released. Moving the baseline
+# in any other commit waves a break through: review it as one.
+proto-baseline: $(BUF)
+	$(BUF) build --exclude-source-info -o $(PROTO_BASELINE)
 
 # Generated code is committed: regenerating must not change it.
 check-generated: proto

@@ -5,6 +5,13 @@ adapters, each its own process; prints where each listens; restarts a process th
 dies; and on SIGINT or SIGTERM stops everything it started, adapters first and the
 bus last, leaving no process behind (children also get SIGTERM if the supervisor
 itself dies: see natsserver.dying_with_parent).
+
+Standard output is the federation's log stream: each child writes to a pipe of its
+own and the supervisor copies whole lines to its stdout, one write per line, so the
+records of five processes never run together whatever their size (a pipe shared by
+several writers keeps only writes up to PIPE_BUF, 4 KiB, whole). What is said to the
+operator (where everything listens, restarts, stopped) goes to stderr, and as log
+records to stdout.
 """
 
 from __future__ import annotations
@@ -13,17 +20,32 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
+from typing import IO
 
 import grpc
+import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cli import natsserver
-from kernel import jurisdictions
+from kernel import jurisdictions, logs
 from kernel.config import Settings
 
 MAX_RESTARTS = 5
+
+log = structlog.get_logger(__name__)
+
+
+def relay_lines(source: IO[bytes]) -> None:
+    """Copies a child's output to our stdout a whole line at a time, until the child closes it."""
+    with source:
+        for line in iter(source.readline, b""):
+            try:
+                logs.write_line(line)
+            except OSError:  # our stdout is gone: keep reading so that the child never blocks on a full pipe
+                pass
 
 
 @dataclass
@@ -32,13 +54,21 @@ class Child:
     command: list[str]
     port: int
     process: subprocess.Popen | None = None
+    relay: threading.Thread | None = None
     restarts: int = 0
     started_at: float = 0.0
 
     def start(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(natsserver.dying_with_parent(self.command), env=env, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        stdout=subprocess.PIPE, start_new_session=True)
+        self.relay = threading.Thread(target=relay_lines, args=(self.process.stdout,), name=f"relay-{self.role}", daemon=True)
+        self.relay.start()
         self.started_at = time.monotonic()
+
+    def drain(self, timeout: float) -> None:
+        """Waits for the last lines of a child that has exited."""
+        if self.relay is not None:
+            self.relay.join(timeout)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -59,7 +89,9 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
             self.nats = natsserver.start(self.settings.data_dir / "nats", host=self.settings.host, port=self.settings.nats_port)
-            env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir)}
+            # The children write to pipes: they render as our own stdout would have them render.
+            env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir),
+                   "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format)}
             cli = [sys.executable, "-m", "cli.main"]
             self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port)] + [
                 Child(name, [*cli, "adapter", name], self.settings.adapter_port(name))
@@ -77,6 +109,7 @@ class Supervisor:
                 time.sleep(0.2)
             return 0
         except Exception as error:  # a start-up failure is reported plainly, then everything is stopped
+            log.error("federation_failed", error=str(error))
             print(f"jjj up: {error}", file=sys.stderr, flush=True)
             return 1
         finally:
@@ -105,7 +138,9 @@ class Supervisor:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
         lines.append("Ctrl-C stops everything.")
-        print("\n".join(lines), flush=True)
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        log.info("federation_up", nats=self.nats.url,
+                 **{child.role: f"{self.settings.host}:{child.port}" for child in self.children})
 
     def _restart_dead(self, env: dict[str, str]) -> None:
         for child in self.children:
@@ -114,6 +149,7 @@ class Supervisor:
             if child.restarts >= MAX_RESTARTS:
                 raise RuntimeError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
             child.restarts += 1
+            log.warning("process_restarting", role=child.role, exit_code=child.process.returncode, restart=child.restarts)
             print(f"jjj up: {child.role} exited with {child.process.returncode}; restarting ({child.restarts}/{MAX_RESTARTS})",
                   file=sys.stderr, flush=True)
             time.sleep(min(5.0, 0.5 * 2 ** child.restarts))
@@ -132,9 +168,12 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+        for child in self.children:
+            child.drain(max(0.1, deadline - time.monotonic()))
         if self.nats is not None:
             self.nats.stop()
-        print("jjj up: stopped", flush=True)
+        log.info("federation_stopped")
+        print("jjj up: stopped", file=sys.stderr, flush=True)
 
 
 def up(settings: Settings) -> int:

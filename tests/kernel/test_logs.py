@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
 
 import pytest
 import structlog
@@ -47,3 +51,42 @@ def test_personal_keys_are_redacted_whatever_logs_them(capsys):
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["phone"] == line["id_number"] == line["name"] == "[redacted]"
     assert line["case_id"] == "x"
+
+
+WRITER = """
+import sys
+import structlog
+from kernel import logs
+logs.configure("json", "info")
+log = structlog.get_logger()
+for seq in range({count}):
+    log.info("load", writer=sys.argv[1], seq=seq, padding="x" * {padding})
+"""
+
+
+def test_processes_sharing_one_stdout_never_run_their_records_together():
+    """Each record is one write: several processes logging at once to one pipe still give one record per line.
+
+    Unbuffered (as in a container, PYTHONUNBUFFERED=1) print() would write a message and its
+    newline separately and let another process's record in between. Records stay under
+    PIPE_BUF (4 KiB), the size up to which a pipe keeps concurrent writes whole.
+    """
+    writers, count = 4, 400
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    script = WRITER.format(count=count, padding=800)
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(writer)], stdout=write_end, env=env)
+                 for writer in range(writers)]
+    os.close(write_end)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: os.read(read_end, 65536), b"")))
+    reader.start()
+    assert [process.wait(timeout=60) for process in processes] == [0] * writers
+    reader.join(30)
+    os.close(read_end)
+
+    lines = b"".join(chunks).decode("utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == writers * count
+    for writer in range(writers):
+        assert [r["seq"] for r in records if r["writer"] == str(writer)] == list(range(count))

@@ -18,6 +18,14 @@ from kernel import jurisdictions
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_data_dir() -> Path:
+    """var/ of the checkout when run from one (`make up`); else var/ in the current directory,
+    never inside an installed package's site-packages."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    return Path.cwd() / "var"
+
+
 FIRST_ADAPTER_PORT = 50061
 
 
@@ -51,7 +59,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     nats_url: str = "nats://127.0.0.1:4222"
     # Where `jjj up` keeps the embedded nats-server's JetStream store and the gateway's projection.
-    data_dir: Path = PROJECT_ROOT / "var"
+    data_dir: Path = Field(default_factory=default_data_dir)
     gateway_port: int = 50060
     # Member name -> port of its adapter; every member has one (defaults fill in what is not given).
     adapter_ports: dict[str, int] = Field(default_factory=default_adapter_ports)

@@ -72,8 +72,9 @@ def installed(tmp_path_factory) -> dict:
 
 def test_the_installed_wheel_answers_not_the_checkout(installed):
     probe = ("import importlib.util, json, sys; from kernel.tables import SCHEMAS_DIR; "
+             "from kernel.config import default_data_dir; "
              f"print(json.dumps({{'packages': {{p: importlib.util.find_spec(p).origin for p in {PACKAGES!r}}}, "
-             "'schemas': str(SCHEMAS_DIR), 'path': sys.path}))")
+             "'schemas': str(SCHEMAS_DIR), 'path': sys.path, 'data_dir': str(default_data_dir())}))")
     run = _run([installed["venv"] / "bin" / "python", "-c", probe], cwd=installed["cwd"], env=installed["env"])
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout)
@@ -82,6 +83,8 @@ def test_the_installed_wheel_answers_not_the_checkout(installed):
     assert Path(seen["schemas"]) == installed["site_packages"] / "kernel" / "schemas"
     assert (Path(seen["schemas"]) / "tianjin" / "workorder.xsd").is_file()
     assert (Path(seen["schemas"]) / "beijing" / "workorder.schema.json").is_file()
+    # An installed federation keeps its state where it is run, not inside site-packages.
+    assert Path(seen["data_dir"]) == Path(installed["cwd"]) / "var"
     # The checkout is on sys.path only through its .venv's site-packages (the dependencies).
     from_checkout = [entry for entry in seen["path"] if entry and Path(entry).resolve().is_relative_to(ROOT)]
     assert from_checkout and all(Path(entry).resolve().is_relative_to(ROOT / ".venv") for entry in from_checkout), seen["path"]

@@ -1,7 +1,10 @@
 """structlog set-up: contextvars first, JSON to stdout off a TTY, readable on one.
 
 Log lines carry case ids, flows and jurisdictions, never a citizen's name, ID
-number or phone: `redact_personal_data` drops those keys wherever they appear.
+number or phone: `redact_personal_data` drops the keys that hold them, and masks
+anything shaped like a resident ID or a phone number in every other value (an
+error message quoting a rejected field, an exception's text), as the last step
+before rendering.
 
 Every record reaches its stream as one write of the whole line, newline included
 (`write_line`): a log shipper reading several processes' output never sees a record
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from typing import Any, TextIO
@@ -25,9 +29,37 @@ PERSONAL_KEYS = frozenset({"name", "id_number", "phone", "requester", "content",
 _WRITE_LOCK = threading.Lock()
 
 
+# Shapes of personal numbers inside free text; not preceded or followed by more of an id or number.
+_PERSONAL_NUMBERS = (
+    # GB 11643 resident ID: area, birth date, sequence, check digit.
+    (re.compile(r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"),
+     "[id-number]"),
+    # Any E.164 number, then mainland mobiles and landlines as people type them (spaces, dashes, 86 prefix).
+    (re.compile(r"\+\d{8,15}(?!\d)"), "[phone]"),
+    (re.compile(r"(?<![0-9A-Za-z])(?:86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"), "[phone]"),
+    (re.compile(r"(?<![0-9A-Za-z])0\d{2,3}[- ]?\d{7,8}(?!\d)"), "[phone]"),
+)
+
+
+def mask_personal_numbers(text: str) -> str:
+    for pattern, replacement in _PERSONAL_NUMBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, dict):
+        return {key: "[redacted]" if key in PERSONAL_KEYS else _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    for key in PERSONAL_KEYS & event_dict.keys():
-        event_dict[key] = "[redacted]"
+    for key, value in event_dict.items():
+        event_dict[key] = "[redacted]" if key in PERSONAL_KEYS else _masked(value)
     return event_dict
 
 
@@ -88,8 +120,8 @@ def configure(log_format: str = "auto", level: str = "info") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact_personal_data,
             structlog.processors.format_exc_info,
+            redact_personal_data,  # last before rendering: exception texts are masked too
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),

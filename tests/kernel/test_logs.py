@@ -90,3 +90,38 @@ def test_processes_sharing_one_stdout_never_run_their_records_together():
     assert len(records) == writers * count
     for writer in range(writers):
         assert [r["seq"] for r in records if r["writer"] == str(writer)] == list(range(count))
+
+
+def test_personal_numbers_inside_any_value_are_masked_and_personal_keys_dropped():
+    from kernel.logs import redact_personal_data
+
+    event = {
+        "event": "document_rejected",
+        "reason": "lxdh: '139-1234-5678' is not a phone; zjhm 11010519850312123X does not check; tel 010-62345678",
+        "detail": {"name": "张三", "note": "回拨 +8613800138000 或 8613912345678"},
+        "items": ["13512345678", "case jjj:BJ:BJ2026112400002001 seq 12345678901234"],
+        "name": "李四",
+        "latency_ms": 12.5,
+    }
+    masked = redact_personal_data(None, "info", dict(event))
+    assert masked["reason"] == "lxdh: '[phone]' is not a phone; zjhm [id-number] does not check; tel [phone]"
+    assert masked["detail"] == {"name": "[redacted]", "note": "回拨 [phone] 或 [phone]"}
+    assert masked["items"] == ["[phone]", "case jjj:BJ:BJ2026112400002001 seq 12345678901234"]
+    assert masked["name"] == "[redacted]" and masked["latency_ms"] == 12.5 and masked["event"] == "document_rejected"
+
+
+def test_an_exception_text_is_masked_in_the_rendered_line(capsys):
+    import json
+
+    import structlog
+
+    from kernel.logs import configure
+
+    configure("json")
+    try:
+        raise ValueError("bad phone 13912345678 for 110105198503121234")
+    except ValueError:
+        structlog.get_logger("test").exception("failed")
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert "13912345678" not in line["exception"] and "110105198503121234" not in line["exception"]
+    assert "bad phone [phone] for [id-number]" in line["exception"]

@@ -53,7 +53,7 @@ bench: setup
 
 # Mutation testing of kernel/domain and kernel/normalize against tests/kernel ([tool.mutmut]
 # in pyproject.toml); not part of `make test`. A fresh run each time (mutmut's cache would
-# keep verdicts from before a test changed); ~5 minutes on two cores.
+# keep verdicts from before a test changed); about 8 minutes on two shared cores.
 MUTANTS_FAIL_UNDER ?= 90
 mutants: setup
 	rm -rf mutants

@@ -58,7 +58,8 @@ def by_enum(value: int) -> Member:
     try:
         return _index("enum")[value]
     except KeyError:
-        raise UnknownJurisdiction(f"not a member jurisdiction: {case_pb2.Jurisdiction.Name(value)}") from None
+        known = case_pb2.Jurisdiction.Name(value) if value in case_pb2.Jurisdiction.values() else f"jurisdiction {value}"
+        raise UnknownJurisdiction(f"not a member jurisdiction: {known}") from None
 
 
 def by_token(token: str) -> Member:

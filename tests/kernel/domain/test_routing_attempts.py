@@ -42,3 +42,13 @@ def test_a_case_that_is_out_and_not_back_is_answered_as_already_out(status):
 
 def test_a_case_taken_back_by_its_origin_is_not_re_routed_by_resubmitting():
     assert plan_attempt(state(c.STATUS_REGISTERED, holder=BJ, sequence=3), TJ, LIFECYCLE) == AlreadyOut()
+
+
+def test_a_destination_number_that_is_no_jurisdiction_at_all_is_a_rejection_not_a_crash():
+    from kernel.codec import Rejected
+    from kernel.domain.routing import plan_route
+    from kernel.jurisdictions import by_name
+
+    case = c.Case(case_id="jjj:BJ:1", origin=BJ)
+    outcome = plan_route(case, by_name("beijing"), 99)
+    assert outcome == Rejected("destination", "not a member jurisdiction: jurisdiction 99")

@@ -132,7 +132,9 @@ class AdapterRelay:
                 rejected.append(route)
                 continue
             submission = await self._send_case(case, route, flow, request)
-            submission.repeats.extend(await self.sharing.register([case], request_id=request.request_id))
+            repeats = await self.sharing.register([case], request_id=request.request_id)
+            submission.repeats.extend(repeats.links)
+            submission.repeats_omitted = repeats.omitted
             response.submissions.append(submission)
         for rejection in rejected:
             quarantine_id = self.quarantine.keep(
@@ -214,7 +216,7 @@ class AdapterRelay:
         if request.document.content:
             cases, rejected = split_outcomes(self._codec_for(request.document.format).decode(request.document.content))
             response.rejections.extend(r.to_proto() for r in rejected)
-            response.repeats.extend(await self.sharing.register(cases, request_id=request.request_id))
+            response.repeats.extend((await self.sharing.register(cases, request_id=request.request_id)).links)
             share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases)
         ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
                                          request_id=request.request_id)

@@ -56,6 +56,12 @@ def record_of(digest: envelope_pb2.CaseDigest) -> RepeatRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RepeatLinks:
+    links: list[envelope_pb2.RepeatLink]
+    omitted: int  # matches beyond the per-case bound, not listed
+
+
 @dataclass
 class Sharing:
     member: Member
@@ -108,13 +114,18 @@ class Sharing:
         await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope) for subject, envelope in envelopes))
         return [envelope.envelope_id for _, envelope in envelopes]
 
-    async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> list[envelope_pb2.RepeatLink]:
-        """Match our new cases against the index, share their digests with every other member, send links."""
+    async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> RepeatLinks:
+        """Match our new cases against the index, share their digests with every other member, send links.
+
+        Each case keeps its best links only (schemas/repeats.yaml); `omitted` counts the rest."""
         links: list[envelope_pb2.RepeatLink] = []
+        omitted = 0
         for case in cases:
             digest = sketched_digest(case, self.secret)
             record = record_of(digest)
-            for match in self.index.match(record):
+            found = self.index.find(record)
+            omitted += found.omitted
+            for match in found.links:
                 links.append(envelope_pb2.RepeatLink(
                     case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
                     earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
@@ -138,7 +149,7 @@ class Sharing:
             )
             log.info("repeat_linked", case_id=link.case_id, earlier_case_id=link.earlier_case_id,
                      score=link.score, reasons=",".join(link.reasons))
-        return links
+        return RepeatLinks(links, omitted)
 
 
 def share_id_base(member: Member, request_id: str) -> str:

@@ -47,6 +47,8 @@ class RepeatPolicy:
     window: dt.timedelta
     content_jaccard_min: float
     generic_categories: frozenset[str]
+    max_links_per_case: int = 5
+    max_cases_per_requester: int = 200
 
     @classmethod
     def load(cls, path: Path | None = None) -> "RepeatPolicy":
@@ -55,14 +57,20 @@ class RepeatPolicy:
     @classmethod
     def _from_file(cls, path: Path) -> "RepeatPolicy":
         data = read_yaml(path)
-        reject_unknown_keys(str(path), data, {"window_days", "content_jaccard_min", "generic_categories"})
+        reject_unknown_keys(str(path), data, {"window_days", "content_jaccard_min", "generic_categories",
+                                              "max_links_per_case", "max_cases_per_requester"})
         threshold = float(data["content_jaccard_min"])
         if not 0 < threshold <= 1:
             raise ValueError(f"{path}: content_jaccard_min must be in (0, 1]")
+        bounds = {key: int(data.get(key, getattr(cls, key))) for key in ("max_links_per_case", "max_cases_per_requester")}
+        for key, value in bounds.items():
+            if value < 1:
+                raise ValueError(f"{path}: {key} must be at least 1, not {value}")
         return cls(
             window=dt.timedelta(days=float(data["window_days"])),
             content_jaccard_min=threshold,
             generic_categories=frozenset(data.get("generic_categories") or ()),
+            **bounds,
         )
 
 
@@ -113,6 +121,14 @@ class Match:
     reasons: tuple[str, ...]  # CONTENT and/or PLACE_CATEGORY
 
 
+@dataclass(frozen=True)
+class Matches:
+    """The best links (at most the policy's max_links_per_case) and how many more matched."""
+
+    links: tuple[Match, ...]
+    omitted: int
+
+
 class RepeatIndex:
     def __init__(self, window: dt.timedelta | None = None, *, policy: RepeatPolicy | None = None) -> None:
         self.policy = policy or RepeatPolicy.load()
@@ -128,8 +144,12 @@ class RepeatIndex:
         self.remove(record.case_id)
         if not record.requester_key:
             return
-        self._by_requester.setdefault(record.requester_key, {})[record.case_id] = record
+        records = self._by_requester.setdefault(record.requester_key, {})
+        records[record.case_id] = record
         self._requester_of[record.case_id] = record.requester_key
+        if len(records) > self.policy.max_cases_per_requester:
+            oldest = min(records.values(), key=lambda r: (r.received_at, r.case_id))
+            self.remove(oldest.case_id)
 
     def add_all(self, records: Iterable[RepeatRecord]) -> None:
         for record in records:
@@ -155,7 +175,15 @@ class RepeatIndex:
         return len(old)
 
     def match(self, record: RepeatRecord) -> list[Match]:
-        """Earlier or later cases of the same requester that look like the same matter, best first."""
+        """Earlier or later cases of the same requester that look like the same matter, best first (bounded)."""
+        return list(self.find(record).links)
+
+    def find(self, record: RepeatRecord) -> Matches:
+        every = self._all_matches(record)
+        kept = every[: self.policy.max_links_per_case]
+        return Matches(tuple(kept), len(every) - len(kept))
+
+    def _all_matches(self, record: RepeatRecord) -> list[Match]:
         if not record.requester_key:
             return []
         matches = []

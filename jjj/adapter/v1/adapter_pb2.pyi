@@ -64,7 +64,7 @@ class SubmitDocumentRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis", "repeats")
+    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis", "repeats", "repeats_omitted")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +72,7 @@ class Submission(_message.Message):
     QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     REPEATS_FIELD_NUMBER: _ClassVar[int]
+    REPEATS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     destination: _case_pb2.Jurisdiction
     envelope_id: str
@@ -79,7 +80,8 @@ class Submission(_message.Message):
     quality_flags: _containers.RepeatedScalarFieldContainer[str]
     basis: _envelope_pb2.RoutingBasis
     repeats: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.RepeatLink]
-    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ...) -> None: ...
+    repeats_omitted: int
+    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ..., repeats_omitted: _Optional[int] = ...) -> None: ...
 
 class SubmitDocumentResponse(_message.Message):
     __slots__ = ("submissions", "rejections")

@@ -169,3 +169,34 @@ def test_matching_is_symmetric(a, b, days, same_place):
     found = [(m.score, m.reasons) for m in forward.match(second)]
     assert found == [(m.score, m.reasons) for m in backward.match(first)]
     assert 0.0 <= jaccard(first.shingles, second.shingles) == jaccard(second.shingles, first.shingles) <= 1.0
+
+
+def test_links_per_case_and_cases_per_requester_are_bounded_and_the_rest_counted():
+    import datetime as dt
+
+    from kernel.domain.repeats import RepeatIndex, RepeatPolicy, RepeatRecord, content_shingles
+
+    policy = RepeatPolicy(window=dt.timedelta(days=90), content_jaccard_min=0.3, generic_categories=frozenset(),
+                          max_links_per_case=3, max_cases_per_requester=10)
+    index = RepeatIndex(policy=policy)
+    start = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+
+    def record(number: int) -> RepeatRecord:
+        return RepeatRecord(f"jjj:HE:{number:03d}", "same-person", "131022", "A0101", start + dt.timedelta(hours=number),
+                            content_shingles(f"小区门口道路坑洼积水 {number}"))
+
+    for number in range(25):
+        found = index.find(record(number))
+        assert len(found.links) == min(number, 3) and found.omitted == min(number, 10) - len(found.links)
+        index.add(record(number))
+    assert len(index) == 10  # the ten most recently received of this requester
+    assert {m.case_id for m in index.match(record(99))} <= {f"jjj:HE:{n:03d}" for n in range(15, 25)}
+
+
+def test_bounds_below_one_are_refused(tmp_path):
+    from kernel.domain.repeats import RepeatPolicy
+
+    bad = tmp_path / "repeats.yaml"
+    bad.write_text("window_days: 90\ncontent_jaccard_min: 0.3\nmax_links_per_case: 0\n")
+    with pytest.raises(ValueError, match="max_links_per_case must be at least 1, not 0"):
+        RepeatPolicy.load(bad)

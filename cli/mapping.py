@@ -21,13 +21,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 def _outcomes(source: str, file: Path) -> Iterator[Outcome]:
-    codec = codec_for(source)
-    stream = getattr(codec, "decode_stream", None)
-    if stream is not None:
-        with file.open("rb") as handle:
-            yield from stream(handle)
-    else:
-        yield from codec.decode(file.read_bytes())
+    # A codec that can streams the file (Hebei, row by row); the others read it whole.
+    with file.open("rb") as handle:
+        yield from codec_for(source).decode_stream(handle)
 
 
 def _guarded(run) -> int:

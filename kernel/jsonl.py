@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from google.protobuf import json_format
 
-from kernel.codec import Accepted, Codec, Outcome, Rejected
+from kernel.codec import Codec, MappingError, Record
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 
@@ -15,32 +16,42 @@ def case_json(case: case_pb2.Case) -> str:
     return json_format.MessageToJson(case, indent=None, ensure_ascii=False)
 
 
+def split_lines(content: bytes) -> Iterator[Record]:
+    """A JSONL document -> one record per non-blank line (row = line number)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MappingError("document", f"not UTF-8: {error}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield Record(line, line.encode(), row=number)
+
+
+def line_to_case(record: Record, mapped_at: datetime) -> case_pb2.Case:
+    """A line is a case already: mapped_at is the one its provenance says."""
+    try:
+        case = json_format.Parse(record.value, case_pb2.Case())
+    except json_format.ParseError as error:
+        raise MappingError("case", f"not a canonical JSON Case: {error}") from None
+    if not case.case_id:
+        raise MappingError("case_id", "missing")
+    return case
+
+
+def render_lines(lines: Iterable[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
 class CommonJsonlCodec(Codec):
     jurisdiction = case_pb2.JURISDICTION_UNSPECIFIED
     document_format = adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL
     extension = "jsonl"
+    record_field = "case"
 
-    def decode(self, content: bytes) -> Iterator[Outcome]:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            yield Rejected("document", f"not UTF-8: {error}", raw=content)
-            return
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                case = json_format.Parse(line, case_pb2.Case())
-            except json_format.ParseError as error:
-                yield Rejected("case", f"not a canonical JSON Case: {error}", row=number, raw=line.encode())
-                continue
-            if not case.case_id:
-                yield Rejected("case_id", "missing", row=number, raw=line.encode())
-                continue
-            yield Accepted(case)
-
-    def encode(self, cases: Sequence[case_pb2.Case]) -> bytes:
-        return "".join(case_json(case) + "\n" for case in cases).encode("utf-8")
+    split = staticmethod(split_lines)
+    to_common = staticmethod(line_to_case)
+    from_common = staticmethod(case_json)
+    render = staticmethod(render_lines)
 
 
 CODEC = CommonJsonlCodec()

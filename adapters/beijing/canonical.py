@@ -2,7 +2,7 @@
 
 "Canonical" is how the renderer writes a case when nothing says otherwise: every
 field of SPEC.md in spec order, Beijing's codes, Beijing time, GCJ-02 coordinates.
-For a case that came from Beijing, mapper.case_to_native then applies the case's
+For a case that came from Beijing, from_common.case_to_native then applies the case's
 `beijing.*` extensions (residue.py), which give back whatever the original order
 had that this canonical form does not (unknown fields, kzzd, raw spellings ...).
 

@@ -4,28 +4,22 @@ Strict UTF-8 (a leading BOM is tolerated), strict JSON: NaN/Infinity and trailin
 data are refused. Every failure is a MappingError whose field is "json", so the
 rejection always says what kind of problem it was. Records keep their own raw
 bytes (the exact slice of the document), for their provenance sha256 and for
-quarantine when one record of a batch is rejected.
+quarantine when one record of a batch is rejected. A record's value is the parsed
+JSON (any JSON value: to_common checks it is a work order).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from typing import Any
 
-from kernel.codec import MappingError
+from kernel.codec import MappingError, Record
 
 FIELD = "json"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-class Record(NamedTuple):
-    """One parsed record. index: position in a batch, -1 for a single-object document."""
-
-    index: int
-    value: Any
-    raw: bytes
 
 
 def _refuse_constant(name: str) -> Any:
@@ -70,7 +64,7 @@ def _batch(text: str, start: int) -> tuple[list[Record], int]:
         return records, position + 1
     while True:
         value, end = _value_at(text, position)
-        records.append(Record(len(records), value, text[position:end].encode("utf-8")))
+        records.append(Record(value, text[position:end].encode("utf-8"), len(records)))
         position = _WHITESPACE.match(text, end).end()
         if text.startswith(",", position):
             position = _WHITESPACE.match(text, position + 1).end()
@@ -92,8 +86,18 @@ def parse_document(content: bytes) -> list[Record]:
         records, end = _batch(text, start + 1)
     else:
         value, end = _value_at(text, start)
-        records = [Record(-1, value, content)]
+        records = [Record(value, content)]
     if _WHITESPACE.match(text, end).end() != len(text):
         raise MappingError(FIELD, f"invalid JSON: extra data after the document at {_where(text, end)}")
     return records
 
+
+
+def split_orders(content: bytes) -> Iterator[Record]:
+    """The codec's split hook: parse_document, handing each record on as it is mapped."""
+    records = parse_document(content)
+    # Pop as we go: a mapped record's parsed objects are freed at once, which keeps
+    # a large batch's live set (and the garbage collector's work) small.
+    records.reverse()
+    while records:
+        yield records.pop()

@@ -1,6 +1,6 @@
 """What a case's canonical Beijing rendering would not reproduce, kept as extensions.
 
-Losslessness by construction: after mapping, the mapper renders the new case the
+Losslessness by construction: after mapping, to_common renders the new case the
 canonical way (canonical.py) and compares it with the native object it came from.
 Every difference is stored in the case's extensions, keyed by native path:
 
@@ -15,7 +15,7 @@ Every difference is stored in the case's extensions, keyed by native path:
 
 Rendering a case is the canonical rendering with these applied, so
 native -> common -> native gives the original object back (modulo key order and
-whitespace), and a case mapped from it maps again to the same case. The mapper may
+whitespace), and a case mapped from it maps again to the same case. to_common may
 add entries of its own (native string values at their own path, e.g. beijing.fl.yj
 even when the rendering would give it back): applying them changes nothing.
 

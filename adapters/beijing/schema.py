@@ -6,11 +6,11 @@ order) says what a well-formed work order is: required fields, JSON types (stric
 "1" is not 1, 0 is not false), patterns, and the closed code lists of
 schemas/beijing/codes.yaml. Codes and structured codes are full-width folded and
 stripped before the check (typed fields arrive as "０１"). Rules that span fields
-(xfxx for petitions, blsx for urgent orders) are checked by the mapper; they are
+(xfxx for petitions, blsx for urgent orders) are checked by to_common; they are
 recorded in the JSON Schema too.
 
 Unknown fields are allowed everywhere (the platform adds fields between versions):
-the mapper keeps them in extensions. The committed JSON Schema
+to_common keeps them in extensions. The committed JSON Schema
 schemas/beijing/workorder.schema.json is generated from these types:
 `python -m adapters.beijing.schema` rewrites it, a test checks it is current.
 """
@@ -35,7 +35,7 @@ JSON_SCHEMA_ID = "https://jjj-exchange.example/schemas/beijing/workorder.schema.
 GDBH_PATTERN = r"^BJ[0-9]{16}$"
 TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# Optional times may be sent as "" (no time), which the mapper reads as absent.
+# Optional times may be sent as "" (no time), which to_common reads as absent.
 OPTIONAL_TIME_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -67,7 +67,7 @@ Required = Annotated[str, Field(pattern=r"\S")]  # present and not blank
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
-# Strict JSON types; unknown keys allowed (and kept by the mapper) at every level.
+# Strict JSON types; unknown keys allowed (and kept by to_common) at every level.
 _CONFIG = ConfigDict(strict=True, extra="allow")
 
 
@@ -159,7 +159,7 @@ class Petition(TypedDict):
     xfmd: NotRequired[_code("xfmd", "信访目的: 1 求决, 2 揭发控告, 3 意见建议, 9 其他") | None]
 
 
-# Cross-field rules the mapper checks, stated for readers of the JSON Schema.
+# Cross-field rules to_common checks, stated for readers of the JSON Schema.
 _CONDITIONAL_RULES = [
     {
         "description": "ywlx XF needs xfxx (except in bbh 3.1)",

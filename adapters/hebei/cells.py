@@ -2,9 +2,9 @@
 
 Each `parse_*` is the inverse of its `format_*` on canonical cells:
 parse(format(v)) == v, and format(parse(cell)) == cell exactly when the cell is
-spelled the canonical way. The mapper keeps any other spelling in extensions, so
-rows come back byte for byte. Values are plain tuples (cheap, comparable); the
-mapper builds protobuf messages from them.
+spelled the canonical way. to_common keeps any other spelling in extensions, so
+rows come back byte for byte. Values are plain tuples (cheap, comparable);
+to_common builds protobuf messages from them.
 
 List cells join entries with "；" (full-width semicolon) and parts with ":" or "|"
 (schemas/hebei/columns.yaml). When a value from another jurisdiction contains a
@@ -26,7 +26,7 @@ from kernel.normalize.phone import PhoneResult, national_form, normalize_phone
 from kernel.normalize.resident_id import IdNumberResult, normalize_id_number
 from kernel.normalize.text import fold_fullwidth
 from kernel.normalize.timeutil import BEIJING, format_hebei_time, parse_hebei_time
-from adapters.hebei.schema import LIST_SEPARATORS
+from adapters.hebei.tables import LIST_SEPARATORS
 
 UNITS = "承办单位"
 HISTORY = "流转记录"

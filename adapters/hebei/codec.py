@@ -1,52 +1,35 @@
-"""The Hebei codec: provincial case CSV (GB18030, or UTF-8) <-> common cases.
+"""HebeiCodec: provincial case CSV (GB18030, or UTF-8) <-> common cases.
 
-Split like an OpenTelemetry exporter: parser (bytes -> rows, streamed), mapper
-(row <-> case, pure), renderer (cases -> bytes); this class only wires them to the
-Codec contract and supplies the clock for provenance.mapped_at.
+The Codec base owns the loop, the clock and the guarantee that decoding never
+raises; this class only names the Hebei hooks, including split_stream, which
+reads a file row by row (memory independent of the file's size).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterable
 from typing import BinaryIO
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from kernel.codec import Codec, Outcome
 from adapters.hebei import parser, renderer
+from adapters.hebei.from_common import to_row
+from adapters.hebei.to_common import record_to_case
+from kernel.codec import Codec
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class HebeiCodec(Codec):
     jurisdiction = case_pb2.JURISDICTION_HEBEI
     document_format = adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV
     extension = "csv"
+    record_field = "row"
 
-    def __init__(self, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._clock = clock
-
-    def _mapped_at(self) -> Timestamp:
-        # One time per document: every row of a file is mapped in the same pass.
-        timestamp = Timestamp()
-        timestamp.FromDatetime(self._clock())
-        return timestamp
-
-    def decode(self, content: bytes) -> Iterator[Outcome]:
-        return parser.decode(content, mapped_at=self._mapped_at())
-
-    def decode_stream(self, source: BinaryIO) -> Iterator[Outcome]:
-        """Like decode, reading a binary file object row by row (memory independent of file size)."""
-        return parser.decode_stream(source, mapped_at=self._mapped_at())
-
-    def encode(self, cases: Sequence[case_pb2.Case]) -> bytes:
-        return renderer.render(cases)
+    split = staticmethod(parser.split_rows)
+    split_stream = staticmethod(parser.split_stream)
+    to_common = staticmethod(record_to_case)
+    from_common = staticmethod(to_row)
+    render = staticmethod(renderer.render)
 
     def encode_to(self, cases: Iterable[case_pb2.Case], target: BinaryIO) -> None:
         """Like encode, writing to a binary file object chunk by chunk."""
-        renderer.render_to(cases, target)
+        renderer.render_to(map(to_row, cases), target)

@@ -1,4 +1,4 @@
-"""Hebei CSV bytes -> one outcome per row, streamed.
+"""Hebei CSV bytes -> one record per row (or a Rejected for a row that is not one), streamed.
 
 Encoding: GB18030 unless the document is UTF-8, which it says by a BOM or by a
 header line that decodes as UTF-8 (the header is Chinese, and GB18030-encoded
@@ -11,28 +11,25 @@ Rows are counted as CSV records, header = row 1: a quoted cell spanning several
 lines is still one row. A blank line is a row too (it is skipped, not rejected), so
 row numbers match what an operator counts in the file.
 
-Each rejection carries the row's raw bytes (its decoded text re-encoded in the
-document's encoding, which gives back the original bytes) for quarantine. Each
-accepted case's provenance.document_sha256 is the sha256 of the row as decoded
-(its UTF-8 text, line end excluded), so the same row hashes the same whether the
-file was GB18030 or UTF-8.
+Each row carries its decoded text: re-encoded in the document's encoding it gives
+back the row's original bytes (its raw, for quarantine, computed only when a
+rejection asks), and its UTF-8 form is what provenance.document_sha256 hashes, so
+the same row hashes the same whether the file was GB18030 or UTF-8.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
+import functools
 import io
 import re
+from itertools import chain
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from kernel.codec import Accepted, MappingError, Outcome, Rejected
-from adapters.hebei import mapper
-from adapters.hebei.schema import HEADER, check_header
+from kernel.codec import MappingError, Rejected
+from adapters.hebei.tables import HEADER, check_header
 
 DEFAULT_ENCODING = "gb18030"
 UTF8_BOM = codecs.BOM_UTF8
@@ -44,8 +41,27 @@ MAX_LINE_CHARS = 4 * 1024 * 1024
 _READ_SIZE = 64 * 1024
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _COLUMN_COUNT = len(HEADER)
-# Records read ahead before mapping them (see _decode).
+# Records read ahead before they are mapped (see _split).
 _BATCH_ROWS = 64
+
+
+class Row(NamedTuple):
+    """One CSV record (a kernel.codec.NativeRecord): to_common.record_to_case checks and maps it."""
+
+    row: int
+    cells: list[str]
+    # The row as decoded, line end included; undecodable bytes as lone surrogates.
+    text: str
+    # The encoding that turns `text` back into the document's bytes.
+    encoding: str
+
+    @property
+    def index(self) -> int:
+        return self.row - 2
+
+    @property
+    def raw(self) -> bytes:
+        return self.text.encode(self.encoding, "surrogateescape")
 
 
 class _PrefixedReader(io.RawIOBase):
@@ -123,22 +139,24 @@ def _read_head(source: BinaryIO) -> bytes:
     return head
 
 
-def decode_stream(source: BinaryIO, *, mapped_at: Timestamp | None = None) -> Iterator[Outcome]:
-    """Map every row of a Hebei CSV read from a binary file object, in file order.
+def split_rows(content: bytes) -> Iterator[Row | Rejected]:
+    """The codec's split hook: every row of a Hebei CSV in memory, in file order.
 
-    A wrong or missing header rejects the document (field "header", row 1, the
-    header row as raw) and nothing else is read. Every other problem rejects one row only.
+    A wrong or missing header rejects the document (field "header", row 1, all of
+    `content` as raw) and nothing else is read. Every other problem rejects one row only.
     """
-    return _decode(source, mapped_at, document=None)
+    return chain.from_iterable(_batches(io.BytesIO(content), document=content))
 
 
-def decode(content: bytes, *, mapped_at: Timestamp | None = None) -> Iterator[Outcome]:
-    """decode_stream over bytes in memory; a rejected document keeps all of `content` as raw."""
-    return _decode(io.BytesIO(content), mapped_at, document=content)
+def split_stream(source: BinaryIO) -> Iterator[Row | Rejected]:
+    """split_rows over a binary file object, read as the rows are taken (memory bounded
+    by a row, not the file); a rejected header keeps the header lines as raw."""
+    return chain.from_iterable(_batches(source, document=None))
 
 
-def _decode(source: BinaryIO, mapped_at: Timestamp | None, document: bytes | None) -> Iterator[Outcome]:
-    provenance = mapper.provenance_template(mapped_at)
+def _batches(source: BinaryIO, document: bytes | None) -> Iterator[list[Row | Rejected]]:
+    """The rows a few dozen at a time (chained by the split functions: one generator
+    step per batch, not per row)."""
     head = _read_head(source)
     encoding = sniff_encoding(head)
     raw_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # rows carry no BOM
@@ -150,9 +168,9 @@ def _decode(source: BinaryIO, mapped_at: Timestamp | None, document: bytes | Non
     def raw_of(text: str) -> bytes:
         return text.encode(raw_encoding, "surrogateescape")
 
-    def header_rejected(reason: str) -> Rejected:
+    def header_rejected(reason: str) -> list[Rejected]:
         raw = raw_of("".join(lines.taken)) if document is None else document
-        return Rejected(field="header", reason=reason, row=1, raw=raw)
+        return [Rejected(field="header", reason=reason, row=1, raw=raw)]
 
     try:
         header = next(reader)
@@ -171,17 +189,15 @@ def _decode(source: BinaryIO, mapped_at: Timestamp | None, document: bytes | Non
         yield header_rejected(f"header is not valid {encoding} text; {error.reason}" if undecodable else error.reason)
         return
 
-    text_encoding = encoding.removesuffix("-sig")
-    to_case, sha256, header_names = mapper.to_case, hashlib.sha256, HEADER
     taken = lines.taken
-    batch: list[tuple[int, list[str] | None, str, str]] = []  # (row, record or None, text, csv problem)
+    new_row = functools.partial(tuple.__new__, Row)  # Row(...) without its Python-level __new__
     row_number = 1
     exhausted = False
     while not exhausted:
-        # Read a small batch of records, then map them: keeping CSV reading and mapping
-        # apart is ~10% faster (each keeps its working set in the CPU caches), and
-        # memory stays bounded by the batch.
-        batch.clear()
+        # Read a small batch of records, then hand them on to be mapped: keeping CSV
+        # reading and mapping apart is ~10% faster (each keeps its working set in the
+        # CPU caches), and memory stays bounded by the batch.
+        batch: list[Row | Rejected] = []
         while len(batch) < _BATCH_ROWS:
             taken.clear()  # the lines of the record about to be read
             row_number += 1
@@ -196,33 +212,12 @@ def _decode(source: BinaryIO, mapped_at: Timestamp | None, document: bytes | Non
                     problem = f"line longer than {MAX_LINE_CHARS} characters (raw kept truncated)"
                 else:
                     problem = f"not readable CSV ({error})"
-                batch.append((row_number, None, "".join(taken), problem))
+                batch.append(_reject(row_number, "row", problem, raw_of("".join(taken))))
                 continue
-            if record:  # a blank line counts as a row but holds no case
-                batch.append((row_number, record, "".join(taken), ""))
-        for number, record, text, problem in batch:
-            if record is None:
-                yield _reject(number, "row", problem, raw_of(text))
+            if not record:  # a blank line counts as a row but holds no case
                 continue
-            try:
-                # Bytes that did not decode are lone surrogates, which UTF-8 refuses.
-                text_bytes = text.rstrip("\r\n").encode("utf-8")
-            except UnicodeEncodeError:
-                yield _reject(number, "encoding", f"row is not valid {text_encoding} text", raw_of(text))
-                continue
-            if len(record) != _COLUMN_COUNT:
-                yield _reject(number, "row", f"{len(record)} columns instead of {_COLUMN_COUNT}", raw_of(text))
-                continue
-            try:
-                row = dict(zip(header_names, record))
-                case = to_case(row, document_sha256=sha256(text_bytes).hexdigest(), provenance=provenance)
-            except MappingError as error:
-                yield _reject(number, error.field, error.reason, raw_of(text))
-                continue
-            except Exception as error:  # noqa: BLE001 - a mapper bug must not lose the rest of the file
-                yield _reject(number, "row", f"unexpected error {type(error).__name__}: {error}", raw_of(text))
-                continue
-            yield Accepted(case)
+            batch.append(new_row((row_number, record, "".join(taken), raw_encoding)))
+        yield batch
 
 
 def _reject(row_number: int, field: str, reason: str, raw: bytes) -> Rejected:

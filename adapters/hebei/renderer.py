@@ -1,4 +1,4 @@
-"""Common cases -> one Hebei CSV: GB18030, the spec's header, CRLF, double-quote quoting.
+"""Hebei rows (column -> cell, from_common.to_row) -> one Hebei CSV: GB18030, the spec's header, CRLF, double-quote quoting.
 
 GB18030 maps every Unicode code point, and protobuf strings are valid Unicode, so
 encoding cannot fail. Cells are quoted only when they need it (a comma, a quote or
@@ -14,9 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from adapters.hebei.mapper import to_row
-from adapters.hebei.schema import HEADER
-from jjj.case.v1 import case_pb2
+from adapters.hebei.tables import HEADER
 
 ENCODING = "gb18030"
 LINE_END = "\r\n"
@@ -30,15 +28,15 @@ def _writer(buffer: io.StringIO):
     )
 
 
-def render_chunks(cases: Iterable[case_pb2.Case]) -> Iterator[bytes]:
+def render_chunks(rows: Iterable[dict[str, str]]) -> Iterator[bytes]:
     """The document in encoded chunks (header first), for writing large files without holding them."""
     encoder = codecs.getincrementalencoder(ENCODING)()
     buffer = io.StringIO()
     writer = _writer(buffer)
     writer.writerow(HEADER)
     pending = 1
-    for case in cases:
-        writer.writerow(to_row(case).values())
+    for row in rows:
+        writer.writerow(row.values())
         pending += 1
         if pending >= _ROWS_PER_CHUNK:
             yield encoder.encode(buffer.getvalue())
@@ -48,12 +46,12 @@ def render_chunks(cases: Iterable[case_pb2.Case]) -> Iterator[bytes]:
     yield encoder.encode(buffer.getvalue(), final=True)
 
 
-def render(cases: Iterable[case_pb2.Case]) -> bytes:
-    return b"".join(render_chunks(cases))
+def render(rows: Iterable[dict[str, str]]) -> bytes:
+    return b"".join(render_chunks(rows))
 
 
-def render_to(cases: Iterable[case_pb2.Case], target: BinaryIO) -> None:
-    for chunk in render_chunks(cases):
+def render_to(rows: Iterable[dict[str, str]], target: BinaryIO) -> None:
+    for chunk in render_chunks(rows):
         target.write(chunk)
 
 

@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator
 
 from kernel.normalize.resident_id import gb11643_check_digit
-from adapters.hebei.schema import HEADER
+from adapters.hebei.tables import HEADER
 
 _COUNTIES = ("131022", "131082", "131003", "130606", "130102", "131024", "131028", "130203")
 _CATEGORIES = (("A0101", "物业服务"), ("B0201", "公交线路"), ("C0302", "食品安全"), ("D0401", "噪音扰民"), ("Z9999", "其他"))

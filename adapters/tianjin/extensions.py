@@ -1,8 +1,8 @@
-"""What the mapper reads, and everything it does not: native paths and extensions.
+"""What to_common reads, and everything it does not: native paths and extensions.
 
 Tianjin ignores elements it does not know, and so may its vendors add them; the
 common model keeps every such element and attribute in `Case.extensions` so that
-native -> common -> native loses nothing. The mapper reads a work order through
+native -> common -> native loses nothing. to_common reads a work order through
 `Node`, which remembers what was read; whatever is left over becomes an extension.
 
 Path convention (extension keys are "tianjin." + path; rejections name the same paths):
@@ -11,7 +11,7 @@ Path convention (extension keys are "tianjin." + path; rejections name the same 
 - an attribute is "@name" after its element's path: `Caller/Name@x`, `Place/Coord@datum`;
   the WorkOrder element itself is written `WorkOrder` (`WorkOrder@vendor`), and
   the batch root's attributes `WorkOrders@name` (every order of the batch carries them);
-- repeated elements carry a 0-based index: always for the lists the mapper knows
+- repeated elements carry a 0-based index: always for the lists to_common knows
   (`Handlers/Handler[0]@phone`, `Trail/Step[2]/Photo`), and for unknown elements
   only when several siblings share a name (`Tag[0]`, `Tag[1]`);
 - the value of an element's own key is its text. An unknown element with no
@@ -75,7 +75,7 @@ def child_path(path: str, name: str, index: int | None = None) -> str:
 
 
 class Node:
-    """An element being mapped, with its path, remembering what the mapper read."""
+    """An element being mapped, with its path, remembering what to_common read."""
 
     __slots__ = ("element", "path", "_read_attributes", "_read_children", "_text_read", "_opened", "_by_name")
 
@@ -220,7 +220,7 @@ def graft(root: Element, path: str, value: str) -> bool:
         while len(same) <= wanted:
             same.append(SubElement(element, name))
         element = same[wanted]
-    # Never overwrite what the mapper rendered: a decoded case never has such a key,
+    # Never overwrite what from_common rendered: a decoded case never has such a key,
     # and a hand-made one must not change mapped data behind the model's back.
     if attribute is None:
         if element.text:

@@ -10,24 +10,26 @@ Shape: UTF-8 (an optional byte order mark; an XML declaration naming another
 encoding is refused), every element in namespace urn:tj12345:workorder:2 and no
 namespaced attributes (the SPEC: other namespaces are an error). The root is one
 <WorkOrder> or a <WorkOrders> batch. Element names are returned without the
-namespace, so the mapper works on local names only.
+namespace, so to_common works on local names only.
 
 A batch gives one `ParsedRecord` per child element with the raw bytes of that
 child (byte offsets from expat), so each order is mapped, accepted or rejected
-on its own and quarantined with its own bytes.
+on its own and quarantined with its own bytes (split_orders: the codec's records).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from kernel.codec import MappingError
-from adapters.tianjin.vocabulary import BATCH_ROOT, NAMESPACE, SINGLE_ROOT
+from kernel.codec import MappingError, Rejected
+from adapters.tianjin.tables import BATCH_ROOT, NAMESPACE, SINGLE_ROOT
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
@@ -46,6 +48,18 @@ class ParsedRecord:
     element: Element | None
     raw: bytes
     error: MappingError | None = None
+
+
+class Order(NamedTuple):
+    """One <WorkOrder> to map (a kernel.codec.NativeRecord)."""
+
+    element: Element
+    raw: bytes
+    # Position in a <WorkOrders> batch, -1 when the document is a single <WorkOrder>.
+    index: int
+    # Attributes of the batch root, kept as extensions of every order in it.
+    batch_attributes: dict[str, str]
+    row: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +229,14 @@ def parse_document(content: bytes) -> ParsedDocument:
     if not records:
         raise MappingError(BATCH_ROOT, f"the batch holds no {SINGLE_ROOT}")
     return ParsedDocument(batch=True, records=records, batch_attributes=dict(root.attrib))
+
+
+def split_orders(content: bytes) -> Iterator[Order | Rejected]:
+    """The codec's split hook: the document's orders, and a Rejected for each batch child that is not one."""
+    document = parse_document(content)
+    for index, record in enumerate(document.records):
+        where = index if document.batch else -1
+        if record.error is not None:
+            yield Rejected(record.error.field, record.error.reason, record=where, raw=record.raw)
+        else:
+            yield Order(record.element, record.raw, where, document.batch_attributes)

@@ -1,8 +1,8 @@
-"""Cases -> one Tianjin XML document (UTF-8, XML declaration, default namespace).
+"""<WorkOrder> elements (from_common) -> one Tianjin XML document (UTF-8, XML declaration, default namespace).
 
-One case renders as a <WorkOrder> root, several (or none) as a <WorkOrders> batch.
-A case that came in a batch whose root had attributes of its own (extensions
-"tianjin.WorkOrders@...") renders in a batch even when alone, so those survive.
+One order renders as a <WorkOrder> root, several (or none) as a <WorkOrders> batch.
+An order that came in a batch whose root had attributes of its own (its case's
+extensions "tianjin.WorkOrders@...") renders in a batch even when alone, so those survive.
 
 The serializer is our own, small and strict, rather than ElementTree's: it escapes
 carriage returns and attribute whitespace as character references (so the parser
@@ -15,12 +15,10 @@ document must stay well-formed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from xml.etree.ElementTree import Element
 
-from adapters.tianjin.mapper import batch_attributes_of, case_to_order
-from adapters.tianjin.vocabulary import BATCH_ROOT, NAMESPACE
-from jjj.case.v1 import case_pb2
+from adapters.tianjin.tables import BATCH_ROOT, NAMESPACE
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 INDENT = "  "
@@ -76,11 +74,13 @@ def serialize(root: Element) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def render(cases: Sequence[case_pb2.Case]) -> bytes:
-    orders = [case_to_order(case) for case in cases]
+def render(records: Iterable[tuple[Element, dict[str, str]]]) -> bytes:
+    """(order, batch-root attributes) pairs (from_common.case_to_record) -> a document."""
+    orders: list[Element] = []
     batch_attributes: dict[str, str] = {}
-    for case in cases:
-        for name, value in batch_attributes_of(case).items():
+    for order, attributes in records:
+        orders.append(order)
+        for name, value in attributes.items():
             batch_attributes.setdefault(name, value)
     if len(orders) == 1 and not batch_attributes:
         return serialize(orders[0])

@@ -6,9 +6,9 @@ lxml/xmlschema), so this module reads the subset of XSD the schema file uses
 attributes, simple-type restrictions with enumeration/pattern/minLength/min- and
 maxInclusive, unions, a few built-ins) and checks an element tree against it.
 Open content (unknown elements and attributes) is allowed, as in the schema;
-xs:assert is not evaluated (the mapper enforces those rules itself).
+xs:assert is not evaluated (to_common enforces those rules itself).
 
-Used by tests to keep the XSD, the mapper and codes.yaml in step, and to check
+Used by tests to keep the XSD, to_common and codes.yaml in step, and to check
 that rendered documents, including those for foreign cases, are valid.
 """
 

@@ -9,7 +9,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from adapters.beijing import CODEC
-from adapters.beijing.mapper import case_to_native
+from adapters.beijing.from_common import case_to_native
 from adapters.beijing.schema import validate
 from adapters.beijing.tables import native_codes
 from kernel.codec import Accepted, MappingError, Rejected

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.beijing import CODEC
-from adapters.beijing.mapper import case_to_native, map_to_case
+from adapters.beijing.from_common import case_to_native
+from adapters.beijing.to_common import map_to_case
 from kernel.codec import Accepted, MappingError, Rejected
 from jjj.case.v1 import case_pb2
 from tests.support.expected import JURISDICTIONS

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.beijing import BeijingCodec
-from adapters.beijing.mapper import case_to_native
+from adapters.beijing.from_common import case_to_native
 from adapters.beijing.schema import WorkOrder
 from adapters.beijing.tables import native_codes
 from kernel.codec import Accepted

@@ -10,7 +10,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from adapters.beijing import CODEC, BeijingCodec
-from adapters.beijing.mapper import case_to_native
+from adapters.beijing.from_common import case_to_native
 from kernel.codec import Accepted, Rejected
 from jjj.case.v1 import case_pb2
 from tests.support.expected import JURISDICTIONS, samples

@@ -7,7 +7,7 @@ import io
 from datetime import datetime, timezone
 
 from adapters.hebei import HebeiCodec
-from adapters.hebei.schema import HEADER
+from adapters.hebei.tables import HEADER
 from jjj.case.v1 import case_pb2
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)

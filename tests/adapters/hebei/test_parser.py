@@ -9,7 +9,7 @@ import pytest
 
 from kernel.codec import Accepted, Rejected
 from adapters.hebei import parser, renderer
-from adapters.hebei.schema import HEADER
+from adapters.hebei.tables import HEADER
 from tests.adapters.hebei.support import (
     HOTLINE_ROW,
     PETITION_ROW,

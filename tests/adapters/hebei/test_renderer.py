@@ -10,8 +10,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from kernel.codec import Accepted, Rejected
 from kernel.normalize.taxonomy import source_code_for
-from adapters.hebei import mapper, renderer
-from adapters.hebei.schema import HEADER
+from adapters.hebei import from_common, renderer, to_common
+from adapters.hebei.tables import HEADER
 from jjj.case.v1 import case_pb2
 from tests.adapters.hebei.support import HOTLINE_ROW, PETITION_ROW, codec, row, without_provenance
 
@@ -97,7 +97,7 @@ def read_rows(data: bytes) -> list[list[str]]:
 
 
 def test_the_file_is_gb18030_with_the_header_and_crlf():
-    data = codec().encode([mapper.to_case(HOTLINE_ROW), mapper.to_case(PETITION_ROW)])
+    data = codec().encode([to_common.to_case(HOTLINE_ROW), to_common.to_case(PETITION_ROW)])
     text = data.decode("gb18030")
     assert text.startswith(",".join(HEADER) + "\r\n")
     assert text.count("\r\n") == 3 and "\n" not in text.replace("\r\n", "")
@@ -108,14 +108,14 @@ def test_the_file_is_gb18030_with_the_header_and_crlf():
 
 def test_cells_that_need_it_are_double_quoted():
     content = '他说："路坏了"，又说, 还有\r\n第二行'
-    data = codec().encode([mapper.to_case(row(内容=content))])
+    data = codec().encode([to_common.to_case(row(内容=content))])
     assert '"他说：""路坏了""，又说, 还有\r\n第二行"'.encode("gb18030") in data
     assert read_rows(data)[1][HEADER.index("内容")] == content
 
 
 def test_characters_outside_gbk_survive_in_gb18030():
     content = "𠀀𪚥 emoji 🙂 and ½ — all of Unicode"
-    (case,), rejected = codec().decode_all(codec().encode([mapper.to_case(row(内容=content))]))
+    (case,), rejected = codec().decode_all(codec().encode([to_common.to_case(row(内容=content))]))
     assert rejected == [] and case.content == content
 
 
@@ -124,18 +124,18 @@ def test_no_cases_is_just_the_header():
 
 
 def test_render_to_writes_the_same_bytes_in_chunks():
-    cases = [mapper.to_case(row(件号=f"HB131022202600{i:04d}")) for i in range(1_200)]
+    cases = [to_common.to_case(row(件号=f"HB131022202600{i:04d}")) for i in range(1_200)]
     target = io.BytesIO()
     codec().encode_to(cases, target)
     assert target.getvalue() == codec().encode(cases)
-    assert len(list(renderer.render_chunks(cases))) > 1
+    assert len(list(renderer.render_chunks(map(from_common.to_row, cases)))) > 1
 
 
 # --- foreign cases ------------------------------------------------------------------------------
 
 
 def test_a_beijing_case_renders_as_a_valid_hebei_row_with_hebei_codes():
-    cells = mapper.to_row(beijing_case())
+    cells = from_common.to_row(beijing_case())
     assert cells["件号"] == "BJ20261124000017"  # the receiver also gets case_id in the envelope
     assert cells["类别"] == "热线工单"
     assert cells["来源渠道"] == "网站"  # public suggestion has no Hebei channel
@@ -162,8 +162,8 @@ def test_a_rendered_foreign_case_is_refused_by_hebei_only_for_its_id():
 
 
 def test_a_rendered_foreign_case_reads_back_as_the_same_matter():
-    cells = mapper.to_row(beijing_case()) | {"件号": "HB1310822026009999"}
-    (outcome,) = codec().decode(renderer.render(c for c in [mapper.to_case(cells)]))
+    cells = from_common.to_row(beijing_case()) | {"件号": "HB1310822026009999"}
+    (outcome,) = codec().decode(codec().encode(c for c in [to_common.to_case(cells)]))
     assert isinstance(outcome, Accepted)
     case = outcome.case
     original = beijing_case()
@@ -181,7 +181,7 @@ def test_a_rendered_foreign_case_reads_back_as_the_same_matter():
 
 
 def test_a_tianjin_petition_renders_with_hebei_petition_codes():
-    cells = mapper.to_row(tianjin_petition())
+    cells = from_common.to_row(tianjin_petition())
     assert cells["类别"] == "信访件" and cells["来源渠道"] == "12345热线"
     assert cells["办理状态"] == "已办结"  # not accepted is final
     assert cells["是否匿名"] == "是" and cells["姓名"] == cells["联系电话"] == ""
@@ -190,33 +190,33 @@ def test_a_tianjin_petition_renders_with_hebei_petition_codes():
     )
     assert (cells["分类代码"], cells["分类名称"]) == ("D0401", "噪音扰民")
     assert cells["区县代码"] == "120101"
-    (case,), rejected = codec().decode_all(renderer.render([mapper.to_case(cells | {"件号": "HB1310822026009998"})]))
+    (case,), rejected = codec().decode_all(codec().encode([to_common.to_case(cells | {"件号": "HB1310822026009998"})]))
     assert rejected == [] and case.petition.purpose == case_pb2.PETITION_PURPOSE_ACCUSATION
 
 
 def test_a_case_without_category_renders_hebei_other():
-    cells = mapper.to_row(case_pb2.Case(native_id="X", received_at=ts("2026-11-24T00:00:00Z")))
+    cells = from_common.to_row(case_pb2.Case(native_id="X", received_at=ts("2026-11-24T00:00:00Z")))
     assert (cells["分类代码"], cells["分类名称"]) == ("Z9999", "其他")
 
 
 def test_a_kept_spelling_is_not_used_once_the_value_changed():
-    case = mapper.to_case(row(联系电话="139 3160 0000", 经度="116.8200"))
-    assert mapper.to_row(case)["联系电话"] == "139 3160 0000"
+    case = to_common.to_case(row(联系电话="139 3160 0000", 经度="116.8200"))
+    assert from_common.to_row(case)["联系电话"] == "139 3160 0000"
     case.requester.phone = "+8613512345678"
     case.location.point.longitude = 116.9
-    cells = mapper.to_row(case)
+    cells = from_common.to_row(case)
     assert cells["联系电话"] == "13512345678" and cells["经度"] == "116.9"
 
 
 def test_hebei_extensions_of_other_columns_do_not_leak_into_a_foreign_render():
     case = beijing_case()
     case.extensions["hebei.信访人数"] = "5"  # stray petition cell of a work order
-    assert mapper.to_row(case)["信访人数"] == "5"
+    assert from_common.to_row(case)["信访人数"] == "5"
     case.extensions["hebei.不存在的列"] = "x"
-    assert "不存在的列" not in mapper.to_row(case)
+    assert "不存在的列" not in from_common.to_row(case)
 
 
 def test_foreign_provenance_is_not_needed_to_render():
     case = beijing_case()
     case.provenance.source_schema = "beijing-json"
-    assert mapper.to_row(case) == mapper.to_row(without_provenance(case))
+    assert from_common.to_row(case) == from_common.to_row(without_provenance(case))

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from kernel.normalize.admin import jurisdiction_of
-from adapters.hebei import CODEC, HebeiCodec, mapper
-from adapters.hebei.schema import HEADER
+from adapters.hebei import CODEC, HebeiCodec, from_common, to_common
+from adapters.hebei.tables import HEADER
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 from tests.support.expected import JURISDICTIONS, load_expected, samples
@@ -99,13 +99,13 @@ def test_utf8_sample_renders_as_the_same_rows_in_gb18030():
 @pytest.mark.parametrize("key", VALID)
 def test_every_valid_row_round_trips_native_common_native(key):
     for row in sample_rows(key):
-        assert mapper.to_row(mapper.to_case(row)) == row
+        assert from_common.to_row(to_common.to_case(row)) == row
 
 
 @pytest.mark.parametrize("key", VALID)
 def test_every_valid_row_round_trips_common_native_common(key):
     for case in codec().decode_all(sample_bytes(key))[0]:
-        again = mapper.to_case(mapper.to_row(case))
+        again = to_common.to_case(from_common.to_row(case))
         assert without_provenance(again) == without_provenance(case)
         # and through bytes
         (through_bytes,), rejected = codec().decode_all(codec().encode([case]))

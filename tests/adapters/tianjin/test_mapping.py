@@ -7,7 +7,7 @@ import pytest
 from kernel.codec import Accepted, MappingError, Rejected
 from kernel.normalize import geo, taxonomy
 from adapters.tianjin import parser
-from adapters.tianjin.vocabulary import TABLE_FIELDS, codes_yaml, tables
+from adapters.tianjin.tables import TABLE_FIELDS, codes_yaml, tables
 from adapters.tianjin.xsd import schema
 from jjj.case.v1 import case_pb2
 from tests.adapters.tianjin.support import codec, same_case

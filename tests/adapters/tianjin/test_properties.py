@@ -15,7 +15,7 @@ from kernel.normalize.resident_id import gb11643_check_digit
 from kernel.normalize.taxonomy import map_category
 from kernel.tables import load_csv
 from adapters.tianjin import parser
-from adapters.tianjin.vocabulary import codes_yaml, tables
+from adapters.tianjin.tables import codes_yaml, tables
 from adapters.tianjin.xsd import schema
 from jjj.case.v1 import case_pb2
 from tests.adapters.tianjin.support import codec, same_case, sample_bytes

@@ -17,10 +17,10 @@ from xml.etree.ElementTree import Element, SubElement
 import pytest
 
 from kernel.codec import Accepted
-from adapters.tianjin import mapper, parser
+from adapters.tianjin import parser, to_common
 from adapters.tianjin.extensions import attribute_key, child_path
 from adapters.tianjin.renderer import serialize
-from adapters.tianjin.vocabulary import NAMESPACE, ORDER_NO_PATTERN, TABLE_FIELDS, VERSIONS, codes_yaml
+from adapters.tianjin.tables import NAMESPACE, ORDER_NO_PATTERN, TABLE_FIELDS, VERSIONS, codes_yaml
 from adapters.tianjin.xsd import Schema, schema
 from tests.adapters.tianjin.support import FIXED_NOW, codec, sample_bytes
 from tests.support.expected import samples
@@ -142,7 +142,7 @@ def test_declared_paths_are_exactly_what_the_mapper_reads():
         element = generate(xsd, picks)
         assert xsd.problems(element) == []
         found: set[str] = set()
-        case = mapper.order_to_case(element, raw=b"", mapped_at=FIXED_NOW, read_paths=found)
+        case = to_common.order_to_case(element, raw=b"", mapped_at=FIXED_NOW, read_paths=found)
         assert dict(case.extensions) == {}, picks
         assert list(case.quality_flags) == [], picks
         read |= {_strip_indices(path) for path in found}
@@ -160,7 +160,7 @@ def test_anything_undeclared_on_any_declared_element_is_kept():
     xsd = schema()
     picks = variants(xsd)[0]
     element = generate(xsd, picks, extra_attribute="zzExtra", extra_child="ZzExtra")
-    case = mapper.order_to_case(element, raw=b"", mapped_at=FIXED_NOW)
+    case = to_common.order_to_case(element, raw=b"", mapped_at=FIXED_NOW)
     keys = set(case.extensions)
     for path in xsd.declared_paths():
         if "@" in path:

@@ -1,9 +1,9 @@
-"""Writing a common case as a Tianjin <WorkOrder> element (local names; the renderer adds the namespace).
+"""A common case -> a Tianjin <WorkOrder> element (local names; the renderer adds the namespace).
 
 The SPEC's element order first, then the case's "tianjin." extensions grafted
 back (extensions.graft). Any case renders, including one from Beijing or Hebei:
 enum values Tianjin lacks use the render overrides and fallbacks of codes.yaml.
-The decisions the SPEC leaves open are listed in mapper.py.
+The decisions the SPEC leaves open are listed in __init__.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from kernel.normalize import geo, taxonomy
 from kernel.normalize.phone import to_cn_mobile_or_landline
 from kernel.normalize.timeutil import format_beijing_time
-from adapters.tianjin import vocabulary as v
+from adapters.tianjin import tables as tj
 from adapters.tianjin.extensions import BATCH_NAME, ROOT_NAME, graft, is_xml_name
 from jjj.case.v1 import case_pb2
 
@@ -38,15 +38,15 @@ def _boolean_text(value: bool) -> str:
 
 
 def _time_text(ts: Timestamp) -> str:
-    return format_beijing_time(ts, v.TIME_FORMAT)
+    return format_beijing_time(ts, tj.TIME_FORMAT)
 
 
 def _version_for(case: case_pb2.Case) -> str:
     version = case.provenance.source_version
-    if case.provenance.source_schema != v.SOURCE_SCHEMA or version not in v.VERSIONS:
-        return v.VERSIONS[0]
-    if version == v.VERSION_WITHOUT_ATTACHMENTS and case.attachments:
-        return v.VERSIONS[0]
+    if case.provenance.source_schema != tj.SOURCE_SCHEMA or version not in tj.VERSIONS:
+        return tj.VERSIONS[0]
+    if version == tj.VERSION_WITHOUT_ATTACHMENTS and case.attachments:
+        return tj.VERSIONS[0]
     return version
 
 
@@ -60,15 +60,15 @@ def _render_caller(order: Element, case: case_pb2.Case) -> None:
     if requester.id_number or requester.id_type:
         certificate = _text_element(caller, "Certificate", requester.id_number)
         if requester.id_type:
-            certificate.set("type", v.tables().certificate_type.to_native(requester.id_type))
+            certificate.set("type", tj.tables().certificate_type.to_native(requester.id_type))
     if not requester.phone:
         return
     if not requester.phone.startswith("+"):
-        # An invalid number kept as typed goes back where it came from (see mapper.py);
+        # An invalid number kept as typed goes back where it came from (see __init__.py);
         # a "Caller/Phone" text extension means a second, unread Phone: the value was a Mobile.
         extensions = case.extensions
         came_from_phone = (
-            v.EXTENSION_PREFIX + "Caller/Phone@area" in extensions and v.EXTENSION_PREFIX + "Caller/Phone" not in extensions
+            tj.EXTENSION_PREFIX + "Caller/Phone@area" in extensions and tj.EXTENSION_PREFIX + "Caller/Phone" not in extensions
         )
         _text_element(caller, "Phone" if came_from_phone else "Mobile", requester.phone)
         return
@@ -91,19 +91,19 @@ def _render_place(order: Element, case: case_pb2.Case) -> None:
     if location.HasField("point"):
         # Tianjin's maps are Baidu's: whatever the source used, render BD-09.
         lng, lat = geo.from_wgs84(location.point.longitude, location.point.latitude, case_pb2.CRS_BD09)
-        crs = v.tables().crs.to_native(case_pb2.CRS_BD09)
+        crs = tj.tables().crs.to_native(case_pb2.CRS_BD09)
         SubElement(place, "Coord", crs=crs, lng=_degrees_text(lng), lat=_degrees_text(lat))
 
 
 def _render_category(order: Element, case: case_pb2.Case) -> None:
     category = case.category
-    if category.source_scheme == v.CATEGORY_SCHEME and category.source_code:
+    if category.source_scheme == tj.CATEGORY_SCHEME and category.source_code:
         code, name = category.source_code, category.source_name
     else:
-        code = taxonomy.source_code_for(v.CATEGORY_SCHEME, category.code) or taxonomy.other_source_code(
-            v.CATEGORY_SCHEME
+        code = taxonomy.source_code_for(tj.CATEGORY_SCHEME, category.code) or taxonomy.other_source_code(
+            tj.CATEGORY_SCHEME
         )
-        name = taxonomy.source_name_for(v.CATEGORY_SCHEME, code) or ""
+        name = taxonomy.source_name_for(tj.CATEGORY_SCHEME, code) or ""
     _text_element(order, "Category", name).set("code", code)
 
 
@@ -137,7 +137,7 @@ def _render_feedback(order: Element, case: case_pb2.Case) -> None:
     if case.feedback.HasField("resolved"):
         feedback.set("resolved", _boolean_text(case.feedback.resolved))
     if case.feedback.satisfaction:
-        feedback.set("satisfaction", v.tables().satisfaction.to_native(case.feedback.satisfaction))
+        feedback.set("satisfaction", tj.tables().satisfaction.to_native(case.feedback.satisfaction))
 
 
 def _render_attachments(order: Element, case: case_pb2.Case) -> None:
@@ -160,7 +160,7 @@ def _render_attachments(order: Element, case: case_pb2.Case) -> None:
 def _render_petition(order: Element, case: case_pb2.Case) -> None:
     if case.kind != case_pb2.CASE_KIND_PETITION:
         return
-    tables, petition = v.tables(), case.petition
+    tables, petition = tj.tables(), case.petition
     element = SubElement(order, "Petition", form=tables.petition_form.to_native(petition.form))
     if petition.participants > 0:
         element.set("persons", str(petition.participants))
@@ -172,7 +172,7 @@ def _render_petition(order: Element, case: case_pb2.Case) -> None:
 
 def case_to_order(case: case_pb2.Case) -> Element:
     """Render one case as a <WorkOrder> element (local names; the renderer adds the namespace)."""
-    tables = v.tables()
+    tables = tj.tables()
     order = Element(ROOT_NAME, version=_version_for(case), type=tables.kind.to_native(case.kind))
     _text_element(order, "OrderNo", case.native_id)
     _text_element(order, "Source", tables.source.to_native(case.channel))
@@ -193,16 +193,21 @@ def case_to_order(case: case_pb2.Case) -> Element:
     _render_attachments(order, case)
     _render_petition(order, case)
     for key in sorted(case.extensions):
-        if key.startswith(v.EXTENSION_PREFIX):
-            graft(order, key[len(v.EXTENSION_PREFIX) :], case.extensions[key])
+        if key.startswith(tj.EXTENSION_PREFIX):
+            graft(order, key[len(tj.EXTENSION_PREFIX) :], case.extensions[key])
     return order
 
 
 def batch_attributes_of(case: case_pb2.Case) -> dict[str, str]:
     """The <WorkOrders> root attributes a case carries (from a batch it came in)."""
-    prefix = f"{v.EXTENSION_PREFIX}{BATCH_NAME}@"
+    prefix = f"{tj.EXTENSION_PREFIX}{BATCH_NAME}@"
     return {
         key[len(prefix) :]: value
         for key, value in case.extensions.items()
         if key.startswith(prefix) and is_xml_name(key[len(prefix) :])
     }
+
+
+def case_to_record(case: case_pb2.Case) -> tuple[Element, dict[str, str]]:
+    """The codec's from_common hook: the order and the batch-root attributes it asks for."""
+    return case_to_order(case), batch_attributes_of(case)

@@ -7,29 +7,29 @@ import unicodedata
 import pytest
 
 from kernel.codec import MappingError
-from adapters.hebei import mapper
-from adapters.hebei.schema import HEADER
+from adapters.hebei import from_common, to_common
+from adapters.hebei.tables import HEADER
 from jjj.case.v1 import case_pb2
 from tests.adapters.hebei.support import HOTLINE_ROW, PETITION_ROW, row
 
 
 def case_of(**cells: str) -> case_pb2.Case:
-    return mapper.to_case(row(**cells))
+    return to_common.to_case(row(**cells))
 
 
 def petition_of(**cells: str) -> case_pb2.Case:
-    return mapper.to_case(row(PETITION_ROW, **cells))
+    return to_common.to_case(row(PETITION_ROW, **cells))
 
 
 def rejection(base=None, **cells: str) -> MappingError:
     with pytest.raises(MappingError) as caught:
-        mapper.to_case(row(base, **cells))
+        to_common.to_case(row(base, **cells))
     return caught.value
 
 
 def assert_round_trip(source: dict[str, str]) -> case_pb2.Case:
-    case = mapper.to_case(source)
-    assert mapper.to_row(case) == source
+    case = to_common.to_case(source)
+    assert from_common.to_row(case) == source
     return case
 
 
@@ -195,8 +195,8 @@ def test_phone_spellings_become_e164_and_round_trip(raw, e164):
 
 
 def test_canonical_phones_need_no_kept_spelling():
-    assert dict(mapper.to_case(row(联系电话="0316-5551234")).extensions) == {}
-    assert dict(mapper.to_case(row(联系电话="13931600000")).extensions) == {}
+    assert dict(to_common.to_case(row(联系电话="0316-5551234")).extensions) == {}
+    assert dict(to_common.to_case(row(联系电话="13931600000")).extensions) == {}
 
 
 def test_an_invalid_phone_is_kept_and_flagged():
@@ -401,4 +401,4 @@ def test_blank_optional_cells_round_trip_as_they_were(column):
 
 
 def test_every_column_is_covered_by_to_row():
-    assert list(mapper.to_row(mapper.to_case(HOTLINE_ROW))) == list(HEADER)
+    assert list(from_common.to_row(to_common.to_case(HOTLINE_ROW))) == list(HEADER)

@@ -1,7 +1,7 @@
 """Hebei's published schema and code lists, loaded once from schemas/hebei/.
 
 columns.yaml gives the header, the required columns and the 件号 pattern;
-codes.yaml the closed code lists. The parser, mapper and renderer all read them
+codes.yaml the closed code lists. The parser, to_common, from_common and renderer all read them
 from here, so the published schema and the code cannot drift apart.
 """
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from kernel.normalize.taxonomy import map_category
-from adapters.hebei import schema
-from adapters.hebei.schema import HEADER, PETITION_REQUIRED, REQUIRED
+from adapters.hebei import tables
+from adapters.hebei.tables import HEADER, PETITION_REQUIRED, REQUIRED
 from jjj.case.v1 import case_pb2
 from tests.support.expected import JURISDICTIONS
 
@@ -54,15 +54,15 @@ def spec_values(column: str) -> list[str]:
 @pytest.mark.parametrize(
     "column, table",
     [
-        ("类别", schema.KIND),
-        ("来源渠道", schema.CHANNEL),
-        ("诉求类型", schema.REQUEST_TYPE),
-        ("证件类型", schema.ID_TYPE),
-        ("紧急程度", schema.URGENCY),
-        ("办理状态", schema.STATUS),
-        ("回访满意度", schema.SATISFACTION),
-        ("信访形式", schema.PETITION_FORM),
-        ("信访目的", schema.PETITION_PURPOSE),
+        ("类别", tables.KIND),
+        ("来源渠道", tables.CHANNEL),
+        ("诉求类型", tables.REQUEST_TYPE),
+        ("证件类型", tables.ID_TYPE),
+        ("紧急程度", tables.URGENCY),
+        ("办理状态", tables.STATUS),
+        ("回访满意度", tables.SATISFACTION),
+        ("信访形式", tables.PETITION_FORM),
+        ("信访目的", tables.PETITION_PURPOSE),
     ],
 )
 def test_code_lists_are_exactly_the_spec_lists(column, table):
@@ -70,25 +70,25 @@ def test_code_lists_are_exactly_the_spec_lists(column, table):
 
 
 def test_yes_no_is_是_否():
-    assert schema.YES_NO.natives() == ["是", "否"]
-    assert schema.YES_NO.to_native(True) == "是" and schema.YES_NO.to_native(False) == "否"
+    assert tables.YES_NO.natives() == ["是", "否"]
+    assert tables.YES_NO.to_native(True) == "是" and tables.YES_NO.to_native(False) == "否"
 
 
-OPTIONAL = {schema.ID_TYPE, schema.SATISFACTION}
+OPTIONAL = {tables.ID_TYPE, tables.SATISFACTION}
 
 
 @pytest.mark.parametrize(
     "table",
     [
-        schema.KIND,
-        schema.CHANNEL,
-        schema.REQUEST_TYPE,
-        schema.ID_TYPE,
-        schema.URGENCY,
-        schema.STATUS,
-        schema.SATISFACTION,
-        schema.PETITION_FORM,
-        schema.PETITION_PURPOSE,
+        tables.KIND,
+        tables.CHANNEL,
+        tables.REQUEST_TYPE,
+        tables.ID_TYPE,
+        tables.URGENCY,
+        tables.STATUS,
+        tables.SATISFACTION,
+        tables.PETITION_FORM,
+        tables.PETITION_PURPOSE,
     ],
     ids=lambda table: table.field,
 )
@@ -101,13 +101,13 @@ def test_every_common_enum_value_renders_as_a_hebei_code(table):
 @pytest.mark.parametrize(
     "table, enum_value, native",
     [
-        (schema.CHANNEL, case_pb2.CHANNEL_PUBLIC_SUGGESTION, "网站"),
-        (schema.CHANNEL, case_pb2.CHANNEL_REFERRAL, "12345热线"),
-        (schema.STATUS, case_pb2.STATUS_RECEIVED, "已交办"),
-        (schema.STATUS, case_pb2.STATUS_ACCEPTED, "办理中"),
-        (schema.STATUS, case_pb2.STATUS_NOT_ACCEPTED, "已办结"),
-        (schema.KIND, case_pb2.CASE_KIND_UNSPECIFIED, "热线工单"),
-        (schema.ID_TYPE, case_pb2.ID_TYPE_UNSPECIFIED, ""),
+        (tables.CHANNEL, case_pb2.CHANNEL_PUBLIC_SUGGESTION, "网站"),
+        (tables.CHANNEL, case_pb2.CHANNEL_REFERRAL, "12345热线"),
+        (tables.STATUS, case_pb2.STATUS_RECEIVED, "已交办"),
+        (tables.STATUS, case_pb2.STATUS_ACCEPTED, "办理中"),
+        (tables.STATUS, case_pb2.STATUS_NOT_ACCEPTED, "已办结"),
+        (tables.KIND, case_pb2.CASE_KIND_UNSPECIFIED, "热线工单"),
+        (tables.ID_TYPE, case_pb2.ID_TYPE_UNSPECIFIED, ""),
     ],
 )
 def test_documented_render_overrides(table, enum_value, native):
@@ -117,9 +117,9 @@ def test_documented_render_overrides(table, enum_value, native):
 def test_every_code_of_categories_csv_is_known_to_the_crosswalk():
     with (JURISDICTIONS / "hebei" / "categories.csv").open(encoding="utf-8", newline="") as handle:
         codes = [line["code"] for line in csv.DictReader(handle)]
-    assert codes and all(map_category(schema.CATEGORY_SCHEME, code).known for code in codes)
+    assert codes and all(map_category(tables.CATEGORY_SCHEME, code).known for code in codes)
 
 
 def test_the_id_pattern_is_published_in_the_schema():
-    assert schema.NATIVE_ID_PATTERN.fullmatch("HB1310222026000123")
-    assert not schema.NATIVE_ID_PATTERN.fullmatch("HB131022202600012")
+    assert tables.NATIVE_ID_PATTERN.fullmatch("HB1310222026000123")
+    assert not tables.NATIVE_ID_PATTERN.fullmatch("HB131022202600012")

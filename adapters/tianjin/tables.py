@@ -1,8 +1,8 @@
 """Tianjin's work-order format as constants and code tables (the tables are data in schemas/tianjin/).
 
-Everything here is what the SPEC fixes; the parser, mapper and renderer read it,
+Everything here is what the SPEC fixes; the parser, to_common, from_common and renderer read it,
 and the XSD (schemas/tianjin/workorder.xsd) states the same facts for people and
-for tests/adapters/test_tianjin_schema.py, which keeps the two in step.
+for tests/adapters/tianjin/test_schema.py, which keeps the two in step.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""One Hebei CSV row (column -> cell) <-> one common case. Pure functions.
+"""One Hebei CSV row (column -> cell) -> one common case. Pure functions.
 
-Lossless both ways:
+Lossless both ways (with from_common.to_row):
 - row -> case -> row gives the row back exactly. Cells the model has no place for
   go to `extensions["hebei.<column>"]`; so does the original spelling of a cell
   whose normalised value would render differently ("139 3160 0000" for
@@ -14,7 +14,7 @@ requester. The model forbids identity on an anonymous requester, so 姓名, 证�
 证件号码 and 联系电话 are dropped (not even kept in extensions) and the case is
 flagged `requester.anonymous:identity_dropped`.
 
-to_row (in native.py, re-exported here) is the way back. A case from Beijing or
+from_common.to_row is the way back. A case from Beijing or
 Tianjin renders as a valid Hebei row with Hebei's codes
 (schemas/hebei/codes.yaml render overrides), its category through the taxonomy
 crosswalk and 区县代码 from location.admin_code. 件号 is then the foreign native id:
@@ -26,8 +26,10 @@ case, so this codec's own parser rejects its 件号 (foreign ids are refused).
 from __future__ import annotations
 
 import functools
+import hashlib
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -38,10 +40,12 @@ from kernel.normalize.taxonomy import map_category
 from kernel.normalize.text import clean_code, nfc
 from kernel.tables import CodeTable
 from adapters.hebei import cells
-from adapters.hebei.schema import (
+from adapters.hebei.parser import Row as CsvRow
+from adapters.hebei.tables import (
     CATEGORY_SCHEME,
     CHANNEL,
     EXTENSION_PREFIX,
+    HEADER,
     ID_TYPE,
     KIND,
     NATIVE_ID_FORMAT,
@@ -58,10 +62,7 @@ from adapters.hebei.schema import (
     YES_NO,
     check_required,
 )
-from adapters.hebei.native import to_row
 from jjj.case.v1 import case_pb2
-
-__all__ = ["ADAPTER_VERSION", "provenance_template", "to_case", "to_row"]
 
 ADAPTER_VERSION = "0.1.0"
 CASE_ID_PREFIX = "jjj:HE:"
@@ -281,6 +282,14 @@ def provenance_template(mapped_at: Timestamp | None = None) -> case_pb2.Provenan
 
 
 _DEFAULT_PROVENANCE = provenance_template()
+_COLUMN_COUNT = len(HEADER)
+
+
+@functools.lru_cache(maxsize=1)  # every row of a document is mapped at one time
+def _provenance_at(mapped_at: datetime) -> case_pb2.Provenance:
+    timestamp = Timestamp()
+    timestamp.FromDatetime(mapped_at)
+    return provenance_template(timestamp)
 
 
 def to_case(
@@ -337,3 +346,18 @@ def to_case(
     case_provenance.CopyFrom(_DEFAULT_PROVENANCE if provenance is None else provenance)
     case_provenance.document_sha256 = document_sha256
     return case
+
+
+def record_to_case(record: CsvRow, mapped_at: datetime) -> case_pb2.Case:
+    """The codec's to_common hook: one row of parser.split_rows, if it decoded and has
+    the header's columns. document_sha256 hashes its UTF-8 text, line end excluded."""
+    text, cells = record.text, record.cells
+    try:
+        # Bytes that did not decode are lone surrogates, which UTF-8 refuses.
+        utf8 = text.rstrip("\r\n").encode("utf-8")
+    except UnicodeEncodeError:
+        raise MappingError("encoding", f"row is not valid {record.encoding} text") from None
+    if len(cells) != _COLUMN_COUNT:
+        raise MappingError("row", f"{len(cells)} columns instead of {_COLUMN_COUNT}")
+    return to_case(dict(zip(HEADER, cells)), document_sha256=hashlib.sha256(utf8).hexdigest(),
+                   provenance=_provenance_at(mapped_at))

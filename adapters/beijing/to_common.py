@@ -1,8 +1,8 @@
-"""Beijing work order (parsed JSON object) <-> common case. Pure functions.
+"""Beijing work order (parsed JSON object) -> common case. Pure functions.
 
 map_to_case: check the order (schema.py), map every field the model has a place
 for, flag doubtful data, and keep everything else in extensions (residue.py) so
-the order can be rendered back unchanged. case_to_native: the reverse.
+the order can be rendered back unchanged (from_common.case_to_native).
 
 Decisions (SPEC.md, COMMON_MODEL.md):
 - jjcd 2 or 3 without blsx is rejected naming blsx: "must have blsx" is Beijing's
@@ -31,7 +31,7 @@ from adapters.beijing.canonical import canonical_native
 from adapters.beijing.hotpath import beijing_time_seconds, normalize_lxdh
 from adapters.beijing.schema import Classification, FollowUp, Petition, Place, Requester, WorkOrder
 from adapters.beijing.tables import format_facts, tables
-from kernel.codec import MappingError
+from kernel.codec import MappingError, Record
 from kernel.normalize.admin import is_known_admin_code
 from kernel.normalize.geo import in_mainland_china, to_wgs84
 from kernel.normalize.resident_id import normalize_id_number
@@ -258,22 +258,6 @@ def map_to_case(obj: Any, raw: bytes, *, now: datetime | None = None) -> case_pb
     return case
 
 
-def case_to_native(case: case_pb2.Case) -> dict[str, Any]:
-    """Common case -> Beijing work order dict (keys in SPEC.md order, unknown fields last).
-
-    MappingError names the common field when the case lacks what every Beijing order
-    must have (native id, content, received_at).
-    """
-    if not case.native_id:
-        raise MappingError("native_id", "a Beijing order needs gdbh")
-    if not case.content.strip():
-        raise MappingError("content", "a Beijing order needs sqnr")
-    if not case.HasField("received_at"):
-        raise MappingError("received_at", "a Beijing order needs slsj")
-    try:
-        order = canonical_native(case)
-    except (OverflowError, ValueError) as error:  # e.g. a Timestamp beyond year 9999
-        if isinstance(error, MappingError):
-            raise
-        raise MappingError("case", f"cannot be written as a Beijing order: {error}") from None
-    return residue.apply(order, case.extensions)
+def record_to_case(record: Record, mapped_at: datetime) -> case_pb2.Case:
+    """The codec's to_common hook: one record of parser.split_orders."""
+    return map_to_case(record.value, record.raw, now=mapped_at)

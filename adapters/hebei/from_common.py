@@ -1,6 +1,6 @@
 """One common case -> one Hebei CSV row (column -> cell). Pure functions.
 
-The way back of mapper.to_case (see its docstring for the lossless guarantees).
+The way back of to_common.to_case (see its docstring for the lossless guarantees).
 Original spellings kept in `extensions["hebei.<column>"]` are written back only
 while they still read as the case's value, so a case edited later renders its new
 value. A case from Beijing or Tianjin renders with Hebei's codes (codes.yaml render
@@ -21,7 +21,7 @@ from kernel.normalize.taxonomy import other_source_code, source_code_for, source
 from kernel.normalize.text import clean_code, nfc
 from kernel.tables import CodeTable
 from adapters.hebei import cells
-from adapters.hebei.schema import (
+from adapters.hebei.tables import (
     CATEGORY_SCHEME,
     CHANNEL,
     EXTENSION_PREFIX,

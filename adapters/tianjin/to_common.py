@@ -1,9 +1,9 @@
-"""Reading a Tianjin <WorkOrder> element (namespace stripped) into a common case.
+"""A Tianjin <WorkOrder> element (namespace stripped) -> a common case. Pure functions.
 
 The order is read through `extensions.Node`, which remembers what was read, so
 whatever this module does not read ends up in `Case.extensions`. Rejections
 (MappingError) name the native path; doubtful data becomes a quality flag.
-The decisions the SPEC leaves open are listed in mapper.py.
+The decisions the SPEC leaves open are listed in __init__.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from kernel.normalize.phone import normalize_phone
 from kernel.normalize.resident_id import normalize_id_number
 from kernel.normalize.text import clean_code, nfc
 from kernel.normalize.timeutil import BEIJING, parse_beijing_time, to_timestamp
-from adapters.tianjin import vocabulary as v
+from adapters.tianjin import tables as tj
 from adapters.tianjin.extensions import BATCH_NAME, ROOT_NAME, Node
+from adapters.tianjin.parser import Order
 from jjj.case.v1 import case_pb2
 
 _TIME_DIGITS = re.compile(r"[0-9]{14}")
@@ -68,7 +69,7 @@ def _boolean(node: Node, name: str, *, required: bool = False) -> bool | None:
             raise MappingError(node.attribute_path(name), "required attribute is missing or empty")
         return None
     try:
-        return v.BOOLEANS[raw]
+        return tj.BOOLEANS[raw]
     except KeyError:
         raise MappingError(node.attribute_path(name), f"{raw!r} is not true or false") from None
 
@@ -96,7 +97,7 @@ def _time(text: str, field: str) -> Timestamp:
             pass
         else:
             return Timestamp(seconds=int(local.timestamp()))
-    return to_timestamp(parse_beijing_time(value, v.TIME_FORMAT, field))
+    return to_timestamp(parse_beijing_time(value, tj.TIME_FORMAT, field))
 
 
 def _degrees(node: Node, name: str, limit: float) -> float:
@@ -114,8 +115,8 @@ def _degrees(node: Node, name: str, limit: float) -> float:
 
 def _order_no(root: Node) -> str:
     value = _required_code(root, "OrderNo")
-    if v.ORDER_NO.fullmatch(value) is None:
-        raise MappingError("OrderNo", f"{value!r} is not a Tianjin order number ({v.ORDER_NO_DESCRIPTION})")
+    if tj.ORDER_NO.fullmatch(value) is None:
+        raise MappingError("OrderNo", f"{value!r} is not a Tianjin order number ({tj.ORDER_NO_DESCRIPTION})")
     month, day = int(value[6:8]), int(value[8:10])
     try:
         datetime(2000 + int(value[3:5]), month, day)
@@ -158,7 +159,7 @@ def _caller(root: Node, case: case_pb2.Case, flags: list[str]) -> None:
 def _certificate(node: Node, requester: case_pb2.Party, flags: list[str]) -> None:
     type_code = clean_code(node.attribute("type") or "")
     if type_code:
-        requester.id_type = v.tables().certificate_type.to_common(type_code)
+        requester.id_type = tj.tables().certificate_type.to_common(type_code)
     if requester.id_type == case_pb2.ID_TYPE_RESIDENT_ID:
         result = normalize_id_number(node.text())
         requester.id_number = result.value
@@ -179,7 +180,7 @@ def _place(root: Node, case: case_pb2.Case, flags: list[str]) -> None:
     coord = place.child("Coord")
     if coord is None:
         return
-    crs = v.tables().crs.to_common(clean_code(coord.attribute("crs") or "") or v.DEFAULT_CRS)
+    crs = tj.tables().crs.to_common(clean_code(coord.attribute("crs") or "") or tj.DEFAULT_CRS)
     lng, lat = geo.to_wgs84(_degrees(coord, "lng", 180.0), _degrees(coord, "lat", 90.0), crs)
     location.point.longitude, location.point.latitude = lng, lat
     location.source_crs = crs
@@ -190,11 +191,11 @@ def _place(root: Node, case: case_pb2.Case, flags: list[str]) -> None:
 def _category(root: Node, case: case_pb2.Case, flags: list[str]) -> None:
     node = _required_child(root, "Category")
     code = _required_attribute(node, "code")
-    match = taxonomy.map_category(v.CATEGORY_SCHEME, code)
+    match = taxonomy.map_category(tj.CATEGORY_SCHEME, code)
     case.category.code = match.code
     case.category.source_code = code
     case.category.source_name = node.text()
-    case.category.source_scheme = v.CATEGORY_SCHEME
+    case.category.source_scheme = tj.CATEGORY_SCHEME
     if not match.known:
         flags.append("category:unknown_code")
 
@@ -225,7 +226,7 @@ def _feedback(root: Node, case: case_pb2.Case) -> None:
             setattr(feedback, name, value)
     satisfaction = clean_code(node.attribute("satisfaction") or "")
     if satisfaction:
-        feedback.satisfaction = v.tables().satisfaction.to_common(satisfaction)
+        feedback.satisfaction = tj.tables().satisfaction.to_common(satisfaction)
 
 
 def _attachments(root: Node, case: case_pb2.Case) -> None:
@@ -247,8 +248,8 @@ def _petition(root: Node, case: case_pb2.Case) -> None:
         return
     node = _required_child(root, "Petition")
     petition = case.petition
-    petition.form = v.tables().petition_form.to_common(_required_attribute(node, "form"))
-    petition.purpose = v.tables().petition_purpose.to_common(_required_attribute(node, "purpose"))
+    petition.form = tj.tables().petition_form.to_common(_required_attribute(node, "form"))
+    petition.purpose = tj.tables().petition_purpose.to_common(_required_attribute(node, "purpose"))
     petition.participants = min(_count(node, "persons"), 2**31 - 1)
     petition.bypassed_level = bool(_boolean(node, "overLevel"))
     petition.repeat = bool(_boolean(node, "repeat"))
@@ -265,10 +266,10 @@ def order_to_case(
 ) -> case_pb2.Case:
     """Map one <WorkOrder> (namespace already stripped) to a case; MappingError if it cannot be one.
 
-    `read_paths`, when given, receives the native paths the mapper read (tests keep
+    `read_paths`, when given, receives the native paths it read (tests keep
     the XSD in step with it).
     """
-    tables = v.tables()
+    tables = tj.tables()
     root = Node(order)
     for nested in (ROOT_NAME, BATCH_NAME):
         if root.has_child(nested):
@@ -276,11 +277,11 @@ def order_to_case(
     case = case_pb2.Case(origin=case_pb2.JURISDICTION_TIANJIN)
     flags: list[str] = []
     version = _required_attribute(root, "version")
-    if version not in v.VERSIONS:
-        raise MappingError("WorkOrder@version", f"{version!r} is not a known version ({', '.join(v.VERSIONS)})")
+    if version not in tj.VERSIONS:
+        raise MappingError("WorkOrder@version", f"{version!r} is not a known version ({', '.join(tj.VERSIONS)})")
     case.kind = tables.kind.to_common(_required_attribute(root, "type"))
     case.native_id = _order_no(root)
-    case.case_id = v.CASE_ID_PREFIX + case.native_id
+    case.case_id = tj.CASE_ID_PREFIX + case.native_id
     case.channel = tables.source.to_common(_required_code(root, "Source"))
     case.request_type = tables.request_type.to_common(_required_code(root, "Kind"))
     _caller(root, case, flags)
@@ -307,13 +308,18 @@ def order_to_case(
     for name, value in (batch_attributes or {}).items():
         leftovers[f"{BATCH_NAME}@{name}"] = value
     for path, value in leftovers.items():
-        case.extensions[v.EXTENSION_PREFIX + path] = value
+        case.extensions[tj.EXTENSION_PREFIX + path] = value
     case.quality_flags.extend(flags)
-    case.provenance.source_schema = v.SOURCE_SCHEMA
+    case.provenance.source_schema = tj.SOURCE_SCHEMA
     case.provenance.source_version = version
-    case.provenance.adapter_version = v.ADAPTER_VERSION
+    case.provenance.adapter_version = tj.ADAPTER_VERSION
     case.provenance.document_sha256 = hashlib.sha256(raw).hexdigest()
     case.provenance.mapped_at.FromDatetime(mapped_at)
     if read_paths is not None:
         read_paths.update(root.read_paths())
     return case
+
+
+def record_to_case(order: Order, mapped_at: datetime) -> case_pb2.Case:
+    """The codec's to_common hook: one order of parser.split_orders."""
+    return order_to_case(order.element, raw=order.raw, mapped_at=mapped_at, batch_attributes=order.batch_attributes)

@@ -9,7 +9,7 @@ import time
 
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
-from adapters.hebei.schema import HEADER
+from adapters.hebei.tables import HEADER
 from adapters.hebei.synthetic import synthetic_rows
 from kernel.domain.repeats import RepeatPolicy
 

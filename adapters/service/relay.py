@@ -38,7 +38,8 @@ from jjj.case.v1 import case_pb2
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
-TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
+TRACKED_FLOWS = subjects.TRACKED_FLOWS
+TRACKER_RETRY_SECONDS = 5.0
 
 
 class RelayError(Exception):
@@ -293,14 +294,20 @@ class AdapterRelay:
     async def _track(self, flow: int) -> None:
         """Keep the case store current whether or not the member system is connected."""
         route = subjects.route_of(flow)
-        subscription = await self.js.pull_subscribe(
-            subjects.inbox_filter(flow, self.member),
-            durable=subjects.durable_name("state", self.member.token, flow),
-            stream=route.stream,
-            # A message the tracker cannot apply is retried a bounded number of times, not forever;
-            # it stays in the stream (and reaches the member's inbox, which has no such bound).
-            config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
-        )
+        while True:
+            try:
+                subscription = await jetstream.durable_pull(
+                    self.js, subjects.inbox_filter(flow, self.member),
+                    durable=subjects.durable_name(subjects.STATE_PURPOSE, self.member.token, flow),
+                    stream=route.stream,
+                    # A message the tracker cannot apply is retried a bounded number of times, not forever;
+                    # it stays in the stream (and reaches the member's inbox, which has no such bound).
+                    config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
+                )
+                break
+            except jetstream.BusUnavailable as error:  # until the operator provisions the stream
+                log.error("state_tracker_waiting", flow=route.token, error=str(error))
+                await asyncio.sleep(TRACKER_RETRY_SECONDS)
         try:
             while True:
                 try:

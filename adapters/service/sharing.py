@@ -70,8 +70,8 @@ class Sharing:
         since = (datetime.now(UTC) - self.index.window).isoformat().replace("+00:00", "Z")
         for subject in (subjects.digest_filter(self.member), subjects.inbox_filter(SHARE, self.member)):
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_TIME, opt_start_time=since)
-            self._subscriptions.append(await self.js.subscribe(
-                subject, stream=route.stream, ordered_consumer=True, config=config, cb=self._on_share,
+            self._subscriptions.append(await jetstream.ordered_subscribe(
+                self.js, subject, stream=route.stream, owner=f"sharing_{self.member.token}", config=config, cb=self._on_share,
             ))
 
     async def stop(self) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import structlog
 from nats.js import JetStreamContext, api
 
-from kernel.bus import subjects
+from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.jurisdictions import display_name
 from gateway.projection.store import ProjectionStore
@@ -33,8 +33,8 @@ class Projector:
         for route in subjects.FLOW_ROUTES:
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
-            subscription = await self.js.subscribe(
-                f"jjj.{route.token}.>", stream=route.stream, ordered_consumer=True, config=config, cb=self._on_message,
+            subscription = await jetstream.ordered_subscribe(
+                self.js, f"jjj.{route.token}.>", stream=route.stream, owner="projection", config=config, cb=self._on_message,
             )
             self.subscriptions.append(subscription)
 

@@ -65,7 +65,7 @@ def member_system_lines(layout: pki.PkiLayout) -> list[str]:
 def command(settings: Settings, args) -> int:
     try:
         return _command(settings, args)
-    except (registry.RegistryError, ValueError, OSError) as error:
+    except (registry.RegistryError, ValueError, OSError, jetstream.BusError) as error:
         print(f"jjj {args.command} {args.action}: {error}", file=sys.stderr)
         return EXIT_FAILED
 
@@ -83,7 +83,7 @@ def _command(settings: Settings, args) -> int:
         print(f"PKI in {layout.root}: made {', '.join(made) if made else 'nothing (all present)'}")
         print("\n".join(member_system_lines(layout)))
         return EXIT_OK
-    by = args.by or getpass.getuser()
+    by = getattr(args, "by", None) or getpass.getuser()
     if args.action == "register":
         certificate = pki.load_certificate(Path(args.target))
         system = registry.register(registry_file, certificate, jurisdiction=args.jurisdiction, by=by,

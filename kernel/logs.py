@@ -21,7 +21,15 @@ def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any])
     return event_dict
 
 
+def _not_the_tls_eof_notice(record: logging.LogRecord) -> bool:
+    # asyncio says this on every close of a TLS connection nats-py made: noise, not a problem.
+    return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
 def configure(log_format: str = "auto", level: str = "info") -> None:
+    asyncio_logger = logging.getLogger("asyncio")
+    if _not_the_tls_eof_notice not in asyncio_logger.filters:
+        asyncio_logger.addFilter(_not_the_tls_eof_notice)
     json_output = log_format == "json" or (log_format == "auto" and not sys.stdout.isatty())
     renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
     structlog.configure(

@@ -36,7 +36,7 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory) -> pki_module.PkiLayout:
+def pki_layout(tmp_path_factory) -> pki_module.PkiLayout:
     """The development PKI, as `jjj certs init` makes it (with its registry of the three member systems)."""
     root = tmp_path_factory.mktemp("pki")
     layout, _ = certs.init(root, registry_file=root / "registry.yaml", audit_file=root / "audit.jsonl")
@@ -44,25 +44,25 @@ def pki(tmp_path_factory) -> pki_module.PkiLayout:
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path, pki: pki_module.PkiLayout) -> Iterator[natsserver.NatsServer]:
-    server = natsserver.start(tmp_path / "nats", pki)
-    asyncio.run(certs.provision_bus(server.url, certs.operator_files(pki), duplicate_window=7 * 24 * 3600))
+def nats_server(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Iterator[natsserver.NatsServer]:
+    server = natsserver.start(tmp_path / "nats", pki_layout)
+    asyncio.run(certs.provision_bus(server.url, certs.operator_files(pki_layout), duplicate_window=7 * 24 * 3600))
     yield server
     server.stop()
 
 
 @pytest.fixture
-def registry_file(tmp_path: Path, pki: pki_module.PkiLayout) -> Path:
+def registry_file(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Path:
     """This test's own copy of the registry, so that a test may register and revoke."""
     copy = tmp_path / "registry.yaml"
-    shutil.copyfile(pki.registry, copy)
+    shutil.copyfile(pki_layout.registry, copy)
     return copy
 
 
 @pytest.fixture
-def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki: pki_module.PkiLayout, registry_file: Path) -> Settings:
+def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki_layout: pki_module.PkiLayout, registry_file: Path) -> Settings:
     return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json",
-                    tls=TlsSettings(pki_dir=pki.root, registry_file=registry_file))
+                    tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file))
 
 
 class Federation:

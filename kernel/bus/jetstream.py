@@ -26,6 +26,8 @@ log = structlog.get_logger(__name__)
 
 ENVELOPE_CONTENT_TYPE = "application/x-protobuf; proto=jjj.bus.v1.Envelope"
 PROVISIONING_HINT = "the operator provisions the bus: `jjj bus init` (or `jjj up`)"
+# The server does not answer a request its permissions refused (the refusal goes to the error callback).
+_UNANSWERED = "the bus did not answer creating the {what}: refused by this principal's permissions, or the bus is down"
 
 
 class BusError(nats.errors.Error, RuntimeError):
@@ -70,6 +72,13 @@ def stream_configs(*, duplicate_window: float) -> list[api.StreamConfig]:
 
 async def provision(js: JetStreamContext, *, duplicate_window: float) -> list[str]:
     """Declare the streams (one per flow) and every member's KV buckets; idempotent. Operator only."""
+    try:
+        return await _provision(js, duplicate_window=duplicate_window)
+    except nats.errors.TimeoutError as error:
+        raise BusUnavailable(_UNANSWERED.format(what="streams and buckets") + " (only the operator may provision)") from error
+
+
+async def _provision(js: JetStreamContext, *, duplicate_window: float) -> list[str]:
     declared = []
     for config in stream_configs(duplicate_window=duplicate_window):
         try:
@@ -114,6 +123,8 @@ async def ordered_subscribe(js: JetStreamContext, subject: str, *, stream: str, 
         return await js.subscribe(subject, stream=stream, ordered_consumer=True, config=named, cb=cb)
     except NotFoundError as error:
         raise BusUnavailable(f"stream {stream} does not exist: {PROVISIONING_HINT}") from error
+    except nats.errors.TimeoutError as error:
+        raise BusUnavailable(_UNANSWERED.format(what=f"consumer on {subject}")) from error
 
 
 async def durable_pull(js: JetStreamContext, subject: str, *, durable: str, stream: str,
@@ -123,6 +134,8 @@ async def durable_pull(js: JetStreamContext, subject: str, *, durable: str, stre
         return await js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
     except NotFoundError as error:
         raise BusUnavailable(f"stream {stream} does not exist: {PROVISIONING_HINT}") from error
+    except nats.errors.TimeoutError as error:
+        raise BusUnavailable(_UNANSWERED.format(what=f"consumer {durable}")) from error
 
 
 async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelope_pb2.Envelope) -> api.PubAck:
@@ -131,6 +144,7 @@ async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelop
     try:
         return await js.publish(subject, envelope.SerializeToString(), headers=headers, timeout=10)
     except NoStreamResponseError as error:
-        raise BusUnavailable(f"no stream takes {subject}: {PROVISIONING_HINT}") from error
+        stream = subjects.parse_subject(subject)[0].stream
+        raise BusUnavailable(f"stream {stream} does not exist (nothing takes {subject}): {PROVISIONING_HINT}") from error
     except nats.errors.Error as error:
         raise BusError(f"publishing {envelope.envelope_id} to {subject} failed: {error}") from error

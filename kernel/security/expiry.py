@@ -3,8 +3,11 @@
 A process checks the certificates it uses (its own and the CA) at start and every
 `expiry_check_seconds`: one warning log line per certificate that expires within
 the window (`certificate_expires_soon`, with days left), an error line once one has
-expired, and the gRPC health service `jjj.tls.certificate` is SERVING while all are
-valid and NOT_SERVING once any has expired (or is not valid yet).
+expired (`certificate_expired`). The gRPC health service `jjj.tls.certificate` is
+SERVING while every certificate is valid beyond the window and NOT_SERVING as soon
+as one expires within it (or has expired, or is not valid yet): a monitor probing
+that name hears about the renewal before it is too late; the process's own service
+and "" stay SERVING, so no load balancer drops it for a certificate still valid.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class ExpiryReport:
 
     @property
     def healthy(self) -> bool:
-        return not self.expired
+        return not self.expired and not self.expiring
 
 
 def assess(validities: Sequence[CertificateValidity], now: datetime, window: timedelta) -> ExpiryReport:

@@ -25,7 +25,7 @@ from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream, subjects
 from kernel.config import InboxSettings
-from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
+from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of, subject_mismatch
 from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -109,6 +109,12 @@ class InboxSession:
             self.pending[item_id].message = message
             return None
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        forged = subject_mismatch(message.subject, envelope)
+        if forged:
+            log.warning("envelope_refused", jurisdiction=self.relay.member.name, subject=message.subject, item_id=item_id,
+                        reason=forged)
+            await message.term()  # never to this member: not delivered again
+            return None
         item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
         # Read your inbox: the adapter's own record shows a step before its member sees it.
         await self.relay.record_inbound(envelope)

@@ -27,7 +27,7 @@ from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import case_id_of
+from kernel.bus.envelopes import case_id_of, subject_mismatch
 from kernel.config import TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.jurisdictions import Member
@@ -318,7 +318,11 @@ class AdapterRelay:
                     return  # shutting down
                 for message in messages:
                     try:
-                        await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))
+                        envelope = envelope_pb2.Envelope.FromString(message.data)
+                        if subject_mismatch(message.subject, envelope):  # the inbox logs and refuses it
+                            await message.term()
+                            continue
+                        await self.record_inbound(envelope)
                     except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
                         log.exception("state_tracking_failed", subject=message.subject)
                         continue

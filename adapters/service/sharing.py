@@ -24,6 +24,7 @@ from nats.js import JetStreamContext, api
 
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import subject_mismatch
 from kernel.domain.privacy import digest_case
 from kernel.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
 from kernel.jurisdictions import Member
@@ -81,6 +82,8 @@ class Sharing:
 
     async def _on_share(self, message) -> None:
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        if subject_mismatch(message.subject, envelope):
+            return  # forged sender: indexed nowhere (the inbox logs it)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
                 self.index.add(record_of(digest))

@@ -14,7 +14,7 @@ import structlog
 from nats.js import JetStreamContext, api
 
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import case_id_of
+from kernel.bus.envelopes import case_id_of, subject_mismatch
 from kernel.jurisdictions import display_name
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
@@ -41,6 +41,11 @@ class Projector:
     async def _on_message(self, message) -> None:
         meta = message.metadata
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        forged = subject_mismatch(message.subject, envelope)
+        if forged:
+            log.warning("envelope_refused", subject=message.subject, stream=meta.stream, stream_seq=meta.sequence.stream,
+                        reason=forged)
+            return
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:

@@ -28,6 +28,7 @@ from kernel.security import pki, registry
 from kernel.security.tls import TlsFiles
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
 from tests.support.relay import eventually, submit_request
 from tests.support.secure import connect_as
 from tests.conftest import SHARED
@@ -368,3 +369,25 @@ def test_certs_init_registers_each_member_system_for_its_own_adapter(pki_layout)
         digest = pki.fingerprint(pki.load_certificate(pki_layout.cert(pki.member_system_principal(name))))
         (system,) = [s for s in registry.load(pki_layout.registry) if s.sha256 == digest]
         assert system.jurisdiction == name and system.active and system.registered_by == "jjj certs init"
+
+
+async def test_an_envelope_naming_another_sender_than_its_subject_never_reaches_the_member(federation, nats_server):
+    """The permissions authenticate the subject; an envelope claiming another sender is refused by the receiver."""
+    from tests.support.relay import read_items
+
+    await federation.start("beijing")
+    hebei, refusals = await connected(nats_server, federation.pki, HEBEI)
+    try:
+        js = hebei.jetstream()
+        for envelope_id, claimed in (("forged", "JURISDICTION_TIANJIN"), ("genuine", "JURISDICTION_HEBEI")):
+            share = envelope_pb2.Envelope(
+                envelope_id=envelope_id, flow=envelope_pb2.FLOW_INFORMATION_SHARE, sender=case_pb2.Jurisdiction.Value(claimed),
+                destination=case_pb2.JURISDICTION_BEIJING,
+                information_share=envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_NOTICE, title=envelope_id))
+            await js.publish("jjj.share.bj.he", share.SerializeToString(), headers={"Nats-Msg-Id": envelope_id})
+        assert not refusals.errors  # Hebei may publish on its own subject: the forgery is in the envelope
+    finally:
+        await hebei.close()
+    (item,), call = await read_items(federation.stub("beijing"), count=1, flows=[envelope_pb2.FLOW_INFORMATION_SHARE])
+    call.cancel()
+    assert item.envelope.envelope_id == "genuine" and item.envelope.sender == case_pb2.JURISDICTION_HEBEI

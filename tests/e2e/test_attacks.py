@@ -11,7 +11,6 @@ valid and registered (and not revoked) for that adapter.
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +29,7 @@ from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from tests.support.relay import eventually, submit_request
-from tests.support.secure import connect_as
+from tests.support.secure import connect_as, raw_nats_exchange
 from tests.conftest import SHARED
 
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -40,31 +39,38 @@ BEIJING, HEBEI = pki.adapter_principal("beijing"), pki.adapter_principal("hebei"
 # -- the bus, as a raw client would reach it --------------------------------------------
 
 
-def _raw_exchange(port: int, wrap=None) -> bytes:
-    """Say CONNECT, SUB jjj.> and PING as a client without a library; what does the server answer?"""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-        assert raw.recv(4096).startswith(b"INFO ")
-        connection = wrap(raw) if wrap else raw
-        connection.sendall(b'CONNECT {"verbose":false}\r\nSUB jjj.> 1\r\nSUB $KV.> 2\r\nPING\r\n')
-        return connection.recv(4096)
-
-
 def test_plaintext_connection_is_closed(nats_server):
-    assert _raw_exchange(nats_server.port) == b""  # closed without a PONG, let alone a message
+    assert raw_nats_exchange(nats_server.port) == b""  # closed without a PONG, let alone a message
 
 
 def test_tls_connection_without_a_client_certificate_is_refused(nats_server, pki_layout):
     context = ssl.create_default_context(cafile=str(pki_layout.ca_cert))
     with pytest.raises(ssl.SSLError, match="CERTIFICATE_REQUIRED"):
-        _raw_exchange(nats_server.port, lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
+        raw_nats_exchange(nats_server.port, lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
 
 
 def test_a_certificate_of_the_ca_that_is_no_bus_user_is_refused(nats_server, pki_layout):
     member_system = pki_files(pki_layout, pki.member_system_principal("beijing"))
     context = ssl.create_default_context(cafile=str(pki_layout.ca_cert))
     context.load_cert_chain(str(member_system.cert_file), str(member_system.key_file))
-    answer = _raw_exchange(nats_server.port, lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
+    answer = raw_nats_exchange(nats_server.port, lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
     assert answer == b"-ERR 'Authorization Violation'\r\n"
+
+
+@pytest.mark.parametrize("kind", ["expired", "another CA"])
+def test_an_adapter_subject_on_an_expired_or_foreign_certificate_is_refused(nats_server, pki_layout, tmp_path, kind):
+    """The subject alone is no identity: the certificate carrying it must be valid and the federation's."""
+    now = datetime.now(UTC)
+    principal = pki.Principal(BEIJING, "adapter", server=True)
+    if kind == "expired":
+        forged = pki.issue(pki.load_ca(pki_layout), principal, not_before=now - timedelta(days=30), not_after=now - timedelta(days=1))
+    else:
+        forged = pki.issue(pki.new_ca(), principal)
+    pki.write_issued(pki.PkiLayout(tmp_path), "forged", forged)
+    context = ssl.create_default_context(cafile=str(pki_layout.ca_cert))
+    context.load_cert_chain(str(tmp_path / "forged.crt"), str(tmp_path / "forged.key"))
+    with pytest.raises(ssl.SSLError, match="CERTIFICATE_EXPIRED" if kind == "expired" else "BAD_CERTIFICATE|UNKNOWN_CA"):
+        raw_nats_exchange(nats_server.port, lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
 
 
 def pki_files(layout: pki.PkiLayout, principal: str) -> TlsFiles:

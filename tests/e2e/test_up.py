@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
 from tests.support.relay import free_port
-from tests.support.secure import files_of
+from tests.support.secure import files_of, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +97,13 @@ def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
         assert f"made a development PKI in {layout.root}" in banner and layout.exists()
         assert f"tls://127.0.0.1:{ports['nats']}" in banner
         assert str(layout.cert(pki.member_system_principal("hebei"))) in banner
+        # The bus: no plaintext, and a certificate of the CA that is no bus user gets no session.
+        assert raw_nats_exchange(ports["nats"]) == b""
+        member = files_of(layout, pki.member_system_principal("beijing"))
+        context = ssl.create_default_context(cafile=str(layout.ca_cert))
+        context.load_cert_chain(str(member.cert_file), str(member.key_file))
+        answer = raw_nats_exchange(ports["nats"], lambda raw: context.wrap_socket(raw, server_hostname="127.0.0.1"))
+        assert answer == b"-ERR 'Authorization Violation'\r\n"
         for name in ("gateway", "beijing", "tianjin", "hebei"):
             assert re.search(rf"{name}\s+127\.0\.0\.1:{ports[name]}", banner), banner
             with operator_channel(layout, ports[name]) as channel:

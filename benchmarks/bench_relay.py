@@ -3,6 +3,8 @@
 Floor, in the same run on the same nats-server: publishing the same envelopes
 straight to a JetStream stream and pulling and acknowledging them, with no
 adapter, mapping, KV or gRPC in between. Bounded: a few hundred referrals, loopback only.
+Both run as `jjj up` does: TLS on the bus (the floor connects as the operator) and
+mutual TLS between member systems and adapters.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import grpc
 
 from kernel.normalize.resident_id import gb11643_check_digit
 from adapters.service.app import start_adapter
-from cli import natsserver
+from cli import certs, natsserver
 from kernel.bus import jetstream
-from kernel.config import Settings
+from kernel.config import Settings, TlsSettings
+from kernel.security import pki
+from kernel.security.tls import TlsFiles, client_context, grpc_channel_credentials
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/shared/jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -39,9 +43,16 @@ def documents(count: int) -> list[bytes]:
     return result
 
 
+def member_channel(settings: Settings, jurisdiction: str, port: int) -> grpc.aio.Channel:
+    layout = settings.pki()
+    principal = pki.member_system_principal(jurisdiction)
+    files = TlsFiles(layout.ca_cert, layout.cert(principal), layout.key(principal))
+    return grpc.aio.secure_channel(f"127.0.0.1:{port}", grpc_channel_credentials(files))
+
+
 async def relay_rate(settings: Settings, count: int) -> tuple[float, bytes]:
     beijing, hebei = await start_adapter("beijing", settings, port=0), await start_adapter("hebei", settings, port=0)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{beijing.port}") as bj, grpc.aio.insecure_channel(f"127.0.0.1:{hebei.port}") as he:
+    async with member_channel(settings, "beijing", beijing.port) as bj, member_channel(settings, "hebei", hebei.port) as he:
         sender, receiver = adapter_pb2_grpc.AdapterServiceStub(bj), adapter_pb2_grpc.AdapterServiceStub(he)
         inbox = receiver.OpenInbox(adapter_pb2.OpenInboxRequest(flows=[1]))
         started = time.perf_counter()
@@ -67,8 +78,9 @@ async def relay_rate(settings: Settings, count: int) -> tuple[float, bytes]:
     return count / elapsed, envelope
 
 
-async def floor_rate(url: str, envelope: bytes, count: int) -> float:
-    nc = await jetstream.connect(url, name="bench-floor")
+async def floor_rate(url: str, layout: pki.PkiLayout, envelope: bytes, count: int) -> float:
+    nc = await jetstream.connect(url, name="bench-floor", tls=client_context(certs.operator_files(layout)),
+                                 principal=pki.OPERATOR)
     js = nc.jetstream()
     await js.add_stream(name="FLOOR", subjects=["floor.>"])
     subscription = await js.pull_subscribe("floor.he.bj", durable="floor")
@@ -96,14 +108,19 @@ async def floor_rate(url: str, envelope: bytes, count: int) -> float:
 
 def run(count: int = REFERRALS) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        server = natsserver.start(Path(tmp) / "nats")
+        root = Path(tmp) / "pki"
+        layout, _ = certs.init(root, registry_file=root / "registry.yaml", audit_file=Path(tmp) / "audit.jsonl")
+        server = natsserver.start(Path(tmp) / "nats", layout)
         try:
-            settings = Settings(nats_url=server.url, data_dir=Path(tmp) / "data", log_format="json", log_level="warning")
+            settings = Settings(nats_url=server.url, data_dir=Path(tmp) / "data", log_format="json", log_level="warning",
+                                tls=TlsSettings(pki_dir=root))
+            asyncio.run(certs.provision_bus(server.url, certs.operator_files(layout),
+                                            duplicate_window=settings.duplicate_window_seconds))
             from kernel import logs
 
             logs.configure("json", "warning")
             rate, envelope = asyncio.run(relay_rate(settings, count))
-            floor = asyncio.run(floor_rate(server.url, envelope, count))
+            floor = asyncio.run(floor_rate(server.url, layout, envelope, count))
         finally:
             server.stop()
     return {"name": "relay_referrals", "unit": "referrals/s", "referrals": count,

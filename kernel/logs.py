@@ -112,7 +112,15 @@ def resolved_format(log_format: str = "auto") -> str:
     return log_format
 
 
+def _not_the_tls_eof_notice(record: logging.LogRecord) -> bool:
+    # asyncio says this on every close of a TLS connection nats-py made: noise, not a problem.
+    return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
 def configure(log_format: str = "auto", level: str = "info") -> None:
+    asyncio_logger = logging.getLogger("asyncio")
+    if _not_the_tls_eof_notice not in asyncio_logger.filters:
+        asyncio_logger.addFilter(_not_the_tls_eof_notice)
     json_output = resolved_format(log_format) == "json"
     renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
     structlog.configure(

@@ -1,10 +1,15 @@
 """Fixtures in the style of nats.py's tests: a real server on a free port, then clients.
 
-nats_server -> settings -> adapters (real grpc.aio servers, port 0) -> channels.
+pki (one per session, made by the code of `jjj certs init`) -> nats_server (the
+configuration `jjj up` generates: TLS, one user per certificate, streams and
+buckets provisioned by the operator) -> settings -> adapters (real grpc.aio
+servers over mutual TLS, port 0) -> channels as each jurisdiction's member system.
 """
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,8 +19,10 @@ import grpc
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from cli import natsserver
-from kernel.config import Settings
+from cli import certs, natsserver
+from kernel.config import Settings, TlsSettings
+from kernel.security import pki as pki_module
+from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -28,16 +35,34 @@ hypothesis_settings.register_profile("ci", deadline=None, print_blob=True, deran
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.fixture(scope="session")
+def pki_layout(tmp_path_factory) -> pki_module.PkiLayout:
+    """The development PKI, as `jjj certs init` makes it (with its registry of the three member systems)."""
+    root = tmp_path_factory.mktemp("pki")
+    layout, _ = certs.init(root, registry_file=root / "registry.yaml", audit_file=root / "audit.jsonl")
+    return layout
+
+
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[natsserver.NatsServer]:
-    server = natsserver.start(tmp_path / "nats")
+def nats_server(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Iterator[natsserver.NatsServer]:
+    server = natsserver.start(tmp_path / "nats", pki_layout)
+    asyncio.run(certs.provision_bus(server.url, certs.operator_files(pki_layout), duplicate_window=7 * 24 * 3600))
     yield server
     server.stop()
 
 
 @pytest.fixture
-def settings(nats_server: natsserver.NatsServer, tmp_path: Path) -> Settings:
-    return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json")
+def registry_file(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Path:
+    """This test's own copy of the registry, so that a test may register and revoke."""
+    copy = tmp_path / "registry.yaml"
+    shutil.copyfile(pki_layout.registry, copy)
+    return copy
+
+
+@pytest.fixture
+def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki_layout: pki_module.PkiLayout, registry_file: Path) -> Settings:
+    return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json",
+                    tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file))
 
 
 class Federation:
@@ -55,8 +80,18 @@ class Federation:
         kwargs = {"clock": clock} if clock else {}
         self.gateway = await start_gateway(self.settings, port=0, **kwargs)
 
-    def gateway_stub(self) -> gateway_pb2_grpc.GatewayQueryServiceStub:
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.gateway.port}")
+    @property
+    def pki(self) -> pki_module.PkiLayout:
+        return self.settings.pki()
+
+    def channel(self, address: str, jurisdiction: str) -> grpc.aio.Channel:
+        """A channel as `jurisdiction`'s member system (closed with the federation)."""
+        channel = member_channel(self.pki, jurisdiction, address)
+        self.channels.append(channel)
+        return channel
+
+    def gateway_stub(self, jurisdiction: str = "beijing") -> gateway_pb2_grpc.GatewayQueryServiceStub:
+        channel = member_channel(self.pki, jurisdiction, f"127.0.0.1:{self.gateway.port}")
         self.channels.append(channel)
         return gateway_pb2_grpc.GatewayQueryServiceStub(channel)
 
@@ -69,10 +104,9 @@ class Federation:
     def address(self, name: str) -> str:
         return f"127.0.0.1:{self.running[name].port}"
 
-    def stub(self, name: str) -> adapter_pb2_grpc.AdapterServiceStub:
-        channel = grpc.aio.insecure_channel(self.address(name))
-        self.channels.append(channel)
-        return adapter_pb2_grpc.AdapterServiceStub(channel)
+    def stub(self, name: str, *, as_member: str | None = None) -> adapter_pb2_grpc.AdapterServiceStub:
+        """A stub of `name`'s adapter as its own member system calls it (or as another's)."""
+        return adapter_pb2_grpc.AdapterServiceStub(self.channel(self.address(name), as_member or name))
 
     async def stop(self, name: str) -> None:
         await self.running.pop(name).stop(grace=0.5)

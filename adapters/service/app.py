@@ -17,7 +17,11 @@ from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream
 from kernel.config import Settings
-from kernel.rpc.server import Served, serve
+from kernel.rpc.membership import MemberSystemGate
+from kernel.rpc.server import ExpiryWatch, Served, serve
+from kernel.security.pki import adapter_principal
+from kernel.security.registry import RegistryView
+from kernel.security.tls import client_context
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -43,16 +47,18 @@ class RunningAdapter:
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
     """Start serving; port 0 picks a free one (tests)."""
     member = jurisdictions.by_name(name)
-    nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}")
+    principal = adapter_principal(member.name)
+    tls = settings.tls_files(principal).check()
+    nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}", tls=client_context(tls),
+                                 principal=principal)
     js = nc.jetstream()
-    await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
     relay = AdapterRelay(
         member=member,
         codec=codec_for(member.name),
         nc=nc,
         js=js,
-        cases=await CaseStore.open(js, member.token),
-        requests=await RequestLog.open(js, member.token),
+        cases=CaseStore.open(js, member),
+        requests=RequestLog.open(js, member),
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
         sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
         tracker=settings.tracker,
@@ -63,6 +69,8 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
         f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",
+        tls=tls, interceptors=[MemberSystemGate(RegistryView(settings.registry_file()), member.name)],
+        watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
     )
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
     return RunningAdapter(served, relay, nc)

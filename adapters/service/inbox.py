@@ -23,9 +23,9 @@ from nats.js import api
 
 from adapters.service import records
 from adapters.service.relay import AdapterRelay
-from kernel.bus import subjects
+from kernel.bus import jetstream, subjects
 from kernel.config import InboxSettings
-from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
+from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of, subject_mismatch
 from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -50,12 +50,14 @@ class InboxSession:
     pending: dict[str, _Pending] = field(default_factory=dict)
 
     async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
-        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self.limits.buffer)
+        queue: asyncio.Queue[Msg | jetstream.BusError] = asyncio.Queue(maxsize=self.limits.buffer)
         pumps = [asyncio.create_task(self._pump(flow, queue)) for flow in self.flows]
         keepalive = asyncio.create_task(self._keep_pending_alive())
         try:
             while True:
                 message = await queue.get()
+                if isinstance(message, jetstream.BusError):
+                    raise message  # e.g. a stream missing: the member hears UNAVAILABLE, not silence
                 item = await self._to_item(message)
                 if item is not None:
                     yield item
@@ -72,12 +74,11 @@ class InboxSession:
     async def _pump(self, flow: int, queue: asyncio.Queue[Msg]) -> None:
         route = subjects.route_of(flow)
         config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=self.limits.max_ack_pending, deliver_policy=api.DeliverPolicy.ALL)
-        subscription = await self.relay.js.pull_subscribe(
-            subjects.inbox_filter(flow, self.relay.member),
-            durable=subjects.durable_name("inbox", self.relay.member.token, flow),
-            stream=route.stream,
-            config=config,
-        )
+        try:
+            subscription = await self._subscribe(flow, route, config)
+        except jetstream.BusError as error:
+            await queue.put(error)
+            return
         try:
             while True:
                 room = max(1, min(self.limits.fetch_batch, queue.maxsize - queue.qsize()))
@@ -92,6 +93,14 @@ class InboxSession:
         finally:
             await subscription.unsubscribe()
 
+    async def _subscribe(self, flow: int, route: subjects.FlowRoute, config: api.ConsumerConfig):
+        return await jetstream.durable_pull(
+            self.relay.js, subjects.inbox_filter(flow, self.relay.member),
+            durable=subjects.durable_name(subjects.INBOX_PURPOSE, self.relay.member.token, flow),
+            stream=route.stream,
+            config=config,
+        )
+
     async def _to_item(self, message: Msg) -> adapter_pb2.InboxItem | None:
         meta = message.metadata
         item_id = f"{meta.stream}:{meta.sequence.stream}"
@@ -100,6 +109,12 @@ class InboxSession:
             self.pending[item_id].message = message
             return None
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        forged = subject_mismatch(message.subject, envelope)
+        if forged:
+            log.warning("envelope_refused", jurisdiction=self.relay.member.name, subject=message.subject, item_id=item_id,
+                        reason=forged)
+            await message.term()  # never to this member: not delivered again
+            return None
         item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
         # Read your inbox: the adapter's own record shows a step before its member sees it.
         await self.relay.record_inbound(envelope)

@@ -27,7 +27,7 @@ from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import case_id_of
+from kernel.bus.envelopes import case_id_of, subject_mismatch
 from kernel.config import TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.jurisdictions import Member
@@ -38,7 +38,8 @@ from jjj.case.v1 import case_pb2
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
-TRACKED_FLOWS = (*CASE_FLOWS, Flow.FLOW_STATUS_UPDATE)
+TRACKED_FLOWS = subjects.TRACKED_FLOWS
+TRACKER_RETRY_SECONDS = 5.0
 
 
 class RelayError(Exception):
@@ -295,14 +296,20 @@ class AdapterRelay:
     async def _track(self, flow: int) -> None:
         """Keep the case store current whether or not the member system is connected."""
         route = subjects.route_of(flow)
-        subscription = await self.js.pull_subscribe(
-            subjects.inbox_filter(flow, self.member),
-            durable=subjects.durable_name("state", self.member.token, flow),
-            stream=route.stream,
-            # A message the tracker cannot apply is retried a bounded number of times, not forever;
-            # it stays in the stream (and reaches the member's inbox, which has no such bound).
-            config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
-        )
+        while True:
+            try:
+                subscription = await jetstream.durable_pull(
+                    self.js, subjects.inbox_filter(flow, self.member),
+                    durable=subjects.durable_name(subjects.STATE_PURPOSE, self.member.token, flow),
+                    stream=route.stream,
+                    # A message the tracker cannot apply is retried a bounded number of times, not forever;
+                    # it stays in the stream (and reaches the member's inbox, which has no such bound).
+                    config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
+                )
+                break
+            except jetstream.BusUnavailable as error:  # until the operator provisions the stream
+                log.error("state_tracker_waiting", flow=route.token, error=str(error))
+                await asyncio.sleep(TRACKER_RETRY_SECONDS)
         try:
             while True:
                 try:
@@ -313,7 +320,11 @@ class AdapterRelay:
                     return  # shutting down
                 for message in messages:
                     try:
-                        await self.record_inbound(envelope_pb2.Envelope.FromString(message.data))
+                        envelope = envelope_pb2.Envelope.FromString(message.data)
+                        if subject_mismatch(message.subject, envelope):  # the inbox logs and refuses it
+                            await message.term()
+                            continue
+                        await self.record_inbound(envelope)
                     except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
                         log.exception("state_tracking_failed", subject=message.subject)
                         continue

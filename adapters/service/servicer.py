@@ -9,6 +9,7 @@ import structlog
 
 from kernel.codec import split_outcomes
 from adapters.registry import codec_for_format
+from kernel.bus.jetstream import BusError
 from kernel.rpc.status import abort
 from adapters.service.inbox import Inboxes
 from adapters.service.relay import AdapterRelay, RelayError
@@ -26,10 +27,18 @@ def _translating_errors(method):
         except RelayError as error:
             await abort(context, grpc.StatusCode[error.code_name], str(error), reason=error.reason,
                         field_violations=error.violations)
+        except BusError as error:
+            await _bus_unavailable(context, error)
         finally:
             structlog.contextvars.unbind_contextvars("rpc", "jurisdiction")
 
     return wrapper
+
+
+async def _bus_unavailable(context, error: BusError) -> None:
+    """A stream or bucket missing, or the bus not answering: retryable once the operator fixed it."""
+    log.error("bus_unavailable", error=str(error))
+    await abort(context, grpc.StatusCode.UNAVAILABLE, f"the bus cannot serve this request: {error}", reason="BUS_UNAVAILABLE")
 
 
 class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
@@ -47,6 +56,8 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         try:
             async for item in session.items():
                 yield adapter_pb2.OpenInboxResponse(item=item)
+        except BusError as error:
+            await _bus_unavailable(context, error)
         finally:
             self.inboxes.close(session)
             log.info("inbox_closed", jurisdiction=self.relay.member.name, peer=context.peer())

@@ -24,6 +24,7 @@ from nats.js import JetStreamContext, api
 
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import subject_mismatch
 from kernel.domain.privacy import digest_case
 from kernel.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
 from kernel.jurisdictions import Member
@@ -76,8 +77,8 @@ class Sharing:
         since = (datetime.now(UTC) - self.index.window).isoformat().replace("+00:00", "Z")
         for subject in (subjects.digest_filter(self.member), subjects.inbox_filter(SHARE, self.member)):
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_TIME, opt_start_time=since)
-            self._subscriptions.append(await self.js.subscribe(
-                subject, stream=route.stream, ordered_consumer=True, config=config, cb=self._on_share,
+            self._subscriptions.append(await jetstream.ordered_subscribe(
+                self.js, subject, stream=route.stream, owner=f"sharing_{self.member.token}", config=config, cb=self._on_share,
             ))
 
     async def stop(self) -> None:
@@ -87,6 +88,8 @@ class Sharing:
 
     async def _on_share(self, message) -> None:
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        if subject_mismatch(message.subject, envelope):
+            return  # forged sender: indexed nowhere (the inbox logs it)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
                 self.index.add(record_of(digest))

@@ -3,20 +3,29 @@
 Cases: the record of every case this jurisdiction sent or received, updated with
 compare-and-set so the inbox, the state tracker and ReportStatus never overwrite
 each other. Requests: the first answer to each request_id, for idempotent retries.
+
+The operator creates the buckets (kernel.bus.jetstream.provision); an adapter only
+looks them up, when first needed and again after the bus lost one, so a missing
+bucket answers UNAVAILABLE (BusUnavailable) and a re-provisioned one is picked up.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
 
+import nats
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from adapters.service.records import Record
+from kernel.bus import subjects
+from kernel.bus.jetstream import PROVISIONING_HINT, BusUnavailable
+from kernel.jurisdictions import Member
 
 MAX_CAS_ATTEMPTS = 50
 
@@ -25,20 +34,37 @@ def _key(case_id: str) -> str:
     return base64.urlsafe_b64encode(case_id.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-async def _bucket(js: JetStreamContext, name: str, *, ttl: float | None = None) -> KeyValue:
-    try:
-        return await js.key_value(name)
-    except BucketNotFoundError:
-        return await js.create_key_value(bucket=name, history=1, ttl=ttl)
+class Bucket:
+    """A KV bucket looked up (never created) on first use, and again after the bus lost it."""
+
+    def __init__(self, js: JetStreamContext, name: str) -> None:
+        self.js = js
+        self.name = name
+        self._kv: KeyValue | None = None
+
+    @contextlib.asynccontextmanager
+    async def use(self):
+        if self._kv is None:
+            try:
+                self._kv = await self.js.key_value(self.name)
+            except (BucketNotFoundError, NotFoundError):
+                raise BusUnavailable(f"bucket {self.name} does not exist: {PROVISIONING_HINT}") from None
+        try:
+            yield self._kv
+        except (KeyNotFoundError, KeyWrongLastSequenceError):
+            raise
+        except (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError, NotFoundError) as error:
+            self._kv = None
+            raise BusUnavailable(f"bucket {self.name} is gone ({error}): {PROVISIONING_HINT}") from error
 
 
 class CaseStore:
-    def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+    def __init__(self, bucket: Bucket) -> None:
+        self._bucket = bucket
 
     @classmethod
-    async def open(cls, js: JetStreamContext, token: str) -> "CaseStore":
-        return cls(await _bucket(js, f"JJJ_CASES_{token.upper()}"))
+    def open(cls, js: JetStreamContext, member: Member) -> "CaseStore":
+        return cls(Bucket(js, subjects.cases_bucket(member)))
 
     async def get(self, case_id: str) -> Record | None:
         record, _ = await self._read(_key(case_id))
@@ -46,7 +72,8 @@ class CaseStore:
 
     async def _read(self, key: str) -> tuple[Record | None, int]:
         try:
-            entry = await self._kv.get(key)
+            async with self._bucket.use() as kv:
+                entry = await kv.get(key)
         except KeyNotFoundError:
             return None, 0
         if entry.value is None:
@@ -62,10 +89,11 @@ class CaseStore:
             if updated is None:
                 return current, False
             try:
-                if revision == 0:
-                    await self._kv.create(key, updated.SerializeToString())
-                else:
-                    await self._kv.update(key, updated.SerializeToString(), last=revision)
+                async with self._bucket.use() as kv:
+                    if revision == 0:
+                        await kv.create(key, updated.SerializeToString())
+                    else:
+                        await kv.update(key, updated.SerializeToString(), last=revision)
                 return updated, True
             except KeyWrongLastSequenceError:
                 continue
@@ -75,14 +103,12 @@ class CaseStore:
 class RequestLog:
     """request_id -> first response, kept for a week."""
 
-    TTL_SECONDS = 7 * 24 * 3600
-
-    def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+    def __init__(self, bucket: Bucket) -> None:
+        self._bucket = bucket
 
     @classmethod
-    async def open(cls, js: JetStreamContext, token: str) -> "RequestLog":
-        return cls(await _bucket(js, f"JJJ_REQUESTS_{token.upper()}", ttl=cls.TTL_SECONDS))
+    def open(cls, js: JetStreamContext, member: Member) -> "RequestLog":
+        return cls(Bucket(js, subjects.requests_bucket(member)))
 
     @staticmethod
     def _key(method: str, request_id: str) -> str:
@@ -91,7 +117,8 @@ class RequestLog:
     async def recall(self, method: str, request_id: str) -> tuple[str, bytes] | None:
         """(fingerprint of the first request, its response bytes), if this id was seen."""
         try:
-            entry = await self._kv.get(self._key(method, request_id))
+            async with self._bucket.use() as kv:
+                entry = await kv.get(self._key(method, request_id))
         except KeyNotFoundError:
             return None
         if not entry.value:
@@ -101,4 +128,5 @@ class RequestLog:
 
     async def remember(self, method: str, request_id: str, fingerprint: str, response: bytes) -> None:
         value = json.dumps({"fingerprint": fingerprint, "response": base64.b64encode(response).decode()})
-        await self._kv.put(self._key(method, request_id), value.encode())
+        async with self._bucket.use() as kv:
+            await kv.put(self._key(method, request_id), value.encode())

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import structlog
 from nats.js import JetStreamContext, api
 
-from kernel.bus import subjects
-from kernel.bus.envelopes import case_id_of
+from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import case_id_of, subject_mismatch
 from kernel.jurisdictions import display_name
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
@@ -33,14 +33,19 @@ class Projector:
         for route in subjects.FLOW_ROUTES:
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
-            subscription = await self.js.subscribe(
-                f"jjj.{route.token}.>", stream=route.stream, ordered_consumer=True, config=config, cb=self._on_message,
+            subscription = await jetstream.ordered_subscribe(
+                self.js, f"jjj.{route.token}.>", stream=route.stream, owner="projection", config=config, cb=self._on_message,
             )
             self.subscriptions.append(subscription)
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
         envelope = envelope_pb2.Envelope.FromString(message.data)
+        forged = subject_mismatch(message.subject, envelope)
+        if forged:
+            log.warning("envelope_refused", subject=message.subject, stream=meta.stream, stream_seq=meta.sequence.stream,
+                        reason=forged)
+            return
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:

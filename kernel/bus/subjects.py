@@ -1,8 +1,10 @@
 """Subjects, streams and message ids of the bus. Pure: no I/O.
 
 Subjects are `jjj.<flow>.<to>.<from>`: addressed by destination and saying the
-sender, so that per-jurisdiction identities can later be limited to publishing
-`jjj.*.*.<self>` and subscribing `jjj.*.<self>.>`.
+sender, so that each jurisdiction's identity on the bus is limited to publishing
+`jjj.*.*.<self>` and to consumers filtered on `jjj.<flow>.<self>.*` (the
+permissions cli/natsauth.py derives from this module). Names of the KV buckets
+and durable consumers are here too, for the same reason.
 """
 
 from __future__ import annotations
@@ -80,3 +82,43 @@ def case_envelope_id(case_id: str, flow: int, version: int) -> str:
 
 def durable_name(purpose: str, member_token: str, flow: int) -> str:
     return f"{purpose}_{member_token}_{route_of(flow).token}"
+
+
+# What an adapter's inbox and state tracker read: (purpose, flows). Durable consumers are named
+# <purpose>_<member token>_<flow token>; the bus permissions protect each member's own.
+INBOX_PURPOSE = "inbox"
+STATE_PURPOSE = "state"
+TRACKED_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER, Flow.FLOW_STATUS_UPDATE)
+
+
+def member_durables(member: Member) -> list[tuple[str, str]]:
+    """(stream, durable consumer) of every durable consumer a member's adapter uses."""
+    inbox = [(route.stream, durable_name(INBOX_PURPOSE, member.token, route.flow)) for route in FLOW_ROUTES]
+    state = [(route_of(flow).stream, durable_name(STATE_PURPOSE, member.token, flow)) for flow in TRACKED_FLOWS]
+    return inbox + state
+
+
+def member_filters(member: Member) -> list[tuple[str, str]]:
+    """(stream, filter subject) of everything addressed to a member: the only consumers it may create."""
+    filters = [(route.stream, inbox_filter(route.flow, member)) for route in FLOW_ROUTES]
+    return filters + [(route_of(Flow.FLOW_INFORMATION_SHARE).stream, digest_filter(member))]
+
+
+def cases_bucket(member: Member) -> str:
+    return f"JJJ_CASES_{member.token.upper()}"
+
+
+def requests_bucket(member: Member) -> str:
+    return f"JJJ_REQUESTS_{member.token.upper()}"
+
+
+# request_id -> first response is kept for a week (idempotent retries).
+REQUESTS_TTL_SECONDS = 7 * 24 * 3600
+
+
+def inbox_prefix(principal: str) -> str:
+    """Reply subjects of one principal: nobody else may subscribe under it."""
+    return f"_INBOX.{principal}"
+
+# What the federation itself sends (the gateway's deadline notices) says this as its sender token.
+FEDERATION_TOKEN = "fed"

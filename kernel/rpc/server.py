@@ -1,15 +1,32 @@
-"""A grpc.aio server as every jjj process runs it: one service, health checking, reflection, loopback."""
+"""A grpc.aio server as every jjj process runs it: one service, health checking, reflection, mutual TLS.
+
+There is no plaintext port: the server presents its certificate and requires a
+client certificate signed by the federation's CA. Interceptors (the member-system
+gate) decide who may call. The certificate-expiry watch reports through the
+health service `jjj.tls.certificate` (kernel.security.expiry).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
+from kernel.security import expiry
+from kernel.security.tls import TlsFiles, grpc_server_credentials
+
+SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryWatch:
+    window_days: float = 30.0
+    interval_seconds: float = 6 * 3600.0
 
 
 @dataclass
@@ -17,24 +34,38 @@ class Served:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
+    tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def stop(self, grace: float) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
 
 
-async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], None], address: str) -> Served:
-    """Start serving `service_name` at host:port (port 0 picks a free one) and report SERVING."""
-    server = grpc.aio.server()
+async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], None], address: str, *, tls: TlsFiles,
+                interceptors: Sequence[grpc.aio.ServerInterceptor] = (), watch: ExpiryWatch = ExpiryWatch()) -> Served:
+    """Start serving `service_name` at host:port (port 0 picks a free one) over mTLS and report SERVING."""
+    server = grpc.aio.server(interceptors=list(interceptors))
     add_servicer(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    port = server.add_secure_port(address, grpc_server_credentials(tls))
     await server.start()
     for service in ("", service_name):
-        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
-    return Served(server, port, health_servicer)
+        await health_servicer.set(service, SERVING)
+    certificates = [tls.cert_file, tls.ca_file]
+
+    async def on_report(current: expiry.ExpiryReport) -> None:
+        await health_servicer.set(expiry.HEALTH_SERVICE, SERVING if current.healthy else NOT_SERVING)
+
+    await expiry.check(certificates, window_days=watch.window_days, on_report=on_report)
+    watcher = asyncio.create_task(expiry.watch(certificates, window_days=watch.window_days,
+                                               interval_seconds=watch.interval_seconds, on_report=on_report),
+                                  name="certificate-expiry")
+    return Served(server, port, health_servicer, [watcher])
 
 
 async def serve_until_signalled(start) -> None:

@@ -14,6 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from tests.support.relay import eventually, free_port, no_more_items, read_items, submit_request
 from tests.conftest import SHARED
+from tests.support.secure import member_channel
 
 pytestmark = pytest.mark.slow
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -21,13 +22,14 @@ SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 
 def start_hebei(settings, port: int) -> subprocess.Popen:
     env = {**os.environ, "JJJ_NATS_URL": settings.nats_url, "JJJ_DATA_DIR": str(settings.data_dir),
-           "JJJ_ACK_WAIT_SECONDS": "2", "JJJ_LOG_FORMAT": "json"}
+           "JJJ_ACK_WAIT_SECONDS": "2", "JJJ_LOG_FORMAT": "json", "JJJ_TLS__PKI_DIR": str(settings.pki().root),
+           "JJJ_TLS__REGISTRY_FILE": str(settings.registry_file())}
     return subprocess.Popen([sys.executable, "-m", "cli.main", "adapter", "hebei", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def serving(port: int) -> bool:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+async def serving(layout, port: int) -> bool:
+    async with member_channel(layout, "hebei", f"127.0.0.1:{port}") as channel:
         try:
             reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
         except grpc.aio.AioRpcError:
@@ -40,9 +42,8 @@ async def test_an_item_held_when_the_adapter_dies_is_delivered_again_after_resta
     port = free_port()
     hebei_process = start_hebei(settings, port)
     try:
-        await eventually(lambda: serving(port), timeout=30)
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        federation.channels.append(channel)
+        await eventually(lambda: serving(federation.pki, port), timeout=30)
+        channel = federation.channel(f"127.0.0.1:{port}", "hebei")
         hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
         await federation.stub("beijing").SubmitDocument(submit_request(SANHE))
         (held,), call = await read_items(hebei, count=1, flows=[1])
@@ -51,10 +52,9 @@ async def test_an_item_held_when_the_adapter_dies_is_delivered_again_after_resta
         hebei_process.wait()
         call.cancel()
         hebei_process = start_hebei(settings, port)
-        await eventually(lambda: serving(port), timeout=30)
+        await eventually(lambda: serving(federation.pki, port), timeout=30)
 
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        federation.channels.append(channel)
+        channel = federation.channel(f"127.0.0.1:{port}", "hebei")
         hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
         (again,), call = await read_items(hebei, count=1, flows=[1], timeout=20)
         assert again.item_id == held.item_id and again.delivery_count >= 2

@@ -16,9 +16,10 @@ import sys
 import threading
 import time
 
-import grpc
 import pytest
 
+from kernel.security import pki
+from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from tests.conftest import SHARED
 from tests.support.relay import free_port
@@ -54,8 +55,9 @@ def tianjin_documents(count: int) -> dict[str, adapter_pb2.NativeDocument]:
     return documents
 
 
-async def submit_all(port: int, documents: dict[str, adapter_pb2.NativeDocument]) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+async def submit_all(layout: pki.PkiLayout, jurisdiction: str, port: int,
+                     documents: dict[str, adapter_pb2.NativeDocument]) -> None:
+    async with member_channel(layout, jurisdiction, f"127.0.0.1:{port}") as channel:
         stub = adapter_pb2_grpc.AdapterServiceStub(channel)
         gate = asyncio.Semaphore(IN_FLIGHT)
 
@@ -68,10 +70,10 @@ async def submit_all(port: int, documents: dict[str, adapter_pb2.NativeDocument]
         await asyncio.gather(*(submit(case_id, document) for case_id, document in documents.items()))
 
 
-async def take_all(port: int, expected: set[str], timeout: float) -> set[str]:
+async def take_all(layout: pki.PkiLayout, port: int, expected: set[str], timeout: float) -> set[str]:
     """Hebei's member system: reads and acknowledges items until it has every expected case."""
     taken: set[str] = set()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with member_channel(layout, "hebei", f"127.0.0.1:{port}") as channel:
         stub = adapter_pb2_grpc.AdapterServiceStub(channel)
         call = stub.OpenInbox(adapter_pb2.OpenInboxRequest())
         try:
@@ -116,8 +118,10 @@ async def test_every_line_of_the_supervised_federation_is_one_json_record(tmp_pa
     beijing, tianjin = beijing_documents(PER_SENDER), tianjin_documents(PER_SENDER)
     try:
         await banner_shown([lines, errors], up, timeout=60)
-        taker = asyncio.create_task(take_all(ports["hebei"], set(beijing) | set(tianjin), timeout=40))
-        await asyncio.gather(submit_all(ports["beijing"], beijing), submit_all(ports["tianjin"], tianjin))
+        layout = pki.PkiLayout(tmp_path / "var" / "pki")  # made by jjj up on its first start
+        taker = asyncio.create_task(take_all(layout, ports["hebei"], set(beijing) | set(tianjin), timeout=40))
+        await asyncio.gather(submit_all(layout, "beijing", ports["beijing"], beijing),
+                             submit_all(layout, "tianjin", ports["tianjin"], tianjin))
         assert await taker == set(beijing) | set(tianjin)
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0, b"".join(errors).decode(errors="replace")

@@ -10,7 +10,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from kernel.bus import jetstream
+from tests.support.secure import connect_as
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -91,7 +91,7 @@ async def test_resubmission_and_retried_request_give_one_referral(federation, na
     assert await no_more_items(call)
     call.cancel()
 
-    nc = await jetstream.connect(nats_server.url, name="test-inspector")
+    nc = await connect_as(nats_server.url, federation.pki)
     info = await nc.jetstream().stream_info("JJJ_REFERRALS")
     await nc.close()
     assert info.state.messages == 1
@@ -156,8 +156,7 @@ async def test_servers_offer_health_and_reflection(federation):
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
     await federation.start("hebei")
-    channel = grpc.aio.insecure_channel(federation.address("hebei"))
-    federation.channels.append(channel)
+    channel = federation.channel(federation.address("hebei"), "hebei")
     health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="jjj.adapter.v1.AdapterService"))
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     call = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from adapters.beijing import CODEC as BEIJING
 from adapters.hebei import CODEC as HEBEI
-from kernel.bus import jetstream, subjects
+from kernel.bus import subjects
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
+from tests.support.secure import connect_as
 from tests.support.relay import document, eventually, no_more_items, read_items, take
 
 CHAOYANG = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyang.json"
@@ -16,9 +17,9 @@ RAW_ID, RAW_PHONE, RAW_NAME = "110105198503121234", "13800138000", "张伟"
 SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
 
 
-async def stored_messages(url: str) -> list[bytes]:
-    """Every message every stream holds, as stored bytes."""
-    nc = await jetstream.connect(url, name="test-inspector")
+async def stored_messages(url: str, layout) -> list[bytes]:
+    """Every message every stream holds, as stored bytes (read as the operator)."""
+    nc = await connect_as(url, layout)
     js = nc.jetstream()
     found = []
     for route in subjects.FLOW_ROUTES:
@@ -61,7 +62,7 @@ async def test_shared_case_digests_carry_no_raw_id_phone_or_name(federation, nat
     assert digest.masked_phone and RAW_PHONE not in digest.masked_phone
     assert digest.masked_name.startswith("张") and RAW_NAME not in digest.masked_name
     assert len(digest.requester_key) == 64
-    for data in await stored_messages(nats_server.url):
+    for data in await stored_messages(nats_server.url, federation.pki):
         for raw in (RAW_ID, RAW_PHONE, RAW_NAME):
             assert raw.encode() not in data
 
@@ -101,7 +102,7 @@ async def test_the_same_citizen_calling_beijing_then_hebei_is_linked_on_both_sid
     shares = await take(beijing, 2, flows=[SHARE])
     links = [l for item in shares for l in item.envelope.information_share.repeat_links]
     assert [(l.case_id, l.earlier_case_id) for l in links] == [(link.case_id, link.earlier_case_id)]
-    for data in await stored_messages(nats_server.url):
+    for data in await stored_messages(nats_server.url, federation.pki):
         assert RAW_ID.encode() not in data and RAW_PHONE.encode() not in data
 
 

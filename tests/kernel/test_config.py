@@ -11,7 +11,7 @@ from kernel.config import Settings
 def test_defaults_serve_the_local_federation(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     settings = Settings()
-    assert settings.nats_url == "nats://127.0.0.1:4222" and settings.host == "127.0.0.1"
+    assert settings.nats_url == "tls://127.0.0.1:4222" and settings.host == "127.0.0.1"
     assert settings.adapter_ports == {"beijing": 50061, "tianjin": 50062, "hebei": 50063}
     assert settings.adapter_port("hebei") == 50063
 
@@ -84,3 +84,22 @@ async def test_the_adapter_uses_the_configured_limits(federation, settings):
         assert (inbox.config.max_ack_pending, inbox.config.ack_wait) == (77, settings.ack_wait_seconds)
     finally:
         call.cancel()
+
+
+def test_certificates_default_to_the_pki_directory_and_explicit_paths_win(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JJJ_DATA_DIR", str(tmp_path / "var"))
+    defaults = Settings().tls_files("adapter-hebei")
+    pki = tmp_path / "var" / "pki"
+    assert (defaults.ca_file, defaults.cert_file, defaults.key_file) == (
+        pki / "ca.crt", pki / "adapter-hebei.crt", pki / "adapter-hebei.key")
+    assert Settings().registry_file() == pki / "registry.yaml"
+    monkeypatch.setenv("JJJ_TLS__CA_FILE", "/etc/jjj/ca.pem")
+    monkeypatch.setenv("JJJ_TLS__CERT_FILE", "/etc/jjj/hebei.pem")
+    monkeypatch.setenv("JJJ_TLS__KEY_FILE", "/etc/jjj/hebei.key")
+    monkeypatch.setenv("JJJ_TLS__EXPIRY_WARNING_DAYS", "45")
+    settings = Settings()
+    explicit = settings.tls_files("adapter-hebei")
+    assert (str(explicit.ca_file), str(explicit.cert_file), str(explicit.key_file)) == (
+        "/etc/jjj/ca.pem", "/etc/jjj/hebei.pem", "/etc/jjj/hebei.key")
+    assert settings.tls.expiry_warning_days == 45

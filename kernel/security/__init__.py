@@ -1,0 +1,1 @@
+"""Transport security: the federation's PKI, TLS contexts, certificate expiry, the member-system registry."""

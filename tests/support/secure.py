@@ -1,0 +1,36 @@
+"""Connecting as a principal in tests: the bus as the operator (or anyone), adapters as a member system."""
+
+from __future__ import annotations
+
+import socket
+
+import grpc
+from nats.aio.client import Client
+
+from kernel.bus import jetstream
+from kernel.security import pki
+from kernel.security.tls import TlsFiles, client_context, grpc_channel_credentials
+
+
+def files_of(layout: pki.PkiLayout, principal: str) -> TlsFiles:
+    return TlsFiles(layout.ca_cert, layout.cert(principal), layout.key(principal))
+
+
+async def connect_as(url: str, layout: pki.PkiLayout, principal: str = pki.OPERATOR, **options) -> Client:
+    return await jetstream.connect(url, name=f"test-{principal}", tls=client_context(files_of(layout, principal)),
+                                   principal=principal, **options)
+
+
+def member_channel(layout: pki.PkiLayout, jurisdiction: str, address: str) -> grpc.aio.Channel:
+    """A channel as `jurisdiction`'s member system calls its adapter: mutual TLS with its certificate."""
+    files = files_of(layout, pki.member_system_principal(jurisdiction))
+    return grpc.aio.secure_channel(address, grpc_channel_credentials(files))
+
+
+def raw_nats_exchange(port: int, wrap=None) -> bytes:
+    """Say CONNECT, SUB jjj.>, SUB $KV.> and PING as a client without a library; what does the server answer?"""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        assert raw.recv(4096).startswith(b"INFO ")
+        connection = wrap(raw) if wrap else raw
+        connection.sendall(b'CONNECT {"verbose":false}\r\nSUB jjj.> 1\r\nSUB $KV.> 2\r\nPING\r\n')
+        return connection.recv(4096)

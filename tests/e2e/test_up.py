@@ -9,39 +9,15 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.support.processes import cmdline, descendants, still_running
 from tests.support.relay import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 def serving(port: int) -> bool:
@@ -51,14 +27,6 @@ def serving(port: int) -> bool:
             return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:
         return False
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
@@ -108,8 +76,7 @@ def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
 
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0
-        time.sleep(0.2)
-        assert [pid for pid in started if running(pid)] == []
+        assert still_running(started) == []
     finally:
         if up.poll() is None:
             up.kill()

@@ -222,6 +222,8 @@ class SqliteProjection(ProjectionStore):
                 (notice.case_id, notice.step, notice.kind, _iso(_ts(notice.due_at)), int(notice.provisional)),
             ).rowcount
             if inserted and notice.kind == envelope_pb2.DEADLINE_KIND_OVERDUE:
+                # The notice may come before its referral (streams replay independently): keep a stub row.
+                self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (notice.case_id,))
                 self.db.execute("UPDATE cases SET overdue=1 WHERE case_id=?", (notice.case_id,))
 
     def case_facts(self) -> list[dict]:

@@ -48,7 +48,7 @@ async def test_an_overdue_case_and_the_relay_lag_show_in_the_relay_statistics(fe
     assert 0 < pair.lag_p50_ms <= pair.lag_max_ms < 60_000
 
     clock.now = deadline.due_at + timedelta(seconds=1)
-    assert [e.kind.value for e in await notifier.tick()] == ["overdue"]
+    assert "overdue" in [e.kind.value for e in await notifier.tick()]
 
     async def counted_overdue():
         row = await beijing_to_hebei()

@@ -8,6 +8,8 @@ import json
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from adapters.registry import codec_for
 from kernel import jsonl
@@ -79,7 +81,9 @@ async def test_a_batch_of_only_bad_rows_is_refused_naming_each(federation, setti
             destination=case_pb2.JURISDICTION_BEIJING,
             document=adapter_pb2.NativeDocument(content=only_bad, format=adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV)))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "2 rejected" in raised.value.details()
+    violations = error_details_pb2.BadRequest()
+    assert any(detail.Unpack(violations) for detail in rpc_status.from_call(raised.value).details)
+    assert [v.field for v in violations.field_violations] == ["登记时间", "件号"]
     assert len(list((settings.resolved_quarantine_dir() / "hebei").glob("*.bin"))) == 2
 
 

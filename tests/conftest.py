@@ -22,6 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from cli import certs, natsserver
 from kernel.config import Settings, TlsSettings
 from kernel.security import pki as pki_module
+from tests.support import bus
 from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
@@ -40,6 +41,7 @@ def pki_layout(tmp_path_factory) -> pki_module.PkiLayout:
     """The development PKI, as `jjj certs init` makes it (with its registry of the three member systems)."""
     root = tmp_path_factory.mktemp("pki")
     layout, _ = certs.init(root, registry_file=root / "registry.yaml", audit_file=root / "audit.jsonl")
+    bus.use_pki(layout)
     return layout
 
 

@@ -10,11 +10,13 @@ the highest sequence seen, and the trail is ordered by sequence.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from kernel import jurisdictions
 from kernel.bus.envelopes import CASE_PAYLOADS, case_step
 from kernel.domain.casestate import CaseState, fold
 from jjj.bus.v1 import envelope_pb2
@@ -193,7 +195,12 @@ class SqliteProjection(ProjectionStore):
     def _fold(self, case_id: str, envelope: envelope_pb2.Envelope, sent_at: datetime, day: str) -> None:
         """Move the case's state through the kernel's fold; the case's other facts come along."""
         row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?", (case_id,)).fetchone()
-        before = CaseState(case_id, *row) if row is not None else None
+        before = None
+        if row is not None:
+            # A stub row (a notice seen before its referral) has no state yet: what the fold would start from.
+            origin, *rest = (value or 0 for value in row)
+            before = CaseState(case_id, origin or jurisdictions.origin_of_case_id(case_id).enum, *rest)
+            before = dataclasses.replace(before, holder_sequence=row[-1])
         after = fold(before, case_step(envelope))
         if after is before:
             return
@@ -238,6 +245,8 @@ class SqliteProjection(ProjectionStore):
                 (notice.case_id, notice.step, notice.kind, _iso(_ts(notice.due_at)), int(notice.provisional)),
             ).rowcount
             if inserted and notice.kind == envelope_pb2.DEADLINE_KIND_OVERDUE:
+                # The notice may come before its referral (streams replay independently): keep a stub row.
+                self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (notice.case_id,))
                 self.db.execute("UPDATE cases SET overdue=1 WHERE case_id=?", (notice.case_id,))
 
     def case_facts(self) -> list[dict]:

@@ -12,7 +12,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
-from tests.support.relay import eventually, free_port, no_more_items, read_items, submit_request
+from jjj.bus.v1 import envelope_pb2
+from kernel.jurisdictions import by_name
+from tests.support.bus import inbox_consumer, stream_sequence
+from tests.support.relay import eventually, free_port, read_items, submit_request
 from tests.conftest import SHARED
 from tests.support.secure import member_channel
 
@@ -46,7 +49,7 @@ async def test_an_item_held_when_the_adapter_dies_is_delivered_again_after_resta
         channel = federation.channel(f"127.0.0.1:{port}", "hebei")
         hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
         await federation.stub("beijing").SubmitDocument(submit_request(SANHE))
-        (held,), call = await read_items(hebei, count=1, flows=[1])
+        (held,), call = await read_items(hebei, count=1, flows=[envelope_pb2.FLOW_REFERRAL])
 
         hebei_process.send_signal(signal.SIGKILL)  # no nak, no drain: the adapter just vanishes
         hebei_process.wait()
@@ -56,11 +59,14 @@ async def test_an_item_held_when_the_adapter_dies_is_delivered_again_after_resta
 
         channel = federation.channel(f"127.0.0.1:{port}", "hebei")
         hebei = adapter_pb2_grpc.AdapterServiceStub(channel)
-        (again,), call = await read_items(hebei, count=1, flows=[1], timeout=20)
+        (again,), call = await read_items(hebei, count=1, flows=[envelope_pb2.FLOW_REFERRAL], timeout=20)
         assert again.item_id == held.item_id and again.delivery_count >= 2
         await hebei.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=again.item_id))
-        assert await no_more_items(call, wait=3.0)  # acknowledged once: delivered no more
         call.cancel()
+        # Acknowledged once on the server: delivered no more.
+        consumer = await inbox_consumer(settings.nats_url, by_name("hebei").token, envelope_pb2.FLOW_REFERRAL)
+        assert consumer.num_ack_pending == 0
+        assert consumer.ack_floor.stream_seq == stream_sequence(again.item_id)
     finally:
         hebei_process.kill()
         hebei_process.wait()

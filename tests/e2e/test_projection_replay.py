@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import grpc
+
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2
@@ -17,7 +19,9 @@ async def trail_of(federation, length: int) -> gateway_pb2.GetCaseTrailResponse:
     async def probe():
         try:
             answer = await stub.GetCaseTrail(gateway_pb2.GetCaseTrailRequest(case_id=SANHE_ID))
-        except Exception:
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.NOT_FOUND:  # not projected yet; anything else is a failure
+                raise
             return None
         return answer if len(answer.trail) == length else None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nats.js.errors import NotFoundError
+
 from adapters.beijing import CODEC as BEIJING
 from adapters.hebei import CODEC as HEBEI
 from kernel.bus import subjects
@@ -9,8 +11,10 @@ from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
+from kernel.jurisdictions import by_name
+from tests.support.bus import inbox_consumer, messages_on
 from tests.support.secure import connect_as
-from tests.support.relay import document, eventually, no_more_items, read_items, take
+from tests.support.relay import document, eventually, read_items, take
 
 CHAOYANG = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyang.json"
 RAW_ID, RAW_PHONE, RAW_NAME = "110105198503121234", "13800138000", "张伟"
@@ -31,7 +35,7 @@ async def stored_messages(url: str, layout) -> list[bytes]:
     return found
 
 
-async def test_a_share_addressed_to_tianjin_never_reaches_hebei(federation):
+async def test_a_share_addressed_to_tianjin_never_reaches_hebei(federation, nats_server):
     await federation.start("beijing", "tianjin", "hebei")
     beijing, tianjin, hebei = federation.stub("beijing"), federation.stub("tianjin"), federation.stub("hebei")
     answer = await beijing.ShareInformation(adapter_pb2.ShareInformationRequest(
@@ -45,9 +49,20 @@ async def test_a_share_addressed_to_tianjin_never_reaches_hebei(federation):
         envelope_pb2.SHARE_TOPIC_EARLY_WARNING, "京津通勤投诉集中", [case_pb2.JURISDICTION_TIANJIN])
     assert item.envelope.sender == case_pb2.JURISDICTION_BEIJING
 
-    _, call = await read_items(hebei, count=0)
-    assert await no_more_items(call)
+    # ShareInformation returned after the bus stored the share: nothing is addressed to Hebei ...
+    assert await messages_on(nats_server.url, SHARE, subjects.inbox_filter(SHARE, by_name("hebei"))) == {}
+    # ... and Hebei's open inbox has nothing to deliver, on the server's own count.
+    _, call = await read_items(hebei, count=0, flows=[SHARE])
+    consumer = await eventually(lambda: share_inbox_of_hebei(nats_server.url))
+    assert (consumer.num_pending, consumer.num_ack_pending, consumer.delivered.stream_seq) == (0, 0, 0)
     call.cancel()
+
+
+async def share_inbox_of_hebei(url: str):
+    try:
+        return await inbox_consumer(url, by_name("hebei").token, SHARE)
+    except NotFoundError:
+        return None  # the inbox session has not created its consumer yet
 
 
 async def test_shared_case_digests_carry_no_raw_id_phone_or_name(federation, nats_server):

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -19,34 +18,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
+from tests.support.processes import cmdline, descendants, still_running
 from tests.support.relay import free_port
 from tests.support.secure import files_of, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 def operator_channel(layout: pki.PkiLayout, port: int) -> grpc.Channel:
@@ -60,14 +36,6 @@ def serving(layout: pki.PkiLayout, port: int) -> bool:
             return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:
         return False
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
@@ -135,8 +103,7 @@ def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
 
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0
-        time.sleep(0.2)
-        assert [pid for pid in started if running(pid)] == []
+        assert still_running(started) == []
     finally:
         if up.poll() is None:
             up.kill()

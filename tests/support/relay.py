@@ -38,14 +38,6 @@ async def take(stub, count: int, *, flows=(), timeout: float = 10.0) -> list[ada
     return items
 
 
-async def no_more_items(call, wait: float = 1.5) -> bool:
-    try:
-        await asyncio.wait_for(call.read(), wait)
-    except asyncio.TimeoutError:
-        return True
-    return False
-
-
 async def eventually(probe, *, timeout: float = 10.0, interval: float = 0.05):
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

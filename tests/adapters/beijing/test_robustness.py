@@ -18,7 +18,11 @@ CHAOYANG = (JURISDICTIONS / "beijing/samples/valid/bj_rx_complaint_chaoyang.json
 
 def outcomes(content: bytes) -> list[Accepted | Rejected]:
     result = list(CODEC.decode(content))  # must not raise
-    assert all(isinstance(o, (Accepted, Rejected)) for o in result)
+    for outcome in result:
+        if isinstance(outcome, Rejected):
+            assert outcome.field and outcome.reason
+        else:
+            assert outcome.case.native_id and outcome.case.case_id.endswith(f":{outcome.case.native_id}"), outcome
     return result
 
 

@@ -260,7 +260,11 @@ def test_a_foreign_case_always_renders_as_a_valid_hebei_row(case):
 
 def assert_outcomes(data: bytes) -> list:
     outcomes = list(codec().decode(data))
-    assert all(isinstance(o, (Accepted, Rejected)) for o in outcomes)
+    for outcome in outcomes:
+        if isinstance(outcome, Rejected):
+            assert outcome.field and outcome.reason
+        else:
+            assert outcome.case.native_id and outcome.case.case_id.endswith(f":{outcome.case.native_id}"), outcome
     rows = [o.row for o in outcomes if isinstance(o, Rejected)]
     assert rows == sorted(set(rows)) and all(r >= 1 for r in rows)
     assert not any(isinstance(o, Rejected) and o.reason.startswith("unexpected") for o in outcomes), outcomes

@@ -13,7 +13,9 @@ from adapters.tianjin import parser
 from tests.adapters.tianjin.support import codec
 
 NS = "urn:tj12345:workorder:2"
-QUICK_SECONDS = 0.5
+# Processor time of this process, not wall clock (a busy shared machine must not fail these):
+# expanding any of the entity bombs below would take many seconds and gigabytes.
+QUICK_CPU_SECONDS = 2.0
 SECRET = "TOP-SECRET-MARKER-8f3a"
 
 # Files opened while a hostile document is decoded (sys.addaudithook cannot be removed,
@@ -92,13 +94,13 @@ def test_hostile_document_is_rejected_quickly_without_reading_files(name, secret
     content = hostile_documents(secret_file)[name]
     _opened.clear()
     _watching = True
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         outcomes = list(codec().decode(content))
     finally:
         _watching = False
-    elapsed = time.perf_counter() - started
-    assert elapsed < QUICK_SECONDS, f"{name} took {elapsed:.3f}s"
+    elapsed = time.process_time() - started
+    assert elapsed < QUICK_CPU_SECONDS, f"{name} took {elapsed:.3f}s of CPU"
     assert len(outcomes) == 1 and isinstance(outcomes[0], Rejected)
     rejection = outcomes[0]
     assert rejection.raw == content  # quarantined as received
@@ -141,7 +143,7 @@ def test_size_limit(monkeypatch):
 
 def test_depth_limit():
     deep = f'<WorkOrder xmlns="{NS}">' + "<X>" * 10_000 + "</X>" * 10_000 + "</WorkOrder>"
-    started = time.perf_counter()
+    started = time.process_time()
     rejection = list(codec().decode(deep.encode()))[0]
-    assert time.perf_counter() - started < QUICK_SECONDS
+    assert time.process_time() - started < QUICK_CPU_SECONDS
     assert rejection.field == "xml" and "deeper" in rejection.reason

@@ -84,3 +84,23 @@ def test_the_origin_taking_a_returned_case_back_holds_it_everywhere():
     envelopes = [envelope for _step, envelope in history]
     for order in (envelopes, envelopes[::-1]):
         assert through_adapter(order) == through_projection(order) == through_notifier(order) == expected_state(history)
+
+
+def test_a_stub_row_from_an_early_overdue_notice_folds_like_no_row():
+    """The projection keeps a placeholder for a notice seen before its referral; the fold must start from it cleanly."""
+    from jjj.bus.v1 import envelope_pb2
+    from jjj.case.v1 import case_pb2 as c
+    from tests.kernel.domain.casestate_histories import BJ, HE, referral_envelope, status_envelope
+
+    store = SqliteProjection(":memory:")
+    notice = envelope_pb2.DeadlineNotice(case_id=CASE_ID, step="referral_sign", kind=envelope_pb2.DEADLINE_KIND_OVERDUE)
+    notice.due_at.FromSeconds(1_764_000_000)
+    share = envelope_pb2.Envelope(envelope_id=f"{CASE_ID}/deadline/x/bj", flow=envelope_pb2.FLOW_INFORMATION_SHARE,
+                                  destination=BJ, information_share=envelope_pb2.InformationShare(deadlines=[notice]))
+    take_back = status_envelope(sequence=1, status=c.STATUS_REGISTERED, reporter=BJ, counterpart=HE)
+    referral = referral_envelope(attempt=1, sequence=0, destination=HE, kind=c.CASE_KIND_PETITION,
+                                 flow=envelope_pb2.FLOW_REFERRAL)
+    for number, envelope in enumerate((share, take_back, referral), start=1):
+        store.apply(envelope, stream=subjects.route_of(envelope.flow).stream, stream_seq=number, observed_at=_clock())
+    (state,) = store.case_states()
+    assert (state.status, state.holder, state.origin, state.attempt) == (c.STATUS_REGISTERED, BJ, BJ, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from kernel.codec import Codec
+from kernel.errors import UnsupportedDocumentFormat
 
 
 def codec_for(jurisdiction_name: str) -> Codec:
@@ -22,4 +23,5 @@ def codec_for_format(document_format: int) -> Codec:
     for member in members():
         if member.document_format == document_format:
             return codec_for(member.name)
-    raise LookupError(f"no codec for document format {document_format}")
+    raise UnsupportedDocumentFormat(f"no codec for document format {document_format}",
+                                    violations=[("document.format", "no codec reads this format")])

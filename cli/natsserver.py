@@ -16,12 +16,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import StartupError
+
 LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
 READY = "Server is ready"
 
 
-class NatsServerError(RuntimeError):
-    pass
+class NatsServerError(StartupError):
+    """The embedded nats-server is missing, exited or never became ready."""
 
 
 def dying_with_parent(command: list[str]) -> list[str]:

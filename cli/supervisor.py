@@ -22,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from cli import natsserver
 from kernel import jurisdictions
 from kernel.config import Settings
+from kernel.errors import StartupError
 
 MAX_RESTARTS = 5
 
@@ -89,14 +90,14 @@ class Supervisor:
             stub = health_pb2_grpc.HealthStub(channel)
             while time.monotonic() < deadline and not self.stopping:
                 if not child.alive():
-                    raise RuntimeError(f"{child.role} exited with {child.process.returncode} while starting")
+                    raise StartupError(f"{child.role} exited with {child.process.returncode} while starting")
                 try:
                     if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:
                     time.sleep(0.1)
         if not self.stopping:
-            raise RuntimeError(f"{child.role} not serving on {address} after {timeout}s")
+            raise StartupError(f"{child.role} not serving on {address} after {timeout}s")
 
     def _print_banner(self) -> None:
         lines = ["jjj-exchange local federation is up:",
@@ -112,7 +113,7 @@ class Supervisor:
             if child.alive() or self.stopping:
                 continue
             if child.restarts >= MAX_RESTARTS:
-                raise RuntimeError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
+                raise StartupError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
             child.restarts += 1
             print(f"jjj up: {child.role} exited with {child.process.returncode}; restarting ({child.restarts}/{MAX_RESTARTS})",
                   file=sys.stderr, flush=True)

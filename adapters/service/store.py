@@ -17,6 +17,7 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSe
 from nats.js.kv import KeyValue
 
 from kernel.domain.casestate import Record
+from kernel.errors import UpdateContention
 
 MAX_CAS_ATTEMPTS = 50
 
@@ -69,7 +70,7 @@ class CaseStore:
                 return updated, True
             except KeyWrongLastSequenceError:
                 continue
-        raise RuntimeError(f"case {case_id}: too many concurrent updates")
+        raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
 
 
 class RequestLog:

@@ -10,15 +10,12 @@ from nats.js.errors import BadRequestError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from kernel.bus import subjects
+from kernel.errors import BusError
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
 
 ENVELOPE_CONTENT_TYPE = "application/x-protobuf; proto=jjj.bus.v1.Envelope"
-
-
-class BusError(nats.errors.Error, RuntimeError):
-    """The bus refused or could not take a message."""
 
 
 async def connect(url: str, *, name: str, connect_timeout: float = 30.0) -> Client:

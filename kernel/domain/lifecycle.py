@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kernel.errors import ConfigurationError, TransitionError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -25,10 +26,6 @@ HOLDER, ORIGIN, EITHER = "holder", "origin", "either"
 # How many out-of-order updates one case may park while waiting for a gap to fill;
 # beyond that the sender is broken, not the network.
 MAX_BUFFERED = 256
-
-
-class TransitionError(ValueError):
-    """A status step the lifecycle does not allow (wrong order, wrong side, no reason)."""
 
 
 def _name(status: Status) -> str:
@@ -82,7 +79,7 @@ class Lifecycle:
             where = f"{path}: transitions[{number}]"
             reject_unknown_keys(where, entry, {"from", "to", "by", "kinds", "reason_required"})
             if entry["by"] not in (HOLDER, ORIGIN, EITHER):
-                raise ValueError(f"{where}: by must be holder, origin or either, not {entry['by']!r}")
+                raise ConfigurationError(f"{where}: by must be holder, origin or either, not {entry['by']!r}")
             kinds = entry.get("kinds")
             for target in entry["to"]:
                 edges.append(

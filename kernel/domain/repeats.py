@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import ConfigurationError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 from kernel.domain.privacy import party_key
 from jjj.bus.v1 import envelope_pb2
@@ -58,7 +59,7 @@ class RepeatPolicy:
         reject_unknown_keys(str(path), data, {"window_days", "content_jaccard_min", "generic_categories"})
         threshold = float(data["content_jaccard_min"])
         if not 0 < threshold <= 1:
-            raise ValueError(f"{path}: content_jaccard_min must be in (0, 1]")
+            raise ConfigurationError(f"{path}: content_jaccard_min must be in (0, 1]")
         return cls(
             window=dt.timedelta(days=float(data["window_days"])),
             content_jaccard_min=threshold,

@@ -16,7 +16,6 @@ from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
@@ -83,6 +82,7 @@ class AdapterRelay:
 
     async def _idempotent(self, method: str, request, handle, response_type):
         """The first answer to a request_id is the answer to every retry of it."""
+        jetstream.require_connected(self.nc)
         if not request.request_id:
             return await handle(request)
         fingerprint = _fingerprint(request)
@@ -268,6 +268,7 @@ class AdapterRelay:
                           ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
+        jetstream.require_connected(self.nc)
         record = await self.cases.get(case_id)
         if record is None:
             raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}", metadata={"caseId": case_id})
@@ -291,9 +292,7 @@ class AdapterRelay:
         try:
             while True:
                 try:
-                    messages = await subscription.fetch(batch=64, timeout=1.0)
-                except (NatsTimeoutError, TimeoutError):
-                    continue
+                    messages = await jetstream.fetch_batch(subscription, batch=64, timeout=1.0)
                 except ConnectionClosedError:
                     return  # shutting down
                 for message in messages:

@@ -3,6 +3,7 @@
 Cases: the record of every case this jurisdiction sent or received, updated with
 compare-and-set so the inbox, the state tracker and ReportStatus never overwrite
 each other. Requests: the first answer to each request_id, for idempotent retries.
+Every key-value call raises the bus's named errors (kernel.bus.jetstream.bus_errors).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from kernel.bus.jetstream import bus_errors
 from kernel.domain.casestate import Record
 from kernel.errors import UpdateContention
 
@@ -27,10 +29,11 @@ def _key(case_id: str) -> str:
 
 
 async def _bucket(js: JetStreamContext, name: str, *, ttl: float | None = None) -> KeyValue:
-    try:
-        return await js.key_value(name)
-    except BucketNotFoundError:
-        return await js.create_key_value(bucket=name, history=1, ttl=ttl)
+    with bus_errors(f"opening bucket {name}"):
+        try:
+            return await js.key_value(name)
+        except BucketNotFoundError:
+            return await js.create_key_value(bucket=name, history=1, ttl=ttl)
 
 
 class CaseStore:
@@ -46,10 +49,11 @@ class CaseStore:
         return record
 
     async def _read(self, key: str) -> tuple[Record | None, int]:
-        try:
-            entry = await self._kv.get(key)
-        except KeyNotFoundError:
-            return None, 0
+        with bus_errors("reading a case record"):
+            try:
+                entry = await self._kv.get(key)
+            except KeyNotFoundError:
+                return None, 0
         if entry.value is None:
             return None, entry.revision or 0
         return Record.FromString(entry.value), entry.revision or 0
@@ -62,14 +66,15 @@ class CaseStore:
             updated = change(current)
             if updated is None:
                 return current, False
-            try:
-                if revision == 0:
-                    await self._kv.create(key, updated.SerializeToString())
-                else:
-                    await self._kv.update(key, updated.SerializeToString(), last=revision)
-                return updated, True
-            except KeyWrongLastSequenceError:
-                continue
+            with bus_errors(f"storing case {case_id}"):
+                try:
+                    if revision == 0:
+                        await self._kv.create(key, updated.SerializeToString())
+                    else:
+                        await self._kv.update(key, updated.SerializeToString(), last=revision)
+                    return updated, True
+                except KeyWrongLastSequenceError:
+                    continue
         raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
 
 
@@ -91,10 +96,11 @@ class RequestLog:
 
     async def recall(self, method: str, request_id: str) -> tuple[str, bytes] | None:
         """(fingerprint of the first request, its response bytes), if this id was seen."""
-        try:
-            entry = await self._kv.get(self._key(method, request_id))
-        except KeyNotFoundError:
-            return None
+        with bus_errors("reading the request log"):
+            try:
+                entry = await self._kv.get(self._key(method, request_id))
+            except KeyNotFoundError:
+                return None
         if not entry.value:
             return None
         saved = json.loads(entry.value)
@@ -102,4 +108,5 @@ class RequestLog:
 
     async def remember(self, method: str, request_id: str, fingerprint: str, response: bytes) -> None:
         value = json.dumps({"fingerprint": fingerprint, "response": base64.b64encode(response).decode()})
-        await self._kv.put(self._key(method, request_id), value.encode())
+        with bus_errors("writing the request log"):
+            await self._kv.put(self._key(method, request_id), value.encode())

@@ -1,27 +1,34 @@
 """What a member's client reads when a call fails: exact code, ErrorInfo reason, field violations, retry advice.
 
-Real adapters, a real gateway and a real nats-server.
+Real adapters, a real gateway and a real nats-server; the bus outage stops (and restarts) that server.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from pathlib import Path
 
 import grpc
 import pytest
 
 from adapters.service.store import _key as case_key
+from cli import natsserver
 from kernel.bus import jetstream
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2
 from tests.conftest import SHARED
-from tests.support.relay import submit_request, take
+from tests.support.relay import eventually, read_items, submit_request, take
 from tests.support.status import from_call
 
 BEIJING_SAMPLES = SHARED / "jurisdictions/beijing/samples"
 SANHE, SANHE_ID = BEIJING_SAMPLES / "valid/bj_rx_transfer_sanhe.json", "jjj:BJ:BJ2026112400002001"
 CHAOYANG = BEIJING_SAMPLES / "valid/bj_rx_complaint_chaoyang.json"
 C = grpc.StatusCode
+# Well below the bus's own timeouts (10 s publish, 5 s JetStream API): an outage the client knows of answers at once.
+FAST = 3.0
 
 
 async def failure(call) -> grpc.aio.AioRpcError:
@@ -84,3 +91,76 @@ async def test_an_unexpected_exception_is_internal_with_a_correlation_id_never_u
     assert (answered.code, answered.error_info.reason) == (C.INTERNAL, "INTERNAL_ERROR")
     assert len(answered.error_info.metadata["correlationId"]) == 32
     assert answered.retry_delay is None
+
+
+def assert_bus_unavailable(error: grpc.aio.AioRpcError) -> None:
+    answered = from_call(error)
+    assert (answered.code, answered.error_info.reason) == (C.UNAVAILABLE, "BUS_UNAVAILABLE")
+    assert answered.retry_delay == 2.0 and answered.error_info.metadata["retryDelaySeconds"] == "2"
+
+
+def restart(server: natsserver.NatsServer) -> None:
+    """The same server again, on its port and JetStream store; the fixture stops it at the end."""
+    again = natsserver.start(server.store_dir.parent, host=server.host, port=server.port)
+    server.process, server.log_file = again.process, again.log_file
+
+
+async def test_a_bus_outage_answers_unavailable_at_once_with_retry_info_and_a_retry_succeeds_after(federation, nats_server):
+    await federation.start("beijing", "hebei")
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    await take(hebei, 1)
+
+    nats_server.stop()
+    connections = [federation.running[name].nc for name in ("beijing", "hebei")]
+
+    async def disconnected():
+        return not any(nc.is_connected for nc in connections)
+
+    await eventually(disconnected)
+    started = time.monotonic()
+    received = adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED, request_id="sign-1")
+    calls = [
+        beijing.SubmitDocument(submit_request(CHAOYANG, "req-outage"), timeout=FAST),
+        hebei.ReportStatus(received, timeout=FAST),
+        beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=FAST),
+        read_items(hebei, count=1, timeout=FAST),
+    ]
+    for call in calls:
+        assert_bus_unavailable(await failure(call))
+    assert time.monotonic() - started < FAST
+
+    restart(nats_server)
+    signed = await eventually(lambda: _succeeds(hebei.ReportStatus(received, timeout=FAST)), timeout=30)
+    assert signed.sequence == 1
+    record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=FAST)
+    assert record.case.case_id == SANHE_ID
+
+
+async def _succeeds(call):
+    try:
+        return await call
+    except grpc.aio.AioRpcError as error:
+        assert_bus_unavailable(error)  # until the bus is back, the answer stays the same
+        return None
+
+
+async def every_thread_stopped(pid: int) -> bool:
+    """SIGSTOP takes effect thread by thread, after kill() returned."""
+    states = [(path / "stat").read_text().rsplit(")", 1)[1].split()[0] for path in Path(f"/proc/{pid}/task").iterdir()]
+    return bool(states) and all(state in ("T", "t") for state in states)
+
+
+async def test_a_bus_that_stops_answering_is_unavailable_after_the_bus_timeout_not_unknown(federation, nats_server):
+    await federation.start("beijing", "hebei")
+    beijing = federation.stub("beijing")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    os.kill(nats_server.process.pid, signal.SIGSTOP)  # connected, but nothing answers
+    try:
+        await eventually(lambda: every_thread_stopped(nats_server.process.pid))
+        error = await failure(beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=15))
+    finally:
+        os.kill(nats_server.process.pid, signal.SIGCONT)
+    assert_bus_unavailable(error)
+    record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=FAST)
+    assert record.case.case_id == SANHE_ID

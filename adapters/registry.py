@@ -7,6 +7,7 @@ import importlib
 from kernel import jsonl
 from kernel.codec import Codec
 from kernel.jurisdictions import members
+from kernel.errors import UnsupportedDocumentFormat
 
 
 def codec_for(jurisdiction_name: str) -> Codec:
@@ -21,4 +22,5 @@ def codec_for_format(document_format: int) -> Codec:
     for member in members():
         if member.document_format == document_format:
             return codec_for(member.name)
-    raise LookupError(f"no codec for document format {document_format}")
+    raise UnsupportedDocumentFormat(f"no codec for document format {document_format}",
+                                    violations=[("document.format", "no codec reads this format")])

@@ -23,13 +23,14 @@ from pathlib import Path
 
 from cli import natsauth
 from kernel.security import pki
+from kernel.errors import StartupError
 
 LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
 READY = "Server is ready"
 
 
-class NatsServerError(RuntimeError):
-    pass
+class NatsServerError(StartupError):
+    """The embedded nats-server is missing, exited or never became ready."""
 
 
 def dying_with_parent(command: list[str]) -> list[str]:

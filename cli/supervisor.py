@@ -38,6 +38,7 @@ from kernel import jurisdictions, logs
 from kernel.config import Settings
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
+from kernel.errors import StartupError
 
 MAX_RESTARTS = 5
 
@@ -145,14 +146,14 @@ class Supervisor:
             stub = health_pb2_grpc.HealthStub(channel)
             while time.monotonic() < deadline and not self.stopping:
                 if not child.alive():
-                    raise RuntimeError(f"{child.role} exited with {child.process.returncode} while starting")
+                    raise StartupError(f"{child.role} exited with {child.process.returncode} while starting")
                 try:
                     if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:
                     time.sleep(0.1)
         if not self.stopping:
-            raise RuntimeError(f"{child.role} not serving on {address} after {timeout}s")
+            raise StartupError(f"{child.role} not serving on {address} after {timeout}s")
 
     def _print_banner(self) -> None:
         lines = ["jjj-exchange local federation is up:",
@@ -171,7 +172,7 @@ class Supervisor:
             if child.alive() or self.stopping:
                 continue
             if child.restarts >= MAX_RESTARTS:
-                raise RuntimeError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
+                raise StartupError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
             child.restarts += 1
             log.warning("process_restarting", role=child.role, exit_code=child.process.returncode, restart=child.restarts)
             print(f"jjj up: {child.role} exited with {child.process.returncode}; restarting ({child.restarts}/{MAX_RESTARTS})",

@@ -1,14 +1,18 @@
-"""GatewayQueryService: answers from the projection (case trails, listings, relay statistics)."""
+"""GatewayQueryService: answers from the projection (case trails, listings, relay statistics).
+
+Every error answers through kernel/rpc/status.py, as the adapters' do.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC
 
-import grpc
 import structlog
 from google.protobuf import timestamp_pb2
 
 from kernel.domain.deadlines import DeadlinePolicy
+from kernel.errors import CaseNotFound
+from kernel.rpc.translate import translate_errors
 from gateway.statistics import pair_statistics
 from gateway.projection.store import CaseFilter, CaseRow, ProjectionStore
 from jjj.gateway.v1 import gateway_pb2, gateway_pb2_grpc
@@ -38,11 +42,13 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
     def __init__(self, store: ProjectionStore, policy: DeadlinePolicy) -> None:
         self.store = store
         self.policy = policy
+        self.log_context = {"service": "gateway"}
 
+    @translate_errors
     async def GetCaseTrail(self, request, context):
         row = self.store.case(request.case_id)
         if row is None:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"no cross-region case {request.case_id!r}")
+            raise CaseNotFound(f"no cross-region case {request.case_id!r}", metadata={"caseId": request.case_id})
         trail = [
             gateway_pb2.TrailEntry(at=_stamp(t.at), flow=t.flow, sender=t.sender, destination=t.destination,
                                    status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id)
@@ -50,6 +56,7 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
         ]
         return gateway_pb2.GetCaseTrailResponse(record=to_record(row), trail=trail)
 
+    @translate_errors
     async def ListCases(self, request, context):
         limit = min(request.page_size or 100, MAX_PAGE)
         rows = self.store.cases(CaseFilter(
@@ -61,6 +68,7 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
         return gateway_pb2.ListCasesResponse(
             records=[to_record(r) for r in page], next_page_token=page[-1].case_id if more else "")
 
+    @translate_errors
     async def GetRelayStatistics(self, request, context):
         rows = pair_statistics(self.store.case_facts(), self.store.message_statistics(request.day), self.policy, request.day)
         return gateway_pb2.GetRelayStatisticsResponse(pairs=[gateway_pb2.PairStatistics(**row) for row in rows])

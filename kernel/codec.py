@@ -22,13 +22,7 @@ from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 
 
-class MappingError(ValueError):
-    """A native record cannot be a case. `field` is the native field path."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+from kernel.errors import MappingError  # noqa: F401  the codec contract names it; defined with every other error
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from kernel.errors import UnknownJurisdiction
 from kernel.tables import load_yaml
 from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
-
-
-class UnknownJurisdiction(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

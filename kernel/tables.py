@@ -22,6 +22,7 @@ import yaml
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from kernel.codec import MappingError
+from kernel.errors import ConfigurationError
 
 
 
@@ -47,7 +48,7 @@ def reject_unknown_keys(where: str, entry: dict[str, Any], allowed: set[str]) ->
     """Policy files are edited by hand: a misspelt key must fail loudly, not be ignored."""
     unknown = set(entry) - allowed
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise ConfigurationError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
 
 
 @functools.cache

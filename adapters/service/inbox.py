@@ -17,15 +17,14 @@ from datetime import UTC, datetime
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError
-from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js import api
+from nats.errors import ConnectionClosedError, MsgAlreadyAckdError
+from nats.js import JetStreamContext, api
 
 from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream, subjects
-from kernel.config import InboxSettings
 from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of, subject_mismatch
+from kernel.config import InboxSettings
 from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -50,56 +49,57 @@ class InboxSession:
     pending: dict[str, _Pending] = field(default_factory=dict)
 
     async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
-        queue: asyncio.Queue[Msg | jetstream.BusError] = asyncio.Queue(maxsize=self.limits.buffer)
-        pumps = [asyncio.create_task(self._pump(flow, queue)) for flow in self.flows]
-        keepalive = asyncio.create_task(self._keep_pending_alive())
+        """The inbox's items until the caller stops; opening it while the bus is away raises BusUnavailable.
+        Once open, it outlasts a bus outage: the pumps wait for the connection to come back."""
+        jetstream.require_connected(self.relay.nc)
+        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self.limits.buffer)
+        subscriptions: list[JetStreamContext.PullSubscription] = []
+        tasks: list[asyncio.Task] = []
         try:
+            with jetstream.bus_errors(f"opening the inbox of {self.relay.member.name}"):
+                for flow in self.flows:
+                    subscriptions.append(await self._subscribe(flow))
+            tasks = [asyncio.create_task(self._pump(subscription, queue, self.limits.fetch_batch))
+                     for subscription in subscriptions]
+            tasks.append(asyncio.create_task(self._keep_pending_alive()))
             while True:
                 message = await queue.get()
-                if isinstance(message, jetstream.BusError):
-                    raise message  # e.g. a stream missing: the member hears UNAVAILABLE, not silence
                 item = await self._to_item(message)
                 if item is not None:
                     yield item
         finally:
-            for task in (*pumps, keepalive):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*pumps, keepalive, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             while not queue.empty():
                 await _nak(queue.get_nowait())
             for pending in self.pending.values():
                 await _nak(pending.message)
             self.pending.clear()
+            for subscription in subscriptions:
+                await _unsubscribe(subscription)
 
-    async def _pump(self, flow: int, queue: asyncio.Queue[Msg]) -> None:
+    async def _subscribe(self, flow: int) -> JetStreamContext.PullSubscription:
         route = subjects.route_of(flow)
-        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=self.limits.max_ack_pending, deliver_policy=api.DeliverPolicy.ALL)
-        try:
-            subscription = await self._subscribe(flow, route, config)
-        except jetstream.BusError as error:
-            await queue.put(error)
-            return
-        try:
-            while True:
-                room = max(1, min(self.limits.fetch_batch, queue.maxsize - queue.qsize()))
-                try:
-                    messages = await subscription.fetch(batch=room, timeout=1.0)
-                except (NatsTimeoutError, TimeoutError):
-                    continue
-                except ConnectionClosedError:
-                    return  # shutting down
-                for message in messages:
-                    await queue.put(message)
-        finally:
-            await subscription.unsubscribe()
-
-    async def _subscribe(self, flow: int, route: subjects.FlowRoute, config: api.ConsumerConfig):
+        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=self.limits.max_ack_pending,
+                                    deliver_policy=api.DeliverPolicy.ALL)
         return await jetstream.durable_pull(
             self.relay.js, subjects.inbox_filter(flow, self.relay.member),
             durable=subjects.durable_name(subjects.INBOX_PURPOSE, self.relay.member.token, flow),
             stream=route.stream,
             config=config,
         )
+
+    @staticmethod
+    async def _pump(subscription: JetStreamContext.PullSubscription, queue: asyncio.Queue[Msg], fetch_batch: int) -> None:
+        while True:
+            room = max(1, min(fetch_batch, queue.maxsize - queue.qsize()))
+            try:
+                messages = await jetstream.fetch_batch(subscription, batch=room, timeout=1.0)
+            except ConnectionClosedError:
+                return  # shutting down
+            for message in messages:
+                await queue.put(message)
 
     async def _to_item(self, message: Msg) -> adapter_pb2.InboxItem | None:
         meta = message.metadata
@@ -138,12 +138,26 @@ class InboxSession:
                     pass
 
     async def acknowledge(self, item_id: str) -> bool:
-        pending = self.pending.pop(item_id, None)
+        pending = self.pending.get(item_id)
         if pending is None:
             return False
-        await pending.message.ack_sync(timeout=10)
+        # Still pending until the bus took the ack, so a member whose ack failed can send it again.
+        jetstream.require_connected(self.relay.nc)
+        with jetstream.bus_errors(f"acknowledging {item_id}"):
+            try:
+                await pending.message.ack_sync(timeout=10)
+            except MsgAlreadyAckdError:
+                return False  # a concurrent acknowledgement of the same item took it
+        self.pending.pop(item_id, None)
         _log_relayed(pending.envelope, self.relay.member.name, pending.message.metadata.num_delivered)
         return True
+
+
+async def _unsubscribe(subscription: JetStreamContext.PullSubscription) -> None:
+    try:
+        await subscription.unsubscribe()
+    except Exception:  # connection gone: the subscription went with it
+        pass
 
 
 async def _nak(message: Msg) -> None:

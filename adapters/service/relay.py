@@ -16,7 +16,6 @@ from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
-from nats.errors import TimeoutError as NatsTimeoutError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
@@ -30,6 +29,10 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of, subject_mismatch
 from kernel.config import TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
+from kernel.errors import (
+    CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
+    UnsupportedDocumentFormat,
+)
 from kernel.jurisdictions import Member
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -42,39 +45,15 @@ TRACKED_FLOWS = subjects.TRACKED_FLOWS
 TRACKER_RETRY_SECONDS = 5.0
 
 
-class RelayError(Exception):
-    """A request the relay refuses; `code_name` is the gRPC status code's name."""
-
-    code_name = "INVALID_ARGUMENT"
-    reason = "INVALID_REQUEST"
-
-    def __init__(self, message: str, *, violations: list[tuple[str, str]] | None = None) -> None:
-        super().__init__(message)
-        self.violations = violations or []
+# The name refusals had before kernel.errors: an invalid request.
+RelayError = InvalidRequest
 
 
-class DocumentRejected(RelayError):
-    reason = "DOCUMENT_REJECTED"
-
-
-class RequestIdReused(RelayError):
-    code_name = "ALREADY_EXISTS"
-    reason = "REQUEST_ID_REUSED"
-
-
-class CaseNotFound(RelayError):
-    code_name = "NOT_FOUND"
-    reason = "CASE_NOT_FOUND"
-
-
-class StepConflict(RelayError):
-    code_name = "ABORTED"
-    reason = "SEQUENCE_TAKEN"
-
-
-class StepRefused(RelayError):
-    code_name = "FAILED_PRECONDITION"
-    reason = "TRANSITION_REFUSED"
+def _format_name(document_format: int) -> str:
+    try:
+        return adapter_pb2.DocumentFormat.Name(document_format)
+    except ValueError:
+        return f"document format {document_format}"
 
 
 def now_timestamp() -> timestamp_pb2.Timestamp:
@@ -105,13 +84,15 @@ class AdapterRelay:
 
     async def _idempotent(self, method: str, request, handle, response_type):
         """The first answer to a request_id is the answer to every retry of it."""
+        jetstream.require_connected(self.nc)
         if not request.request_id:
             return await handle(request)
         fingerprint = _fingerprint(request)
         remembered = await self.requests.recall(method, request.request_id)
         if remembered is not None:
             if remembered[0] != fingerprint:
-                raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request")
+                raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request",
+                                      metadata={"requestId": request.request_id})
             return response_type.FromString(remembered[1])
         response = await handle(request)
         await self.requests.remember(method, request.request_id, fingerprint, response.SerializeToString())
@@ -124,7 +105,8 @@ class AdapterRelay:
         document = request.document
         flow = request.flow or Flow.FLOW_REFERRAL
         if flow not in CASE_FLOWS:
-            raise RelayError(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}")
+            raise InvalidRequest(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}",
+                                 violations=[("flow", "must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER")])
         cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
         response = adapter_pb2.SubmitDocumentResponse()
         for case in cases:
@@ -158,10 +140,9 @@ class AdapterRelay:
             return self.codec
         if fmt == adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL:
             return codec_for_format(fmt)
-        raise RelayError(
-            f"{self.member.name} accepts {adapter_pb2.DocumentFormat.Name(self.member.document_format)}"
-            f" or DOCUMENT_FORMAT_COMMON_JSONL, not {adapter_pb2.DocumentFormat.Name(fmt)}"
-        )
+        accepted = f"{adapter_pb2.DocumentFormat.Name(self.member.document_format)} or DOCUMENT_FORMAT_COMMON_JSONL"
+        raise UnsupportedDocumentFormat(f"{self.member.name} accepts {accepted}, not {_format_name(fmt)}",
+                                        violations=[("document.format", f"must be {accepted}")])
 
     async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
         existing = await self.cases.get(case.case_id)
@@ -208,9 +189,9 @@ class AdapterRelay:
         try:
             audience = self.sharing.audience(request.audience)
         except jurisdictions.UnknownJurisdiction as error:
-            raise RelayError(str(error), violations=[("audience", str(error))]) from None
+            raise InvalidRequest(str(error), violations=[("audience", str(error))]) from None
         if not audience:
-            raise RelayError("the audience names no other member jurisdiction", violations=[("audience", "empty")])
+            raise InvalidRequest("the audience names no other member jurisdiction", violations=[("audience", "empty")])
         response = adapter_pb2.ShareInformationResponse()
         share = envelope_pb2.InformationShare(topic=request.topic or envelope_pb2.SHARE_TOPIC_NOTICE,
                                               classification=request.classification, title=request.title, body=request.body)
@@ -229,9 +210,10 @@ class AdapterRelay:
     async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
         record = await self.cases.get(request.case_id)
         if not records.is_known(record):
-            raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}")
+            raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}",
+                               metadata={"caseId": request.case_id})
         if request.status == case_pb2.STATUS_UNSPECIFIED:
-            raise RelayError("status is required", violations=[("status", "must be set")])
+            raise InvalidRequest("status is required", violations=[("status", "must be set")])
         origin = jurisdictions.origin_of_case_id(request.case_id)
         is_origin, is_holder = origin.enum == self.member.enum, record.holder == self.member.enum
         try:
@@ -261,7 +243,8 @@ class AdapterRelay:
             # theirs and dropped ours. Refuse rather than let the two sides disagree.
             log.warning("status_sequence_taken", case_id=request.case_id, sequence=update.sequence, sender=self.member.name)
             raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
-                               " read the case again (GetCase) and retry if the step still applies")
+                               " read the case again (GetCase) and retry if the step still applies",
+                               metadata={"caseId": request.case_id, "sequence": str(update.sequence)})
         await self.cases.mutate(request.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
                  sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
@@ -284,9 +267,10 @@ class AdapterRelay:
                       ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
+        jetstream.require_connected(self.nc)
         record = await self.cases.get(case_id)
         if not records.is_known(record):
-            raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}")
+            raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}", metadata={"caseId": case_id})
         return record
 
     def start_state_tracker(self) -> None:
@@ -313,9 +297,7 @@ class AdapterRelay:
         try:
             while True:
                 try:
-                    messages = await subscription.fetch(batch=self.tracker.fetch_batch, timeout=1.0)
-                except (NatsTimeoutError, TimeoutError):
-                    continue
+                    messages = await jetstream.fetch_batch(subscription, batch=self.tracker.fetch_batch, timeout=1.0)
                 except ConnectionClosedError:
                     return  # shutting down
                 for message in messages:

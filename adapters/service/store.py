@@ -7,6 +7,7 @@ each other. Requests: the first answer to each request_id, for idempotent retrie
 The operator creates the buckets (kernel.bus.jetstream.provision); an adapter only
 looks them up, when first needed and again after the bus lost one, so a missing
 bucket answers UNAVAILABLE (BusUnavailable) and a re-provisioned one is picked up.
+Every key-value call raises the bus's named errors (kernel.bus.jetstream.bus_errors).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from nats.js.kv import KeyValue
 
 from adapters.service.records import Record
 from kernel.bus import subjects
-from kernel.bus.jetstream import PROVISIONING_HINT, BusUnavailable
+from kernel.bus.jetstream import PROVISIONING_HINT, bus_errors
+from kernel.errors import BusUnavailable, UpdateContention
 from kernel.jurisdictions import Member
 
 MAX_CAS_ATTEMPTS = 50
@@ -71,11 +73,12 @@ class CaseStore:
         return record
 
     async def _read(self, key: str) -> tuple[Record | None, int]:
-        try:
-            async with self._bucket.use() as kv:
-                entry = await kv.get(key)
-        except KeyNotFoundError:
-            return None, 0
+        with bus_errors("reading a case record"):
+            try:
+                async with self._bucket.use() as kv:
+                    entry = await kv.get(key)
+            except KeyNotFoundError:
+                return None, 0
         if entry.value is None:
             return None, entry.revision or 0
         return Record.FromString(entry.value), entry.revision or 0
@@ -88,16 +91,17 @@ class CaseStore:
             updated = change(current)
             if updated is None:
                 return current, False
-            try:
-                async with self._bucket.use() as kv:
-                    if revision == 0:
-                        await kv.create(key, updated.SerializeToString())
-                    else:
-                        await kv.update(key, updated.SerializeToString(), last=revision)
-                return updated, True
-            except KeyWrongLastSequenceError:
-                continue
-        raise RuntimeError(f"case {case_id}: too many concurrent updates")
+            with bus_errors(f"storing case {case_id}"):
+                try:
+                    async with self._bucket.use() as kv:
+                        if revision == 0:
+                            await kv.create(key, updated.SerializeToString())
+                        else:
+                            await kv.update(key, updated.SerializeToString(), last=revision)
+                    return updated, True
+                except KeyWrongLastSequenceError:
+                    continue
+        raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
 
 
 class RequestLog:
@@ -116,11 +120,12 @@ class RequestLog:
 
     async def recall(self, method: str, request_id: str) -> tuple[str, bytes] | None:
         """(fingerprint of the first request, its response bytes), if this id was seen."""
-        try:
-            async with self._bucket.use() as kv:
-                entry = await kv.get(self._key(method, request_id))
-        except KeyNotFoundError:
-            return None
+        with bus_errors("reading the request log"):
+            try:
+                async with self._bucket.use() as kv:
+                    entry = await kv.get(self._key(method, request_id))
+            except KeyNotFoundError:
+                return None
         if not entry.value:
             return None
         saved = json.loads(entry.value)
@@ -128,5 +133,6 @@ class RequestLog:
 
     async def remember(self, method: str, request_id: str, fingerprint: str, response: bytes) -> None:
         value = json.dumps({"fingerprint": fingerprint, "response": base64.b64encode(response).decode()})
-        async with self._bucket.use() as kv:
-            await kv.put(self._key(method, request_id), value.encode())
+        with bus_errors("writing the request log"):
+            async with self._bucket.use() as kv:
+                await kv.put(self._key(method, request_id), value.encode())

@@ -1,25 +1,36 @@
-"""NATS I/O: connecting as a principal over TLS, provisioning the bus (operator), publishing envelopes.
+"""NATS I/O: connecting as a principal over TLS, provisioning the bus (operator), publishing
+envelopes, and naming the bus's failures.
 
 Streams and KV buckets are created by the operator principal only (`provision`,
 run by `jjj up` before any adapter starts, or `jjj bus init`); adapters and the
 gateway have no right to create, change or delete them and only look them up.
+
+What a member's call does on the bus (publishing here, the adapter's key-value store,
+inbox acknowledgements) runs inside `bus_errors`, which raises a nats failure as
+BusUnavailable (retry later), BusRefused / MessageTooLarge (do not retry) or BusError.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import ssl
 import uuid
+from collections.abc import Iterator
 
 import nats
+import nats.js.errors
 import structlog
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, BucketNotFoundError, NoStreamResponseError, NotFoundError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from kernel import jurisdictions
 from kernel.bus import subjects
+from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
@@ -28,14 +39,73 @@ ENVELOPE_CONTENT_TYPE = "application/x-protobuf; proto=jjj.bus.v1.Envelope"
 PROVISIONING_HINT = "the operator provisions the bus: `jjj bus init` (or `jjj up`)"
 # The server does not answer a request its permissions refused (the refusal goes to the error callback).
 _UNANSWERED = "the bus did not answer creating the {what}: refused by this principal's permissions, or the bus is down"
+PUBLISH_TIMEOUT_SECONDS = 10.0
+# Between fetches while the bus is away: long enough not to spin, short enough to resume promptly.
+OUTAGE_PAUSE_SECONDS = 0.5
+
+# The server is gone, not answering, or JetStream is (re)starting: the same call can succeed later.
+OUTAGES = (
+    nats.errors.TimeoutError, nats.errors.NoServersError, nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError, nats.errors.ConnectionDrainingError, nats.errors.StaleConnectionError,
+    nats.errors.OutboundBufferLimitError, nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError,
+    nats.js.errors.ServiceUnavailableError, TimeoutError, ConnectionError,
+)
 
 
-class BusError(nats.errors.Error, RuntimeError):
-    """The bus refused or could not take a message."""
+def as_bus_error(error: BaseException, doing: str) -> BusError:
+    """The named bus failure for a nats (or socket) error met while `doing` something."""
+    if isinstance(error, BusError):
+        return error
+    message = f"{doing}: {str(error) or type(error).__name__}"
+    if isinstance(error, nats.errors.MaxPayloadError):
+        return MessageTooLarge(f"{doing}: the message exceeds the bus's maximum payload")
+    if isinstance(error, OUTAGES):
+        return BusUnavailable(message)
+    if isinstance(error, nats.js.errors.APIError):
+        return BusRefused(message)
+    return BusError(message)
 
 
-class BusUnavailable(BusError):
-    """A stream or bucket the process needs is missing, or the bus does not answer."""
+@contextlib.contextmanager
+def bus_errors(doing: str) -> Iterator[None]:
+    """Raise any nats failure inside the block as the named bus error (see as_bus_error)."""
+    try:
+        yield
+    except BusError:
+        raise
+    except (nats.errors.Error, TimeoutError, ConnectionError) as error:
+        raise as_bus_error(error, doing) from error
+
+
+def require_connected(nc: Client) -> None:
+    """Fail fast while the client knows the server is away, rather than waiting out a timeout."""
+    if not nc.is_connected:
+        state = "reconnecting" if nc.is_reconnecting else "closed" if nc.is_closed else "not connected"
+        raise BusUnavailable(f"the bus is unavailable ({state} to nats); retry shortly")
+
+
+async def fetch_batch(subscription: JetStreamContext.PullSubscription, *, batch: int, timeout: float) -> list[Msg]:
+    """Up to `batch` messages; none when none came in time or the bus is away (then after a pause).
+    Raises ConnectionClosedError once the connection is closed for good (shutting down)."""
+    try:
+        messages = await subscription.fetch(batch=batch, timeout=timeout)
+    except nats.errors.ConnectionClosedError:
+        raise
+    except (nats.errors.TimeoutError, TimeoutError):
+        messages = []
+    except OUTAGES:
+        await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
+        messages = []
+    _raise_if_cancel_was_swallowed()
+    return messages
+
+
+def _raise_if_cancel_was_swallowed() -> None:
+    # Python 3.11's asyncio.wait_for (inside nats' fetch) drops a cancellation that arrives as its
+    # message does; the loop calling us would then never stop. The request is still on the task.
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, connect_timeout: float = 30.0,
@@ -142,9 +212,10 @@ async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelop
     """Publish with Nats-Msg-Id = envelope_id, so a resend within the window is a duplicate."""
     headers = {api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE}
     try:
-        return await js.publish(subject, envelope.SerializeToString(), headers=headers, timeout=10)
-    except NoStreamResponseError as error:
+        with bus_errors(f"publishing {envelope.envelope_id} to {subject}"):
+            return await js.publish(subject, envelope.SerializeToString(), headers=headers, timeout=PUBLISH_TIMEOUT_SECONDS)
+    except BusUnavailable as error:
+        if not isinstance(error.__cause__, NoStreamResponseError):
+            raise
         stream = subjects.parse_subject(subject)[0].stream
         raise BusUnavailable(f"stream {stream} does not exist (nothing takes {subject}): {PROVISIONING_HINT}") from error
-    except nats.errors.Error as error:
-        raise BusError(f"publishing {envelope.envelope_id} to {subject} failed: {error}") from error

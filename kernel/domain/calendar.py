@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import chinese_calendar
 
+from kernel.errors import CalendarYearUnknown, ConfigurationError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -28,15 +29,6 @@ CALENDAR_DIR = SCHEMAS_DIR / "calendar"
 _YEAR_FILE = re.compile(r"^(\d{4})\.yaml$")
 # Holiday blocks and make-up days are short; a schedule needing more is a typo.
 _MAX_SEARCH_DAYS = 400
-
-
-class CalendarYearUnknown(LookupError):
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"no official working-day calendar for {year}: add schemas/calendar/{year}.yaml "
-            "(see schemas/calendar/README.md) or allow provisional weekend-only deadlines"
-        )
-        self.year = year
 
 
 class UnknownYear(enum.Enum):
@@ -66,13 +58,13 @@ class YearSchedule:
         year = int(data["year"])
         named = _YEAR_FILE.match(path.name)
         if named and int(named.group(1)) != year:
-            raise ValueError(f"{where}: file is named for {named.group(1)} but says year {year}")
+            raise ConfigurationError(f"{where}: file is named for {named.group(1)} but says year {year}")
         holidays = _expand(where, "holidays", data.get("holidays") or [], year)
         workdays = _expand(where, "workdays", data.get("workdays") or [], year)
         if both := holidays & workdays:
-            raise ValueError(f"{where}: listed both as holiday and workday: {sorted(both)}")
+            raise ConfigurationError(f"{where}: listed both as holiday and workday: {sorted(both)}")
         if weekday_workdays := sorted(d for d in workdays if d.weekday() < 5):
-            raise ValueError(f"{where}: make-up working days must fall on a weekend: {weekday_workdays}")
+            raise ConfigurationError(f"{where}: make-up working days must fall on a weekend: {weekday_workdays}")
         return cls(year, frozenset(holidays), frozenset(workdays), str(data.get("source", "")))
 
 
@@ -86,9 +78,9 @@ def _expand(where: str, key: str, entries: list, year: int) -> set[dt.date]:
         else:
             first, last = entry["from"], entry["to"]
         if not isinstance(first, dt.date) or not isinstance(last, dt.date) or first > last:
-            raise ValueError(f"{at}: needs date, or from <= to, as YYYY-MM-DD")
+            raise ConfigurationError(f"{at}: needs date, or from <= to, as YYYY-MM-DD")
         if first.year != year or last.year != year:
-            raise ValueError(f"{at}: {first}..{last} is outside {year}")
+            raise ConfigurationError(f"{at}: {first}..{last} is outside {year}")
         days.update(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
     return days
 
@@ -165,7 +157,7 @@ class WorkingCalendar:
                 count -= 1
                 if count == 0:
                     return DayAnswer(current, provisional)
-        raise ValueError(f"no working day found after {day}: calendar data is broken")
+        raise ConfigurationError(f"no working day found after {day}: calendar data is broken")
 
     def on_or_next_working_day(self, day: dt.date) -> DayAnswer:
         """`day` if it is a working day, else the first working day after it."""

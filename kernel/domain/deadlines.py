@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import ConfigurationError, DeadlineError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 from kernel.domain.calendar import BEIJING, UnknownYear, WorkingCalendar, beijing_date
 from jjj.case.v1 import case_pb2
@@ -25,10 +26,6 @@ _STEP_KEYS = {
     "description", "amount", "unit", "roll_forward", "starts_on", "stops_on", "kinds",
     "urgencies", "procedure", "owner", "extension", "reminder",
 }  # fmt: skip
-
-
-class DeadlineError(ValueError):
-    """An unknown step, or an extension the policy does not allow."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +58,16 @@ class StepPolicy:
         reject_unknown_keys(where, entry, _STEP_KEYS)
         unit = entry["unit"]
         if unit not in (HOURS, DAYS, WORKING_DAYS):
-            raise ValueError(f"{where}: unit must be hours, days or working_days, not {unit!r}")
+            raise ConfigurationError(f"{where}: unit must be hours, days or working_days, not {unit!r}")
         if int(entry["amount"]) < 1:
-            raise ValueError(f"{where}: amount must be at least 1")
+            raise ConfigurationError(f"{where}: amount must be at least 1")
         reminder = entry.get("reminder") or {}
         reject_unknown_keys(f"{where}.reminder", reminder, {"fraction", "hours"})
         if len(reminder) > 1:
-            raise ValueError(f"{where}.reminder: give fraction or hours, not both")
+            raise ConfigurationError(f"{where}.reminder: give fraction or hours, not both")
         fraction = reminder.get("fraction")
         if fraction is not None and not 0 < float(fraction) < 1:
-            raise ValueError(f"{where}.reminder.fraction must be between 0 and 1")
+            raise ConfigurationError(f"{where}.reminder.fraction must be between 0 and 1")
         extension = entry.get("extension")
         if extension is not None:
             reject_unknown_keys(f"{where}.extension", extension, {"max_times", "max_amount"})

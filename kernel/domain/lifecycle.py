@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import ConfigurationError, TransitionError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 from jjj.case.v1 import case_pb2
 
@@ -18,10 +19,6 @@ Status = int  # a case_pb2.Status value
 CaseKind = int  # a case_pb2.CaseKind value
 
 HOLDER, ORIGIN, EITHER = "holder", "origin", "either"
-
-
-class TransitionError(ValueError):
-    """A status step the lifecycle does not allow (wrong order, wrong side, no reason)."""
 
 
 def _name(status: Status) -> str:
@@ -75,7 +72,7 @@ class Lifecycle:
             where = f"{path}: transitions[{number}]"
             reject_unknown_keys(where, entry, {"from", "to", "by", "kinds", "reason_required"})
             if entry["by"] not in (HOLDER, ORIGIN, EITHER):
-                raise ValueError(f"{where}: by must be holder, origin or either, not {entry['by']!r}")
+                raise ConfigurationError(f"{where}: by must be holder, origin or either, not {entry['by']!r}")
             kinds = entry.get("kinds")
             for target in entry["to"]:
                 edges.append(

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import ConfigurationError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
 from kernel.domain.privacy import party_key
 from jjj.bus.v1 import envelope_pb2
@@ -61,11 +62,11 @@ class RepeatPolicy:
                                               "max_links_per_case", "max_cases_per_requester"})
         threshold = float(data["content_jaccard_min"])
         if not 0 < threshold <= 1:
-            raise ValueError(f"{path}: content_jaccard_min must be in (0, 1]")
+            raise ConfigurationError(f"{path}: content_jaccard_min must be in (0, 1]")
         bounds = {key: int(data.get(key, getattr(cls, key))) for key in ("max_links_per_case", "max_cases_per_requester")}
         for key, value in bounds.items():
             if value < 1:
-                raise ValueError(f"{path}: {key} must be at least 1, not {value}")
+                raise ConfigurationError(f"{path}: {key} must be at least 1, not {value}")
         return cls(
             window=dt.timedelta(days=float(data["window_days"])),
             content_jaccard_min=threshold,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from kernel.errors import ConfigurationError
 from kernel.normalize.text import clean_code
 from kernel.tables import load_csv, load_yaml
 
@@ -52,7 +53,7 @@ def _common() -> dict[str, tuple[str, str]]:
 def _scheme(scheme: str) -> _Scheme:
     specs = load_yaml(f"{TAXONOMY_DIR}/schemes.yaml")["schemes"]
     if scheme not in specs:
-        raise ValueError(f"unknown category scheme {scheme!r}; known: {', '.join(sorted(specs))}")
+        raise ConfigurationError(f"unknown category scheme {scheme!r}; known: {', '.join(sorted(specs))}")
     spec = specs[scheme]
     rows = load_csv(f"{TAXONOMY_DIR}/{spec['crosswalk']}")
     return _Scheme(

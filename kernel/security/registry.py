@@ -24,6 +24,7 @@ from cryptography import x509
 
 from kernel import jurisdictions
 from kernel.security.pki import common_name, fingerprint, normalise_fingerprint, subject_string
+from kernel.errors import ConfigurationError
 
 HEADER = """\
 # Member systems allowed to call the federation's adapters (系统备案), by client certificate.
@@ -32,7 +33,7 @@ HEADER = """\
 """
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigurationError):
     pass
 
 

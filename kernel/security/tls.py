@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+from kernel.errors import ConfigurationError
 
 
-class TlsConfigurationError(RuntimeError):
+class TlsConfigurationError(ConfigurationError, RuntimeError):
     """A certificate, key or CA file is missing or unreadable."""
 
 

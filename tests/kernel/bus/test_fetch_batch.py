@@ -1,0 +1,71 @@
+"""fetch_batch, the one pull loop step of the adapter's trackers and inbox pumps."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats.errors
+import pytest
+
+from kernel.bus import jetstream
+
+
+class Subscription:
+    """Stands in for a pull subscription whose fetch does one given thing."""
+
+    def __init__(self, fetch) -> None:
+        self.fetch = fetch
+
+
+async def test_no_message_in_time_is_an_empty_batch():
+    async def fetch(batch, timeout):
+        raise nats.errors.TimeoutError
+
+    assert await jetstream.fetch_batch(Subscription(fetch), batch=4, timeout=0.1) == []
+
+
+async def test_an_outage_is_an_empty_batch_after_a_pause_not_a_spin():
+    calls = []
+
+    async def fetch(batch, timeout):
+        calls.append(asyncio.get_running_loop().time())
+        raise nats.errors.OutboundBufferLimitError
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await jetstream.fetch_batch(Subscription(fetch), batch=4, timeout=0.1) == []
+    assert loop.time() - started >= jetstream.OUTAGE_PAUSE_SECONDS and len(calls) == 1
+
+
+async def test_a_closed_connection_ends_the_loop():
+    async def fetch(batch, timeout):
+        raise nats.errors.ConnectionClosedError
+
+    with pytest.raises(nats.errors.ConnectionClosedError):
+        await jetstream.fetch_batch(Subscription(fetch), batch=4, timeout=0.1)
+
+
+async def test_a_cancellation_swallowed_inside_fetch_still_stops_the_loop():
+    swallowed = []
+
+    async def fetch(batch, timeout):
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+            return []  # what Python 3.11's wait_for does when the message arrived as the cancel did
+
+    async def loop_forever():
+        while True:
+            await jetstream.fetch_batch(Subscription(fetch), batch=4, timeout=0.1)
+
+    task = asyncio.create_task(loop_forever())
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    try:
+        assert swallowed and task.cancelled()
+    finally:
+        task.cancel()

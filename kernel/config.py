@@ -73,6 +73,24 @@ class TlsSettings(BaseModel):
     expiry_check_seconds: float = Field(default=6 * 3600.0, gt=0)
 
 
+class LimitSettings(BaseModel):
+    """What one call may carry; refused with a clear error before anything reaches the bus."""
+
+    # A submitted document's bytes; gRPC refuses a whole message larger than this plus a margin.
+    max_document_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Cases (records, rows) in one SubmitDocument or ShareInformation document.
+    max_cases_per_document: int = Field(default=5000, ge=1)
+    # A case's content (the citizen's words), and any other text field of a case or a step.
+    max_content_chars: int = Field(default=20_000, ge=100)
+    max_field_chars: int = Field(default=2_000, ge=10)
+    # One case on the bus, everything included; below nats-server's max_payload (1 MiB by default).
+    max_case_bytes: int = Field(default=900 * 1024, ge=1024)
+
+    @property
+    def grpc_max_message_bytes(self) -> int:
+        return self.max_document_bytes + 1024 * 1024
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
@@ -92,6 +110,7 @@ class Settings(BaseSettings):
     # How long a member may hold an inbox item before JetStream redelivers it.
     ack_wait_seconds: float = Field(default=30.0, gt=0)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     # How often the gateway's deadline watcher looks for reminders and overdue cases.
     deadline_poll_seconds: float = 30.0

@@ -52,6 +52,10 @@ class UnknownJurisdiction(JjjError, ValueError):
     """A name, enum value, subject token or case_id that names no member jurisdiction."""
 
 
+class LimitExceeded(JjjError):
+    """A request larger than the adapter takes (document bytes, cases per document): split it."""
+
+
 class RequestIdReused(JjjError):
     """A request_id already answered for a different request."""
 

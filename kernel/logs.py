@@ -122,7 +122,9 @@ def configure(log_format: str = "auto", level: str = "info") -> None:
     if _not_the_tls_eof_notice not in asyncio_logger.filters:
         asyncio_logger.addFilter(_not_the_tls_eof_notice)
     json_output = resolved_format(log_format) == "json"
-    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
+    # Plain tracebacks on a terminal too: a rich one prints local variables, and those hold citizens' data.
+    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json_output
+                     else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 
 from cli import certs, natsserver
 from kernel.config import Settings, TlsSettings
+from kernel import logs
 from kernel.security import pki as pki_module
 from tests.support import bus
 from tests.support.secure import member_channel
@@ -34,6 +35,9 @@ from tests.support.expected import SHARED  # noqa: E402  the given inputs, as co
 hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# In-process servers log as the processes do (JSON off a TTY, personal data masked), not structlog's defaults.
+logs.configure("auto")
 
 
 @pytest.fixture(scope="session")

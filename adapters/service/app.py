@@ -62,6 +62,7 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
         sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
         tracker=settings.tracker,
+        limits=settings.limits,
     )
     await relay.sharing.start()
     relay.start_state_tracker()
@@ -71,6 +72,7 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",
         tls=tls, interceptors=[MemberSystemGate(RegistryView(settings.registry_file()), member.name)],
         watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
+        max_message_bytes=settings.limits.grpc_max_message_bytes,
     )
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
     return RunningAdapter(served, relay, nc)

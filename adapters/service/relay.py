@@ -27,7 +27,8 @@ from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of, subject_mismatch
-from kernel.config import TrackerSettings
+from kernel import limits as input_limits
+from kernel.config import LimitSettings, TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.errors import (
     CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
@@ -78,6 +79,7 @@ class AdapterRelay:
     sharing: Sharing
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     # -- submitting cases -------------------------------------------------
@@ -107,7 +109,7 @@ class AdapterRelay:
         if flow not in CASE_FLOWS:
             raise InvalidRequest(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}",
                                  violations=[("flow", "must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER")])
-        cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
+        cases, rejected = self._decode_within_limits(document)
         response = adapter_pb2.SubmitDocumentResponse()
         for case in cases:
             route = plan_route(case, self.member, request.destination)
@@ -133,6 +135,20 @@ class AdapterRelay:
                 violations=[(r.field, r.reason) for r in response.rejections],
             )
         return response
+
+    def _decode_within_limits(self, document: adapter_pb2.NativeDocument) -> tuple[list[case_pb2.Case], list[Rejected]]:
+        """The document's cases and rejections; a case too large to send is a rejection naming the field.
+        A document over the size or record limit is refused whole, before anything is sent."""
+        input_limits.check_document(document.content, self.limits)
+        cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
+        input_limits.check_count(len(cases) + len(rejected), self.limits)
+        within = []
+        for case in cases:
+            violations = input_limits.case_violations(case, self.limits)
+            if not violations:
+                within.append(case)
+            rejected.extend(Rejected(field, f"{case.native_id}: {reason}") for field, reason in violations)
+        return within, rejected
 
     def _codec_for(self, document_format: int) -> Codec:
         fmt = document_format or self.member.document_format
@@ -195,8 +211,11 @@ class AdapterRelay:
         response = adapter_pb2.ShareInformationResponse()
         share = envelope_pb2.InformationShare(topic=request.topic or envelope_pb2.SHARE_TOPIC_NOTICE,
                                               classification=request.classification, title=request.title, body=request.body)
+        too_long = input_limits.check_texts({"title": request.title, "body": request.body}, self.limits)
+        if too_long:
+            raise InvalidRequest(f"{too_long[0][0]}: {too_long[0][1]}", violations=too_long)
         if request.document.content:
-            cases, rejected = split_outcomes(self._codec_for(request.document.format).decode(request.document.content))
+            cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)
             response.repeats.extend((await self.sharing.register(cases, request_id=request.request_id)).links)
             share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases)
@@ -214,6 +233,9 @@ class AdapterRelay:
                                metadata={"caseId": request.case_id})
         if request.status == case_pb2.STATUS_UNSPECIFIED:
             raise InvalidRequest("status is required", violations=[("status", "must be set")])
+        too_long = input_limits.check_texts({"note": request.note, "reason": request.reason, "actor": request.actor}, self.limits)
+        if too_long:
+            raise InvalidRequest(f"{too_long[0][0]}: {too_long[0][1]}", violations=too_long)
         origin = jurisdictions.origin_of_case_id(request.case_id)
         is_origin, is_holder = origin.enum == self.member.enum, record.holder == self.member.enum
         try:

@@ -45,9 +45,12 @@ class Served:
 
 
 async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], None], address: str, *, tls: TlsFiles,
-                interceptors: Sequence[grpc.aio.ServerInterceptor] = (), watch: ExpiryWatch = ExpiryWatch()) -> Served:
+                interceptors: Sequence[grpc.aio.ServerInterceptor] = (), watch: ExpiryWatch = ExpiryWatch(),
+                max_message_bytes: int | None = None) -> Served:
     """Start serving `service_name` at host:port (port 0 picks a free one) over mTLS and report SERVING."""
-    server = grpc.aio.server(interceptors=list(interceptors))
+    # gRPC refuses a larger request itself (RESOURCE_EXHAUSTED) before any of our code reads it.
+    options = [("grpc.max_receive_message_length", max_message_bytes)] if max_message_bytes else []
+    server = grpc.aio.server(interceptors=list(interceptors), options=options)
     add_servicer(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

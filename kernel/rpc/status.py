@@ -41,6 +41,7 @@ ANSWERS: Mapping[type[BaseException], Answer] = {
     errors.MappingError: Answer(Code.INVALID_ARGUMENT, "MAPPING_FAILED"),
     errors.UnknownJurisdiction: Answer(Code.INVALID_ARGUMENT, "UNKNOWN_JURISDICTION"),
     errors.RequestIdReused: Answer(Code.ALREADY_EXISTS, "REQUEST_ID_REUSED"),
+    errors.LimitExceeded: Answer(Code.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED"),
     errors.CaseNotFound: Answer(Code.NOT_FOUND, "CASE_NOT_FOUND"),
     errors.StepRefused: Answer(Code.FAILED_PRECONDITION, "TRANSITION_REFUSED"),
     # Not retried as is: the step may no longer apply once the other side's step is read.

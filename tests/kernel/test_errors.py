@@ -13,7 +13,7 @@ import pytest
 from kernel import errors
 from kernel.errors import (
     BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadlineError,
-    DocumentRejected, InvalidRequest, JjjError, MappingError, MessageTooLarge, RequestIdReused, StartupError,
+    DocumentRejected, InvalidRequest, JjjError, LimitExceeded, MappingError, MessageTooLarge, RequestIdReused, StartupError,
     StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
 )
 from kernel.rpc.status import ANSWERS, DOMAIN, answer_for, answer_for_type, status_for
@@ -32,6 +32,8 @@ ROWS = [
      C.INVALID_ARGUMENT, "DOCUMENT_REJECTED", None, False),
     (MappingError("件号", "empty"), C.INVALID_ARGUMENT, "MAPPING_FAILED", None, False),
     (UnknownJurisdiction("unknown jurisdiction 'shanghai'"), C.INVALID_ARGUMENT, "UNKNOWN_JURISDICTION", None, False),
+    (LimitExceeded("a document of 9 MiB; at most 8 MiB", violations=[("document.content", "too large")]),
+     C.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED", None, False),
     (RequestIdReused("request_id 'r-1' was already used", metadata={"requestId": "r-1"}),
      C.ALREADY_EXISTS, "REQUEST_ID_REUSED", None, False),
     (CaseNotFound("no cross-region case 'jjj:BJ:1'", metadata={"caseId": "jjj:BJ:1"}), C.NOT_FOUND, "CASE_NOT_FOUND", None, False),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -75,15 +76,19 @@ class NatsServer:
                 self.process.wait()
 
 
-def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Path, server_name: str) -> dict:
-    """The nats-server configuration (JSON is valid nats-server configuration syntax)."""
+def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Path, server_name: str,
+                  store_key: str) -> dict:
+    """The nats-server configuration (JSON is valid nats-server configuration syntax).
+
+    JetStream's store (streams and KV buckets alike: cases, requests, envelopes) is encrypted
+    at rest with the server's own cipher under `store_key`."""
     subjects_of = {principal: pki.subject_string(pki.load_certificate(layout.cert(principal)))
                    for principal in natsauth.permissions()}
     return {
         "server_name": server_name,
         "host": host,
         "port": port if port else -1,
-        "jetstream": {"store_dir": str(store_dir)},
+        "jetstream": {"store_dir": str(store_dir), "cipher": "chachapoly", "key": store_key},
         "tls": {
             "cert_file": str(layout.cert(pki.NATS_SERVER)),
             "key_file": str(layout.key(pki.NATS_SERVER)),
@@ -95,14 +100,27 @@ def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Pat
     }
 
 
+def local_store_key(data_dir: Path) -> str:
+    """The local federation's store key, made once beside the store (0600). A deployment sets its own
+    (JJJ_BUS_STORE_KEY) and keeps it off the disk the store is on."""
+    key_file = data_dir / "store.key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_hex(32), encoding="ascii")
+    return key_file.read_text(encoding="ascii").strip()
+
+
 def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0,
-          server_name: str = "jjj-local") -> NatsServer:
+          server_name: str = "jjj-local", store_key: str | None = None) -> NatsServer:
     data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     store_dir = data_dir / "jetstream"
     log_file = data_dir / "nats-server.log"
     config_file = data_dir / "nats-server.conf"
     log_file.unlink(missing_ok=True)
-    config = server_config(layout, host=host, port=port, store_dir=store_dir, server_name=server_name)
+    config = server_config(layout, host=host, port=port, store_dir=store_dir, server_name=server_name,
+                           store_key=store_key or local_store_key(data_dir))
+    config_file.touch(mode=0o600)  # it holds the store key
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     command = [binary(), "--config", str(config_file), "--log", str(log_file)]
     process = subprocess.Popen(dying_with_parent(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -101,8 +101,9 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
             self.layout = self._ensure_pki()
+            store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
             self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
-                                         port=self.settings.nats_port)
+                                         port=self.settings.nats_port, store_key=store_key)
             asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
                                             duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.

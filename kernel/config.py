@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     # The federation's shared key for requester keys and content sketches (HMAC).
     # The default only suits a local federation: every deployment sets its own.
     share_secret: SecretStr = SecretStr("jjj-local-development-only")
+    # The key of the embedded bus's encryption at rest; unset, `jjj up` makes one beside the store.
+    bus_store_key: SecretStr | None = None
     tls: TlsSettings = Field(default_factory=TlsSettings)
 
     @field_validator("adapter_ports")

@@ -2,7 +2,8 @@
 
 Each rejection is two files named by the sha256 of the raw bytes: `<id>.bin`
 (exactly what the member sent) and `<id>.json` (who, when, which field, why).
-The folder holds personal data: it lives under the data directory with 0700.
+The folder holds personal data: its directories are 0700 and its files 0600, readable by
+the adapter's own user only.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class Quarantine:
         raw = rejected.raw or document
         quarantine_id = hashlib.sha256(raw).hexdigest()[:32]
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (self.directory / f"{quarantine_id}.bin").write_bytes(raw)
+        for directory in (self.directory.parent, self.directory):  # mkdir's mode reaches the leaf only
+            directory.chmod(0o700)
+        _write_private(self.directory / f"{quarantine_id}.bin", raw)
         meta = {
             "quarantine_id": quarantine_id,
             "jurisdiction": self.jurisdiction,
@@ -39,7 +42,7 @@ class Quarantine:
         }
         path = self.directory / f"{quarantine_id}.json"
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        _write_private(tmp, json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
         os.replace(tmp, path)
         return quarantine_id
 
@@ -47,3 +50,10 @@ class Quarantine:
         if not self.directory.exists():
             return []
         return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.directory.glob("*.json"))]
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    path.chmod(0o600)  # an existing file keeps its old mode through O_CREAT

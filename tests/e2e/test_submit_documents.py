@@ -64,6 +64,9 @@ async def test_a_batch_with_bad_rows_sends_the_good_ones_and_quarantines_the_bad
         assert (meta["row"], meta["field"], meta["reason"], meta["filename"], meta["request_id"]) == (
             rejection.row, rejection.field, rejection.reason, "batch.csv", "he-batch-1")
     assert len(list(kept.glob("*.bin"))) == 2
+    # Personal data at rest: only the adapter's own user can read the quarantine.
+    assert {oct(path.stat().st_mode & 0o777) for path in kept.iterdir()} == {"0o600"}
+    assert {oct(d.stat().st_mode & 0o777) for d in (kept, kept.parent)} == {"0o700"}
 
     # Only the good rows went out.
     to_beijing = subjects.subject(REFERRAL, by_name("beijing"), by_name("hebei"))

@@ -27,13 +27,16 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
     @translate_errors
     async def OpenInbox(self, request, context):
         session = self.inboxes.open(request.flows)
-        log.info("inbox_opened", jurisdiction=self.relay.member.name, peer=context.peer())
+        # Read the peer while the call is alive: after a cancellation grpc may have freed it
+        # (context.peer() in the finally crashed the process with SIGSEGV about half the time).
+        peer = context.peer()
+        log.info("inbox_opened", jurisdiction=self.relay.member.name, peer=peer)
         try:
             async for item in session.items():
                 yield adapter_pb2.OpenInboxResponse(item=item)
         finally:
             self.inboxes.close(session)
-            log.info("inbox_closed", jurisdiction=self.relay.member.name, peer=context.peer())
+            log.info("inbox_closed", jurisdiction=self.relay.member.name, peer=peer)
 
     @translate_errors
     async def AcknowledgeInboxItem(self, request, context):

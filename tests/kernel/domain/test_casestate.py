@@ -103,3 +103,28 @@ def test_any_delivery_order_with_repeats_ends_in_the_in_order_state(data, histor
     in_order, shuffled = fold_all(steps), fold_all(delivered)
     assert shuffled == in_order
     assert (in_order.status, in_order.holder, in_order.sequence, in_order.attempt) == expected_state(history)
+
+
+def test_step_of_reads_every_field_of_a_referral_a_transfer_and_a_status_update():
+    from kernel.domain.casestate import step_of
+    from tests.kernel.domain.casestate_histories import referral_envelope, status_envelope
+
+    referral = referral_envelope(attempt=2, sequence=3, destination=TJ, kind=c.CASE_KIND_PETITION, flow=REFERRAL)
+    assert step_of(referral, origin_of=lambda case_id: 0) == Referred(
+        CASE_ID, origin=BJ, destination=TJ, flow=REFERRAL, attempt=2, sequence=3, kind=c.CASE_KIND_PETITION,
+        urgency=c.URGENCY_NORMAL)
+    transfer = referral_envelope(attempt=1, sequence=0, destination=HE, kind=c.CASE_KIND_HOTLINE_REQUEST,
+                                 flow=envelope_pb2.FLOW_HOTLINE_TRANSFER)
+    assert step_of(transfer, origin_of=lambda case_id: 0).flow == envelope_pb2.FLOW_HOTLINE_TRANSFER
+    update = status_envelope(sequence=4, status=c.STATUS_RECEIVED, reporter=TJ, counterpart=BJ)
+    asked = []
+    step = step_of(update, origin_of=lambda case_id: asked.append(case_id) or BJ)
+    assert step == Stepped(CASE_ID, origin=BJ, sequence=4, status=c.STATUS_RECEIVED, reporter=TJ) and asked == [CASE_ID]
+    assert step_of(envelope_pb2.Envelope(information_share=envelope_pb2.InformationShare()), origin_of=lambda _: BJ) is None
+
+
+def test_a_stub_holds_the_step_and_a_newer_referral_sets_origin_kind_and_urgency():
+    stub = fold(None, Stepped(CASE_ID, origin=TJ, sequence=2, status=c.STATUS_RECEIVED))
+    assert (stub.status, stub.holder, stub.attempt, stub.origin) == (c.STATUS_RECEIVED, c.JURISDICTION_UNSPECIFIED, 0, TJ)
+    filled = fold(stub, referred(1, 0, HE))
+    assert (filled.origin, filled.kind, filled.urgency, filled.flow) == (BJ, c.CASE_KIND_PETITION, c.URGENCY_NORMAL, REFERRAL)

@@ -20,6 +20,7 @@ from adapters.service.app import start_adapter
 from cli import natsserver
 from kernel.bus import jetstream
 from kernel.config import Settings
+from kernel.security.keys import init_keys
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/shared/jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -99,6 +100,7 @@ def run(count: int = REFERRALS) -> dict:
         server = natsserver.start(Path(tmp) / "nats")
         try:
             settings = Settings(nats_url=server.url, data_dir=Path(tmp) / "data", log_format="json", log_level="warning")
+            init_keys(settings.keys_dir())
             from kernel import logs
 
             logs.configure("json", "warning")

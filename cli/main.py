@@ -7,6 +7,7 @@
   jjj map --to J FILE.jsonl      JSON Lines of cases -> one native document
   jjj route --from J FILE        <case_id> <JURISDICTION_...> competent by location
   jjj quarantine list|show ID    rejected documents kept for an operator
+  jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument("action", choices=["list", "show"])
     quarantine.add_argument("quarantine_id", nargs="?", default="")
     quarantine.add_argument("--jurisdiction", choices=jurisdictions.names(), default=None)
+    from cli import keys as keyscli
+
+    keyscli.add_parser(commands)
     return parser
 
 
@@ -70,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import mapping as mapcli
 
         return mapcli.quarantine(settings.resolved_quarantine_dir(), args.action, args.quarantine_id, args.jurisdiction)
+    if args.command == "keys":
+        from cli import keys as keyscli
+
+        return keyscli.run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

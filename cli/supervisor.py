@@ -22,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from cli import natsserver
 from kernel import jurisdictions
 from kernel.config import Settings
+from kernel.security.keys import init_keys
 
 MAX_RESTARTS = 5
 
@@ -58,8 +59,12 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
+            created = init_keys(self.settings.keys_dir())
+            if created:
+                print(f"jjj up: created signing keys for {', '.join(created)} in {self.settings.keys_dir()}", flush=True)
             self.nats = natsserver.start(self.settings.data_dir / "nats", host=self.settings.host, port=self.settings.nats_port)
-            env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir)}
+            env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir),
+                   "JJJ_SECURITY__KEYS_DIR": str(self.settings.keys_dir())}
             cli = [sys.executable, "-m", "cli.main"]
             self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port)] + [
                 Child(name, [*cli, "adapter", name], self.settings.adapter_port(name))

@@ -19,6 +19,7 @@ from kernel.config import Settings
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.domain.watcher import DeadlineWatcher
 from kernel.rpc.server import Served, serve
+from kernel.security.keys import FEDERATION, RegistryFile, load_signer
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -59,14 +60,16 @@ def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
     """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
+    signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
+    keys = RegistryFile(settings.key_registry_path())
     nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
     js = nc.jetstream()
     await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
-    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock)
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    projector = Projector(js, store, observers=[notifier.observe])
+    projector = Projector(js, store, keys, observers=[notifier.observe])
     await projector.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     servicer = GatewayQueryServicer(store, policy)

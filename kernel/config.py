@@ -45,6 +45,31 @@ class TrackerSettings(BaseModel):
     max_deliver: int = Field(default=20, ge=1)
 
 
+class SecuritySettings(BaseModel):
+    """Signed messages: where the keys are, and how long a receiver waits for what a step needs."""
+
+    # The key registry and private keys (`jjj keys init`); default <data_dir>/keys.
+    keys_dir: Path | None = None
+    # Registry file; default <keys_dir>/registry.json.
+    registry: Path | None = None
+    # Owner ("beijing", ..., "federation") -> private key file; default <keys_dir>/private/<owner>.pem.
+    signing_keys: dict[str, Path] = Field(default_factory=dict)
+    # A step whose referral (or previous step) was not seen yet is retried this many times
+    # (delay doubling from retry_delay_seconds, at most 5 s), then dead-lettered.
+    max_retries: int = Field(default=8, ge=1)
+    retry_delay_seconds: float = Field(default=0.2, gt=0)
+
+
+class AuditSettings(BaseModel):
+    """The gateway's hash-chained audit log."""
+
+    # Default <data_dir>/gateway/audit.sqlite3; anchors beside it (audit-anchors.jsonl).
+    path: Path | None = None
+    # The chain head is signed (an anchor) after this many new records, or this many seconds.
+    anchor_every: int = Field(default=100, ge=1)
+    anchor_seconds: float = Field(default=30.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
@@ -71,6 +96,8 @@ class Settings(BaseSettings):
     # The federation's shared key for requester keys and content sketches (HMAC).
     # The default only suits a local federation: every deployment sets its own.
     share_secret: SecretStr = SecretStr("jjj-local-development-only")
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("adapter_ports")
     @classmethod
@@ -98,6 +125,18 @@ class Settings(BaseSettings):
 
     def resolved_quarantine_dir(self) -> Path:
         return self.quarantine_dir or self.data_dir / "quarantine"
+
+    def keys_dir(self) -> Path:
+        return self.security.keys_dir or self.data_dir / "keys"
+
+    def key_registry_path(self) -> Path:
+        return self.security.registry or self.keys_dir() / "registry.json"
+
+    def signing_key_path(self, owner: str) -> Path:
+        return self.security.signing_keys.get(owner) or self.keys_dir() / "private" / f"{owner}.pem"
+
+    def audit_path(self) -> Path:
+        return self.audit.path or self.data_dir / "gateway" / "audit.sqlite3"
 
     @classmethod
     def settings_customise_sources(

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from cli import natsserver
-from kernel.config import Settings
+from kernel.config import SecuritySettings, Settings
+from kernel.security.keys import init_keys
 from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -35,9 +36,18 @@ def nats_server(tmp_path: Path) -> Iterator[natsserver.NatsServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One signing key per member and the federation, and their registry, for the whole session."""
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory)
+    return directory
+
+
 @pytest.fixture
-def settings(nats_server: natsserver.NatsServer, tmp_path: Path) -> Settings:
-    return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json")
+def settings(nats_server: natsserver.NatsServer, tmp_path: Path, keys_dir: Path) -> Settings:
+    return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json",
+                    security=SecuritySettings(keys_dir=keys_dir))
 
 
 class Federation:

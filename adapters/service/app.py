@@ -8,6 +8,7 @@ import structlog
 from nats.aio.client import Client
 
 from adapters.registry import codec_for
+from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
@@ -18,6 +19,7 @@ from kernel import jurisdictions
 from kernel.bus import jetstream
 from kernel.config import Settings
 from kernel.rpc.server import Served, serve
+from kernel.security.keys import RegistryFile, load_signer
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -43,9 +45,12 @@ class RunningAdapter:
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
     """Start serving; port 0 picks a free one (tests)."""
     member = jurisdictions.by_name(name)
+    signer = load_signer(settings.signing_key_path(member.name), member.name)
+    keys = RegistryFile(settings.key_registry_path())
     nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}")
     js = nc.jetstream()
     await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
+    guard = Guard(member, js, keys, settings.security)
     relay = AdapterRelay(
         member=member,
         codec=codec_for(member.name),
@@ -54,7 +59,9 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         cases=await CaseStore.open(js, member.token),
         requests=await RequestLog.open(js, member.token),
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
-        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
+        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode(), signer, guard),
+        signer=signer,
+        guard=guard,
         tracker=settings.tracker,
     )
     await relay.sharing.start()

@@ -2,7 +2,9 @@
 
 The projection records, per stream, the last sequence it applied (in the same
 transaction as the data), so a restart resumes exactly there and deleting the
-database rebuilds it by replaying the streams from the start.
+database rebuilds it by replaying the streams from the start. A message whose
+signature or sender does not check out is not projected (the audit log records it,
+the receiving adapter dead-letters it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nats.js import JetStreamContext, api
 from kernel.bus import subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.jurisdictions import display_name
+from kernel.security.envelopes import KeyLookup, Refusal, verify_message
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 
@@ -23,14 +26,16 @@ log = structlog.get_logger(__name__)
 
 
 class Projector:
-    def __init__(self, js: JetStreamContext, store: ProjectionStore, observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
+    def __init__(self, js: JetStreamContext, store: ProjectionStore, keys: KeyLookup,
+                 observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
         self.js = js
         self.store = store
+        self.keys = keys
         self.observers = list(observers)
         self.subscriptions: list = []
 
     async def start(self) -> None:
-        for route in subjects.FLOW_ROUTES:
+        for route in subjects.MEMBER_ROUTES:
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
             subscription = await self.js.subscribe(
@@ -40,7 +45,12 @@ class Projector:
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
-        envelope = envelope_pb2.Envelope.FromString(message.data)
+        checked = verify_message(message.data, message.subject, self.keys, receiver=None, published_at=meta.timestamp)
+        if isinstance(checked, Refusal):
+            log.warning("not_projected", subject=message.subject, reason=checked.reason_name, detail=checked.detail,
+                        stream=meta.stream, stream_seq=meta.sequence.stream)
+            return
+        envelope = checked.envelope
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:

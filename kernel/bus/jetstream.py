@@ -10,6 +10,8 @@ from nats.js.errors import BadRequestError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from kernel.bus import subjects
+from kernel.security import envelopes
+from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
@@ -36,12 +38,20 @@ async def connect(url: str, *, name: str, connect_timeout: float = 30.0) -> Clie
     raise AssertionError("unreachable")
 
 
+def _stream_layout() -> list[tuple[str, list[str]]]:
+    return [
+        *((route.stream, subjects.stream_subjects(route)) for route in subjects.FLOW_ROUTES),
+        (subjects.DEAD_LETTER_STREAM, [f"jjj.{subjects.DEAD_LETTER_TOKEN}.>"]),
+        (subjects.AUDIT_ANCHOR_STREAM, [subjects.AUDIT_ANCHOR_SUBJECT]),
+    ]
+
+
 async def ensure_streams(js: JetStreamContext, *, duplicate_window: float) -> None:
-    """Declare one file-backed stream per flow; idempotent, safe from every process."""
-    for route in subjects.FLOW_ROUTES:
+    """Declare one file-backed stream per flow, dead letters and audit anchors; idempotent, safe from every process."""
+    for name, stream_subjects in _stream_layout():
         config = api.StreamConfig(
-            name=route.stream,
-            subjects=subjects.stream_subjects(route),
+            name=name,
+            subjects=stream_subjects,
             storage=api.StorageType.FILE,
             retention=api.RetentionPolicy.LIMITS,
             duplicate_window=duplicate_window,
@@ -54,10 +64,15 @@ async def ensure_streams(js: JetStreamContext, *, duplicate_window: float) -> No
             await js.update_stream(config)
 
 
-async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelope_pb2.Envelope) -> api.PubAck:
-    """Publish with Nats-Msg-Id = envelope_id, so a resend within the window is a duplicate."""
-    headers = {api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE}
+async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelope_pb2.Envelope, *, signer: Signer) -> api.PubAck:
+    """Sign, then publish with Nats-Msg-Id = envelope_id, so a resend within the window is a duplicate."""
+    return await publish_bytes(js, subject, envelopes.sign(envelope, signer), msg_id=envelope.envelope_id,
+                               content_type=ENVELOPE_CONTENT_TYPE)
+
+
+async def publish_bytes(js: JetStreamContext, subject: str, data: bytes, *, msg_id: str, content_type: str) -> api.PubAck:
+    headers = {api.Header.MSG_ID: msg_id, "Content-Type": content_type}
     try:
-        return await js.publish(subject, envelope.SerializeToString(), headers=headers, timeout=10)
+        return await js.publish(subject, data, headers=headers, timeout=10)
     except nats.errors.Error as error:
-        raise BusError(f"publishing {envelope.envelope_id} to {subject} failed: {error}") from error
+        raise BusError(f"publishing {msg_id} to {subject} failed: {error}") from error

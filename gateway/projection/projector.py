@@ -3,8 +3,12 @@
 The projection records, per stream, the last sequence it applied (in the same
 transaction as the data), so a restart resumes exactly there and deleting the
 database rebuilds it by replaying the streams from the start. A message whose
-signature or sender does not check out is not projected (the audit log records it,
-the receiving adapter dead-letters it).
+signature or sender does not check out, or whose sender may not send it as far as
+the projection can tell (kernel.security.admission: a referral of another's case, a
+step by a party that neither holds the case nor registered it, a step the lifecycle
+refuses), is not projected; the audit log records it, the receiving adapter
+dead-letters it. What the projection cannot judge yet (a step before its referral)
+is projected as before: the fold is order-tolerant.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from nats.js import JetStreamContext, api
 
 from kernel.bus import subjects
 from kernel.bus.envelopes import case_id_of
+from kernel.domain.lifecycle import Lifecycle
+from kernel.security.admission import authorize
 from kernel.jurisdictions import display_name
 from kernel.security.envelopes import KeyLookup, Refusal, verify_message
 from gateway.projection.store import ProjectionStore
@@ -31,6 +37,7 @@ class Projector:
         self.js = js
         self.store = store
         self.keys = keys
+        self.lifecycle = Lifecycle.load()
         self.observers = list(observers)
         self.subscriptions: list = []
 
@@ -51,6 +58,13 @@ class Projector:
                         stream=meta.stream, stream_seq=meta.sequence.stream)
             return
         envelope = checked.envelope
+        case_id = case_id_of(envelope)
+        if case_id:
+            refusal = authorize(envelope, self.store.case_state(case_id), self.lifecycle, judge_applied=False)
+            if refusal is not None and refusal.final:
+                log.warning("not_projected", subject=message.subject, reason=refusal.reason_name, detail=refusal.detail,
+                            case_id=case_id, stream=meta.stream, stream_seq=meta.sequence.stream)
+                return
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:

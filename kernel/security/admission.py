@@ -30,8 +30,14 @@ def _origin(case_id: str) -> int | None:
         return None
 
 
-def authorize(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycle: Lifecycle) -> Refusal | None:
-    """None when the sender may send it; `state` is the receiver's record of the case (None: none)."""
+def authorize(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycle: Lifecycle, *,
+              judge_applied: bool = True) -> Refusal | None:
+    """None when the sender may send it; `state` is the receiver's record of the case (None: none).
+
+    judge_applied False: a step at or below the applied sequence passes without asking who
+    sent it (an observer replaying streams in any order, like the gateway, may hold a state
+    in which the step's reporter no longer holds the case).
+    """
     payload = envelope.WhichOneof("payload")
     sender = jurisdictions.display_name(envelope.sender)
     if payload in ("referral", "hotline_transfer"):
@@ -41,7 +47,7 @@ def authorize(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycl
             return _not_allowed(f"{sender} sent case {case.case_id}, which it did not register")
         return None
     if payload == "status_update":
-        return _authorize_step(envelope, state, lifecycle)
+        return _authorize_step(envelope, state, lifecycle, judge_applied)
     if payload == "receipt":
         if envelope.receipt.receiver != envelope.sender:
             return _not_allowed(f"a receipt sent by {sender} in the name of another receiver")
@@ -51,7 +57,8 @@ def authorize(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycl
     return Refusal(Reason.DEAD_LETTER_REASON_MALFORMED, "the envelope carries no payload")
 
 
-def _authorize_step(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycle: Lifecycle) -> Refusal | None:
+def _authorize_step(envelope: envelope_pb2.Envelope, state: CaseState | None, lifecycle: Lifecycle,
+                    judge_applied: bool) -> Refusal | None:
     update = envelope.status_update
     sender = jurisdictions.display_name(envelope.sender)
     if update.reporter != envelope.sender:
@@ -61,6 +68,8 @@ def _authorize_step(envelope: envelope_pb2.Envelope, state: CaseState | None, li
         return _not_allowed(f"{update.case_id!r} is not a federation case id")
     if state is None or state.attempt == 0:
         return Refusal(Reason.DEAD_LETTER_REASON_UNKNOWN_CASE, f"no referral of {update.case_id} seen yet", final=False)
+    if not judge_applied and update.sequence <= state.sequence:
+        return None
     is_origin, is_holder = envelope.sender == origin, envelope.sender == state.holder
     if not (is_origin or is_holder):
         return _not_allowed(f"{sender} neither holds {update.case_id} nor is its origin")

@@ -15,6 +15,7 @@ from kernel.security.keys import RegistryFile, load_signer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2 as c
+from jjj.gateway.v1 import gateway_pb2
 from tests.conftest import SHARED
 from tests.support.bus import Bus
 from tests.support.relay import eventually, no_more_items, read_items, submit_request, take
@@ -129,6 +130,7 @@ async def test_the_forged_hebei_close_of_a_real_case_is_dead_lettered_and_beijin
         federation, bus, settings, holder, reason):
     names = {c.JURISDICTION_TIANJIN: "tianjin", c.JURISDICTION_HEBEI: "hebei"}
     await federation.start("beijing", names[holder])
+    await federation.start_gateway()
     beijing = federation.stub("beijing")
     await beijing.SubmitDocument(submit_request(SANHE, destination=holder))
     await take(federation.stub(names[holder]), 1)
@@ -150,6 +152,19 @@ async def test_the_forged_hebei_close_of_a_real_case_is_dead_lettered_and_beijin
     assert after == before
     # The real holder can still take the step the forgery claimed the number of.
     await federation.stub(names[holder]).ReportStatus(adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=c.STATUS_RECEIVED))
+    # The gateway read the forgery first (same stream) and did not project it.
+    gateway = federation.gateway_stub()
+
+    async def trail_received():
+        try:
+            answer = await gateway.GetCaseTrail(gateway_pb2.GetCaseTrailRequest(case_id=SANHE_ID))
+        except grpc.aio.AioRpcError:
+            return None
+        return answer if any(e.status == c.STATUS_RECEIVED for e in answer.trail) else None
+
+    trail = await eventually(trail_received)
+    assert [e.status for e in trail.trail] == [c.STATUS_REFERRED, c.STATUS_RECEIVED]
+    assert trail.record.status == c.STATUS_RECEIVED
 
 
 async def test_the_receivers_signed_receipt_proves_delivery_to_the_origin(federation, bus, settings):

@@ -81,3 +81,13 @@ def test_a_receipt_must_come_from_the_receiver_it_names():
     assert reason_of(authorize(receipt, None, LIFECYCLE)) == "DEAD_LETTER_REASON_NOT_ALLOWED"
     receipt.receipt.receiver = HE
     assert authorize(receipt, None, LIFECYCLE) is None
+
+
+def test_an_observer_replaying_in_any_order_lets_an_applied_step_pass_without_judging_its_sender():
+    # Re-routed to Tianjin (step 3) before Hebei's return (step 2) was seen: Hebei no longer holds it.
+    rerouted = held(c.STATUS_REFERRED, 3, holder=TJ)
+    returned = status_update(c.STATUS_RETURNED, sequence=2, sender=HE, destination=BJ, reason="不属本地管辖")
+    assert reason_of(authorize(returned, rerouted, LIFECYCLE)) == "DEAD_LETTER_REASON_NOT_ALLOWED"
+    assert authorize(returned, rerouted, LIFECYCLE, judge_applied=False) is None
+    forged_next = status_update(c.STATUS_CLOSED, sequence=4, sender=HE, destination=BJ)
+    assert reason_of(authorize(forged_next, rerouted, LIFECYCLE, judge_applied=False)) == "DEAD_LETTER_REASON_NOT_ALLOWED"

@@ -8,6 +8,7 @@
   jjj route --from J FILE        <case_id> <JURISDICTION_...> competent by location
   jjj quarantine list|show ID    rejected documents kept for an operator
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
+  jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import keys as keyscli
 
     keyscli.add_parser(commands)
+    from cli import audit as auditcli
+
+    auditcli.add_parser(commands)
     return parser
 
 
@@ -78,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import keys as keyscli
 
         return keyscli.run(settings, args)
+    if args.command == "audit":
+        from cli import audit as auditcli
+
+        return auditcli.run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

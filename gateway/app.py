@@ -1,4 +1,4 @@
-"""The gateway process: the projection fed from the bus, deadline notices, GatewayQueryService."""
+"""The gateway process: the projection fed from the bus, the audit log, deadline notices, GatewayQueryService."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import structlog
 from nats.aio.client import Client
 
+from gateway.audit.auditor import Auditor
+from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
@@ -34,6 +36,7 @@ class RunningGateway:
     nc: Client
     notifier: DeadlineNotifier
     watcher_task: asyncio.Task
+    auditor: Auditor
 
     @property
     def port(self) -> int:
@@ -44,8 +47,10 @@ class RunningGateway:
         await asyncio.gather(self.watcher_task, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
+        await self.auditor.stop()
         await self.nc.drain()
         self.store.close()
+        self.auditor.store.close()
 
 
 def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
@@ -71,6 +76,9 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     rebuild_clocks(store, notifier)
     projector = Projector(js, store, keys, observers=[notifier.observe])
     await projector.start()
+    auditor = Auditor(js, AuditStore(settings.audit_path()), keys, signer, anchor_every=settings.audit.anchor_every,
+                      anchor_seconds=settings.audit.anchor_seconds)
+    await auditor.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     servicer = GatewayQueryServicer(store, policy)
     served = await serve(
@@ -78,4 +86,4 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
         f"{settings.host}:{settings.gateway_port if port is None else port}",
     )
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    return RunningGateway(served, projector, store, nc, notifier, watcher_task)
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)

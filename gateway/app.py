@@ -21,6 +21,7 @@ from kernel.config import Settings
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.domain.watcher import DeadlineWatcher
 from kernel.rpc.server import Served, serve
+from kernel.security.envelopes import VerificationCache
 from kernel.security.keys import FEDERATION, RegistryFile, load_signer
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2_grpc
@@ -66,7 +67,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
     """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
     signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
-    keys = RegistryFile(settings.key_registry_path())
+    # The projector and the auditor read every message: each is verified once.
+    verifier = VerificationCache(RegistryFile(settings.key_registry_path()))
     nc = await jetstream.connect(settings.nats_url, name="jjj-gateway")
     js = nc.jetstream()
     await jetstream.ensure_streams(js, duplicate_window=settings.duplicate_window_seconds)
@@ -74,9 +76,9 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    projector = Projector(js, store, keys, observers=[notifier.observe])
+    projector = Projector(js, store, verifier, observers=[notifier.observe])
     await projector.start()
-    auditor = Auditor(js, AuditStore(settings.audit_path()), keys, signer, anchor_every=settings.audit.anchor_every,
+    auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
     await auditor.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")

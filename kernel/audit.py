@@ -16,6 +16,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -61,6 +62,8 @@ class AuditRecord:
 
 FIELDS = tuple(field.name for field in dataclasses.fields(AuditRecord))
 HASHED = FIELDS[:-1]
+_ENTRY_VALUES = operator.attrgetter(*(field.name for field in dataclasses.fields(AuditEntry)))
+_HASHED_VALUES = operator.attrgetter(*HASHED)
 
 
 def canonical(values: Sequence) -> bytes:
@@ -69,16 +72,16 @@ def canonical(values: Sequence) -> bytes:
 
 def record_hash(record: AuditRecord, *, seq: int | None = None) -> str:
     """The hash the record's fields give (at another position, with `seq`)."""
-    values = [getattr(record, name) for name in HASHED]
+    values = _HASHED_VALUES(record)
     if seq is not None:
-        values[0] = seq
+        values = (seq, *values[1:])
     return hashlib.sha256(canonical(values)).hexdigest()
 
 
 def append(previous: AuditRecord | None, entry: AuditEntry) -> AuditRecord:
     seq, prev_hash = (previous.seq + 1, previous.hash) if previous is not None else (1, GENESIS)
-    unhashed = AuditRecord(seq=seq, **dataclasses.asdict(entry), prev_hash=prev_hash, hash="")
-    return dataclasses.replace(unhashed, hash=record_hash(unhashed))
+    values = (seq, *_ENTRY_VALUES(entry), prev_hash)
+    return AuditRecord(*values, hashlib.sha256(canonical(values)).hexdigest())
 
 
 def extend(previous: AuditRecord | None, entries: Iterable[AuditEntry]) -> list[AuditRecord]:

@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 from kernel.bus import jetstream, subjects
 from kernel.config import SecuritySettings
 from kernel.jurisdictions import Member
-from kernel.security.envelopes import KeyLookup, Refusal, Verified, verify_message
+from kernel.security.envelopes import KeyLookup, Refusal, Verified, VerificationCache
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
@@ -44,10 +44,16 @@ class Guard:
     keys: KeyLookup
     limits: SecuritySettings
 
+    def __post_init__(self) -> None:
+        # The inbox, the state tracker and sharing read the same messages: verify each once.
+        self._cache = VerificationCache(self.keys)
+
     def verify(self, message: Msg) -> Verified | Refusal:
         meta = _metadata(message)
-        return verify_message(message.data, message.subject, self.keys, receiver=self.member,
-                              published_at=meta.timestamp if meta is not None else None)
+        if meta is None:
+            return self._cache.verify(message.data, message.subject, receiver=self.member, published_at=None)
+        return self._cache.verify(message.data, message.subject, receiver=self.member, published_at=meta.timestamp,
+                                  stream=meta.stream, sequence=meta.sequence.stream)
 
     async def refuse(self, message: Msg, refusal: Refusal, *, acknowledge: bool = True) -> None:
         """Retry a refusal that may pass later; dead-letter (and acknowledge) one that will not."""

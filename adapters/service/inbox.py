@@ -88,6 +88,9 @@ class InboxSession:
                 try:
                     messages = await subscription.fetch(batch=room, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
+                    if asyncio.current_task().cancelling():
+                        # Python 3.11's wait_for may turn a cancellation that meets a timeout into the timeout.
+                        raise asyncio.CancelledError from None
                     continue
                 except ConnectionClosedError:
                     return  # shutting down
@@ -132,6 +135,7 @@ class InboxSession:
         if pending is None:
             return False
         # The receipt first: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
+        # The ack is synchronous, so the receipt before it has reached the server too.
         try:
             await self.relay.send_receipt(pending.envelope, pending.message.data)
         except Exception:  # the member's acknowledgement stands; the missing receipt is logged

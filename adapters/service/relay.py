@@ -338,8 +338,10 @@ class AdapterRelay:
             envelope_id=f"receipt/{envelope.envelope_id}", flow=Flow.FLOW_RECEIPT, sender=self.member.enum,
             destination=sender.enum, sent_at=receipt.acknowledged_at, receipt=receipt,
         )
-        await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
-                                         signer=self.signer)
+        # Not awaiting JetStream's answer keeps the member's acknowledgement fast; the receipt is on the
+        # connection before the message's ack, so a crash loses neither or only the ack (then both come again).
+        await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
+                                      signer=self.signer)
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         record = await self.cases.get(case_id)
@@ -367,6 +369,9 @@ class AdapterRelay:
                 try:
                     messages = await subscription.fetch(batch=self.tracker.fetch_batch, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
+                    if asyncio.current_task().cancelling():
+                        # Python 3.11's wait_for may turn a cancellation that meets a timeout into the timeout.
+                        raise asyncio.CancelledError from None
                     continue
                 except ConnectionClosedError:
                     return  # shutting down

@@ -27,7 +27,7 @@ from gateway.audit.store import AuditStore
 from kernel import audit, jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
-from kernel.security.envelopes import KeyLookup, Refusal, digest, parse, verify_message
+from kernel.security.envelopes import Refusal, VerificationCache, digest, parse
 from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -69,11 +69,12 @@ def _token_name(token: str) -> str:
         return "federation" if token == subjects.FEDERATION_TOKEN else token
 
 
-def entry_of(taken: _Taken, keys: KeyLookup) -> audit.AuditEntry:
+def entry_of(taken: _Taken, verifier: VerificationCache) -> audit.AuditEntry:
     at = taken.at.astimezone(UTC).isoformat()
     if taken.stream == subjects.DEAD_LETTER_STREAM:
         return _dead_letter_entry(taken, at)
-    outcome = verify_message(taken.data, taken.subject, keys, receiver=None, published_at=taken.at)
+    outcome = verifier.verify(taken.data, taken.subject, receiver=None, published_at=taken.at, stream=taken.stream,
+                              sequence=taken.seq)
     if isinstance(outcome, Refusal):
         status, envelope = f"refused:{outcome.reason_name}", parse(taken.data)
     else:
@@ -105,9 +106,9 @@ def _dead_letter_entry(taken: _Taken, at: str) -> audit.AuditEntry:
 
 
 class Auditor:
-    def __init__(self, js: JetStreamContext, store: AuditStore, keys: KeyLookup, signer: Signer, *,
+    def __init__(self, js: JetStreamContext, store: AuditStore, verifier: VerificationCache, signer: Signer, *,
                  anchor_every: int = 100, anchor_seconds: float = 30.0) -> None:
-        self.js, self.store, self.keys, self.signer = js, store, keys, signer
+        self.js, self.store, self.verifier, self.signer = js, store, verifier, signer
         self.anchor_every, self.anchor_seconds = anchor_every, anchor_seconds
         self.queue: asyncio.Queue[_Taken] = asyncio.Queue()
         self.subscriptions: list = []
@@ -153,7 +154,7 @@ class Auditor:
         cursors: dict[str, int] = {}
         for taken in batch:
             cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.seq)
-        self.store.append([entry_of(taken, self.keys) for taken in batch], cursors)
+        self.store.append([entry_of(taken, self.verifier) for taken in batch], cursors)
 
     async def _anchor_if_due(self, *, force_time: bool = False) -> None:
         head = self.store.head

@@ -24,7 +24,7 @@ from kernel.bus.envelopes import case_id_of
 from kernel.domain.lifecycle import Lifecycle
 from kernel.security.admission import authorize
 from kernel.jurisdictions import display_name
-from kernel.security.envelopes import KeyLookup, Refusal, verify_message
+from kernel.security.envelopes import Refusal, VerificationCache
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 
@@ -32,11 +32,11 @@ log = structlog.get_logger(__name__)
 
 
 class Projector:
-    def __init__(self, js: JetStreamContext, store: ProjectionStore, keys: KeyLookup,
+    def __init__(self, js: JetStreamContext, store: ProjectionStore, verifier: VerificationCache,
                  observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
         self.js = js
         self.store = store
-        self.keys = keys
+        self.verifier = verifier
         self.lifecycle = Lifecycle.load()
         self.observers = list(observers)
         self.subscriptions: list = []
@@ -52,7 +52,8 @@ class Projector:
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
-        checked = verify_message(message.data, message.subject, self.keys, receiver=None, published_at=meta.timestamp)
+        checked = self.verifier.verify(message.data, message.subject, receiver=None, published_at=meta.timestamp,
+                                       stream=meta.stream, sequence=meta.sequence.stream)
         if isinstance(checked, Refusal):
             log.warning("not_projected", subject=message.subject, reason=checked.reason_name, detail=checked.detail,
                         stream=meta.stream, stream_seq=meta.sequence.stream)

@@ -70,6 +70,19 @@ async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelop
                                content_type=ENVELOPE_CONTENT_TYPE)
 
 
+async def send_envelope(nc: Client, subject: str, envelope: envelope_pb2.Envelope, *, signer: Signer) -> None:
+    """Sign and hand to the connection without waiting for JetStream's answer (a stream still stores it).
+
+    For what must not slow the caller down; messages on one connection reach the
+    server in order, so what is sent after this is processed after it.
+    """
+    headers = {api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE}
+    try:
+        await nc.publish(subject, envelopes.sign(envelope, signer), headers=headers)
+    except nats.errors.Error as error:
+        raise BusError(f"sending {envelope.envelope_id} to {subject} failed: {error}") from error
+
+
 async def publish_bytes(js: JetStreamContext, subject: str, data: bytes, *, msg_id: str, content_type: str) -> api.PubAck:
     headers = {api.Header.MSG_ID: msg_id, "Content-Type": content_type}
     try:

@@ -16,6 +16,7 @@ subject and envelope are addressed to it.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -153,3 +154,29 @@ def verify_message(data: bytes, subject: str, keys: KeyLookup, *, receiver: Memb
         return key
     refusal = check_addressing(envelope, key, subject, receiver)
     return refusal or Verified(envelope, key)
+
+
+class VerificationCache:
+    """verify_message once per stored message, for the several consumers of one process reading it.
+
+    Keyed by (stream, stream sequence), which names one message's bytes for good; an
+    Ed25519 verification costs far more than the lookup. Bounded, oldest first out.
+    """
+
+    def __init__(self, keys: KeyLookup, *, size: int = 4096) -> None:
+        self.keys = keys
+        self.size = size
+        self._outcomes: OrderedDict[tuple[str, int], Verified | Refusal] = OrderedDict()
+
+    def verify(self, data: bytes, subject: str, *, receiver: Member | None, published_at: datetime | None,
+               stream: str = "", sequence: int = 0) -> Verified | Refusal:
+        if not stream:
+            return verify_message(data, subject, self.keys, receiver=receiver, published_at=published_at)
+        key = (stream, sequence)
+        outcome = self._outcomes.get(key)
+        if outcome is None:
+            outcome = verify_message(data, subject, self.keys, receiver=receiver, published_at=published_at)
+            self._outcomes[key] = outcome
+            if len(self._outcomes) > self.size:
+                self._outcomes.popitem(last=False)
+        return outcome

@@ -8,6 +8,7 @@ same key without trusting each other's labels.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -43,11 +44,11 @@ class Signer:
     owner: str
     private_key: Ed25519PrivateKey
 
-    @property
+    @functools.cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
 

@@ -114,7 +114,10 @@ class Auditor:
         self.subscriptions: list = []
         self._writer: asyncio.Task | None = None
         anchors = store.anchors()
-        self._anchored = anchors[-1].seq if anchors else 0
+        if anchors and store.head is None:
+            # A log started afresh beside the anchors of an earlier one: `jjj audit verify` will say so.
+            log.warning("audit_log_restarted", anchors=len(anchors), anchored_up_to=anchors[-1].seq)
+        self._anchored = anchors[-1].seq if anchors and store.head is not None else 0
         self._anchored_at = time.monotonic()
 
     async def start(self) -> None:

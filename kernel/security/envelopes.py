@@ -160,10 +160,11 @@ class VerificationCache:
     """verify_message once per stored message, for the several consumers of one process reading it.
 
     Keyed by (stream, stream sequence), which names one message's bytes for good; an
-    Ed25519 verification costs far more than the lookup. Bounded, oldest first out.
+    Ed25519 verification costs far more than the lookup. The consumers of one process read
+    a message within moments of each other, so a small bound (oldest out first) is enough.
     """
 
-    def __init__(self, keys: KeyLookup, *, size: int = 4096) -> None:
+    def __init__(self, keys: KeyLookup, *, size: int = 1024) -> None:
         self.keys = keys
         self.size = size
         self._outcomes: OrderedDict[tuple[str, int], Verified | Refusal] = OrderedDict()

@@ -190,3 +190,21 @@ async def test_the_receivers_signed_receipt_proves_delivery_to_the_origin(federa
     assert not isinstance(key, signed.Refusal) and key.owner == "hebei"
     proof.receipt.envelope_digest = bytes(32)
     assert isinstance(signed.check_signature(proof, keys, published_at=None), signed.Refusal)
+
+
+async def test_a_step_of_a_case_never_referred_is_retried_then_dead_lettered(federation, bus, settings):
+    settings.security.max_retries, settings.security.retry_delay_seconds = 3, 0.05
+    await federation.start("beijing")
+    # Validly signed by Hebei, but Beijing never referred this case: it may only be early, so it waits, then gives up.
+    update = forged_close(1)
+    update.status_update.case_id = "jjj:BJ:NEVER-REFERRED"
+    data = signed.sign(update, signer_of(settings, "hebei"))
+    seq = await bus.inject("jjj.status.bj.he", data)
+
+    letter = await dead_letter_for(bus, "bj", seq)
+    assert letter.reason == Reason.DEAD_LETTER_REASON_UNKNOWN_CASE
+    assert letter.delivery_count == settings.security.max_retries
+    await eventually(lambda: bus.settled("JJJ_STATUS", subjects.durable_name("state", "bj", STATUS)))
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await federation.stub("beijing").GetCase(adapter_pb2.GetCaseRequest(case_id="jjj:BJ:NEVER-REFERRED"))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND

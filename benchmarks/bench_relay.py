@@ -24,6 +24,7 @@ from kernel.bus import jetstream
 from kernel.config import Settings, TlsSettings
 from kernel.security import pki
 from kernel.security.tls import TlsFiles, client_context, grpc_channel_credentials
+from kernel.security.keys import init_keys
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/shared/jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
@@ -116,6 +117,7 @@ def run(count: int = REFERRALS) -> dict:
                                 tls=TlsSettings(pki_dir=root))
             asyncio.run(certs.provision_bus(server.url, certs.operator_files(layout),
                                             duplicate_window=settings.duplicate_window_seconds))
+            init_keys(settings.keys_dir())
             from kernel import logs
 
             logs.configure("json", "warning")

@@ -9,6 +9,8 @@
   jjj quarantine list|show ID    rejected documents kept for an operator
   jjj certs init|register|revoke|list   certificates and the member-system registry (系统备案)
   jjj bus init                   streams and KV buckets, as the operator principal
+  jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
+  jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -50,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     from cli import certs
 
     certs.add_parsers(commands)
+
+    from cli import keys as keyscli
+
+    keyscli.add_parser(commands)
+    from cli import audit as auditcli
+
+    auditcli.add_parser(commands)
     return parser
 
 
@@ -79,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         from cli import certs
 
         return certs.command(settings, args)
+    if args.command == "keys":
+        from cli import keys as keyscli
+
+        return keyscli.run(settings, args)
+    if args.command == "audit":
+        from cli import audit as auditcli
+
+        return auditcli.run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

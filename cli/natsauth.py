@@ -55,7 +55,8 @@ def _durables_not_of(owner: Member | None) -> list[str]:
 
 def adapter_permissions(member: Member) -> dict:
     principal = pki.adapter_principal(member.name)
-    publish = [f"jjj.*.*.{member.token}"]
+    # As itself; and dead letters of what it refused, addressed by receiver (itself) then sender.
+    publish = [f"jjj.*.*.{member.token}", f"jjj.{subjects.DEAD_LETTER_TOKEN}.{member.token}.*"]
     for stream, filter_subject in subjects.member_filters(member):
         publish.append(f"{JS}.CONSUMER.CREATE.{stream}.*.{filter_subject}")
     for stream, durable in subjects.member_durables(member):
@@ -72,6 +73,12 @@ def gateway_permissions() -> dict:
     publish = [f"jjj.{subjects.route_of(subjects.Flow.FLOW_INFORMATION_SHARE).token}.*.{FEDERATION_TOKEN}"]
     for route in subjects.FLOW_ROUTES:
         publish += [f"{JS}.CONSUMER.CREATE.{route.stream}.*.jjj.{route.token}.>", f"$JS.FC.{route.stream}.>"]
+    # The audit log reads every stream whole (one cursor per stream), dead letters included,
+    # and publishes its signed anchors.
+    for stream in (*dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES), subjects.DEAD_LETTER_STREAM):
+        # nats-py names an unfiltered ordered consumer in the subject without a filter (CREATE.<stream>.<name>).
+        publish += [f"{JS}.CONSUMER.CREATE.{stream}.*", f"{JS}.CONSUMER.CREATE.{stream}.*.>", f"$JS.FC.{stream}.>"]
+    publish += [subjects.AUDIT_ANCHOR_SUBJECT, f"jjj.{subjects.DEAD_LETTER_TOKEN}.fed.*"]
     return {"publish": {"allow": publish, "deny": _durables_not_of(None)},
             "subscribe": {"allow": [f"{subjects.inbox_prefix(pki.GATEWAY)}.>"]}}
 

@@ -39,6 +39,7 @@ from kernel.config import Settings
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
 from kernel.errors import StartupError
+from kernel.security.keys import init_keys
 
 MAX_RESTARTS = 5
 
@@ -101,6 +102,10 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
             self.layout = self._ensure_pki()
+            created = init_keys(self.settings.keys_dir())
+            if created:
+                print(f"jjj up: created signing keys for {', '.join(created)} in {self.settings.keys_dir()}",
+                      file=sys.stderr, flush=True)
             store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
             self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
                                          port=self.settings.nats_port, store_key=store_key)
@@ -108,7 +113,8 @@ class Supervisor:
                                             duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.
             env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir),
-                   "JJJ_TLS__PKI_DIR": str(self.layout.root), "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format)}
+                   "JJJ_TLS__PKI_DIR": str(self.layout.root), "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format),
+                   "JJJ_SECURITY__KEYS_DIR": str(self.settings.keys_dir())}
             cli = [sys.executable, "-m", "cli.main"]
             self.children = [Child("gateway", [*cli, "gateway"], self.settings.gateway_port, pki.GATEWAY)] + [
                 Child(name, [*cli, "adapter", name], self.settings.adapter_port(name), pki.adapter_principal(name))

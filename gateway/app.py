@@ -1,4 +1,4 @@
-"""The gateway process: the projection fed from the bus, deadline notices, GatewayQueryService."""
+"""The gateway process: the projection fed from the bus, the audit log, deadline notices, GatewayQueryService."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import structlog
 from nats.aio.client import Client
 
+from gateway.audit.auditor import Auditor
+from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
@@ -23,6 +25,8 @@ from kernel.rpc.server import ExpiryWatch, Served, serve
 from kernel.security.pki import GATEWAY
 from kernel.security.registry import RegistryView
 from kernel.security.tls import client_context
+from kernel.security.envelopes import VerificationCache
+from kernel.security.keys import FEDERATION, RegistryFile, load_signer
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2_grpc
 
@@ -37,6 +41,7 @@ class RunningGateway:
     nc: Client
     notifier: DeadlineNotifier
     watcher_task: asyncio.Task
+    auditor: Auditor
 
     @property
     def port(self) -> int:
@@ -47,8 +52,10 @@ class RunningGateway:
         await asyncio.gather(self.watcher_task, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
+        await self.auditor.stop()
         await self.nc.drain()
         self.store.close()
+        self.auditor.store.close()
 
 
 def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
@@ -64,14 +71,20 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
     """Start serving; port 0 picks a free one, `clock` drives the deadline watcher (tests)."""
     tls = settings.tls_files(GATEWAY).check()
+    signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
+    # The projector and the auditor read every message: each is verified once.
+    verifier = VerificationCache(RegistryFile(settings.key_registry_path()))
     nc = await jetstream.connect(settings.nats_url, name="jjj-gateway", tls=client_context(tls), principal=GATEWAY)
     js = nc.jetstream()
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
-    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock)
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    projector = Projector(js, store, observers=[notifier.observe])
+    projector = Projector(js, store, verifier, observers=[notifier.observe])
     await projector.start()
+    auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
+                      anchor_seconds=settings.audit.anchor_seconds)
+    await auditor.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     servicer = GatewayQueryServicer(store, policy)
     served = await serve(
@@ -81,4 +94,4 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
         watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
     )
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    return RunningGateway(served, projector, store, nc, notifier, watcher_task)
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)

@@ -3,7 +3,7 @@
 Clocks start and stop as the projection sees cases cross borders and change
 status; the watcher (pure, gateway/domain/watcher.py) says what is due; this
 module publishes each event as an InformationShare on jjj.share.<to>.fed to the
-case's origin and holder. Envelope ids are deterministic, so a notice re-emitted
+case's origin and holder, signed with the federation's key. Envelope ids are deterministic, so a notice re-emitted
 after a restart is dropped by JetStream's duplicate window.
 """
 
@@ -23,6 +23,7 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_step
 from kernel.domain.casestate import CaseState, Referred, fold
 from kernel.domain.watcher import DeadlineEvent, DeadlineWatcher, EventKind
+from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -36,6 +37,7 @@ class DeadlineNotifier:
     watcher: DeadlineWatcher
     js: JetStreamContext
     clock: Callable[[], datetime]
+    signer: Signer | None = None
     # Each case's state, moved by the kernel's fold like the projection's and the adapters'.
     states: dict[str, CaseState] = field(default_factory=dict)
     _unsent: list[DeadlineEvent] = field(default_factory=list)
@@ -103,8 +105,8 @@ class DeadlineNotifier:
                 destination=destination, information_share=share,
             )
             envelope.sent_at.GetCurrentTime()
-            subject = f"jjj.{subjects.route_of(envelope.flow).token}.{member.token}.{FEDERATION_TOKEN}"
-            await jetstream.publish_envelope(self.js, subject, envelope)
+            subject = subjects.federation_subject(envelope.flow, member)
+            await jetstream.publish_envelope(self.js, subject, envelope, signer=self.signer)
         log.info("deadline_notice", case_id=event.case_id, step=event.step, kind=event.kind.value,
                  due_at=event.due_at.isoformat(), provisional=event.provisional)
 

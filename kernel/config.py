@@ -89,6 +89,29 @@ class LimitSettings(BaseModel):
     @property
     def grpc_max_message_bytes(self) -> int:
         return self.max_document_bytes + 1024 * 1024
+class SecuritySettings(BaseModel):
+    """Signed messages: where the keys are, and how long a receiver waits for what a step needs."""
+
+    # The key registry and private keys (`jjj keys init`); default <data_dir>/keys.
+    keys_dir: Path | None = None
+    # Registry file; default <keys_dir>/registry.json.
+    registry: Path | None = None
+    # Owner ("beijing", ..., "federation") -> private key file; default <keys_dir>/private/<owner>.pem.
+    signing_keys: dict[str, Path] = Field(default_factory=dict)
+    # A step whose referral (or previous step) was not seen yet is retried this many times
+    # (delay doubling from retry_delay_seconds, at most 5 s), then dead-lettered.
+    max_retries: int = Field(default=8, ge=1)
+    retry_delay_seconds: float = Field(default=0.2, gt=0)
+
+
+class AuditSettings(BaseModel):
+    """The gateway's hash-chained audit log."""
+
+    # Default <data_dir>/gateway/audit.sqlite3; anchors beside it (audit-anchors.jsonl).
+    path: Path | None = None
+    # The chain head is signed (an anchor) after this many new records, or this many seconds.
+    anchor_every: int = Field(default=100, ge=1)
+    anchor_seconds: float = Field(default=30.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -122,6 +145,8 @@ class Settings(BaseSettings):
     # The key of the embedded bus's encryption at rest; unset, `jjj up` makes one beside the store.
     bus_store_key: SecretStr | None = None
     tls: TlsSettings = Field(default_factory=TlsSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("adapter_ports")
     @classmethod
@@ -164,6 +189,17 @@ class Settings(BaseSettings):
 
     def registry_audit_file(self) -> Path:
         return self.tls.registry_audit_file or self.data_dir / "audit" / "member-registry.jsonl"
+    def keys_dir(self) -> Path:
+        return self.security.keys_dir or self.data_dir / "keys"
+
+    def key_registry_path(self) -> Path:
+        return self.security.registry or self.keys_dir() / "registry.json"
+
+    def signing_key_path(self, owner: str) -> Path:
+        return self.security.signing_keys.get(owner) or self.keys_dir() / "private" / f"{owner}.pem"
+
+    def audit_path(self) -> Path:
+        return self.audit.path or self.data_dir / "gateway" / "audit.sqlite3"
 
     @classmethod
     def settings_customise_sources(

@@ -20,9 +20,10 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from cli import certs, natsserver
-from kernel.config import Settings, TlsSettings
 from kernel import logs
+from kernel.config import SecuritySettings, Settings, TlsSettings
 from kernel.security import pki as pki_module
+from kernel.security.keys import init_keys
 from tests.support import bus
 from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2_grpc
@@ -57,6 +58,14 @@ def nats_server(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Iterator[na
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One signing key per member and the federation, and their registry, for the whole session."""
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory)
+    return directory
+
+
 @pytest.fixture
 def registry_file(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Path:
     """This test's own copy of the registry, so that a test may register and revoke."""
@@ -66,9 +75,11 @@ def registry_file(tmp_path: Path, pki_layout: pki_module.PkiLayout) -> Path:
 
 
 @pytest.fixture
-def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki_layout: pki_module.PkiLayout, registry_file: Path) -> Settings:
+def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki_layout: pki_module.PkiLayout, registry_file: Path,
+             keys_dir: Path) -> Settings:
     return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json",
-                    tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file))
+                    tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file),
+                    security=SecuritySettings(keys_dir=keys_dir))
 
 
 class Federation:

@@ -8,6 +8,7 @@ import structlog
 from nats.aio.client import Client
 
 from adapters.registry import codec_for
+from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
@@ -22,6 +23,7 @@ from kernel.rpc.server import ExpiryWatch, Served, serve
 from kernel.security.pki import adapter_principal
 from kernel.security.registry import RegistryView
 from kernel.security.tls import client_context
+from kernel.security.keys import RegistryFile, load_signer
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -49,9 +51,12 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     member = jurisdictions.by_name(name)
     principal = adapter_principal(member.name)
     tls = settings.tls_files(principal).check()
+    signer = load_signer(settings.signing_key_path(member.name), member.name)
+    keys = RegistryFile(settings.key_registry_path())
     nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}", tls=client_context(tls),
                                  principal=principal)
     js = nc.jetstream()
+    guard = Guard(member, js, keys, settings.security)
     relay = AdapterRelay(
         member=member,
         codec=codec_for(member.name),
@@ -60,7 +65,9 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         cases=CaseStore.open(js, member),
         requests=RequestLog.open(js, member),
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
-        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode()),
+        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode(), signer, guard),
+        signer=signer,
+        guard=guard,
         tracker=settings.tracker,
         limits=settings.limits,
     )

@@ -6,6 +6,10 @@ consumers (one per flow). An item's id is stable across redeliveries
 The JetStream message is acknowledged only after the member acknowledged the
 item; a session that ends leaves its unacknowledged items to be delivered again
 at once (nak), and JetStream's ack wait covers a crashed adapter.
+
+A message reaches the member only once verified and allowed (AdapterRelay.admit:
+else it is dead-lettered); when the member acknowledges it, the sender gets a
+signed receipt.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from nats.js import JetStreamContext, api
 from adapters.service import records
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of, subject_mismatch
+from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
 from kernel.config import InboxSettings
 from kernel.jurisdictions import display_name
 from jjj.adapter.v1 import adapter_pb2
@@ -31,7 +35,7 @@ from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
-INBOX_FLOWS = tuple(route.flow for route in subjects.FLOW_ROUTES)
+INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
 
 
 @dataclass
@@ -108,16 +112,11 @@ class InboxSession:
             # Redelivered while the member still holds it: keep the newest handle, do not send twice.
             self.pending[item_id].message = message
             return None
-        envelope = envelope_pb2.Envelope.FromString(message.data)
-        forged = subject_mismatch(message.subject, envelope)
-        if forged:
-            log.warning("envelope_refused", jurisdiction=self.relay.member.name, subject=message.subject, item_id=item_id,
-                        reason=forged)
-            await message.term()  # never to this member: not delivered again
+        # Read your inbox: the adapter's own record shows a step before its member sees it.
+        envelope = await self.relay.admit(message)
+        if envelope is None:
             return None
         item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
-        # Read your inbox: the adapter's own record shows a step before its member sees it.
-        await self.relay.record_inbound(envelope)
         if envelope.WhichOneof("payload") in CASE_PAYLOADS:
             case = records.case_of(envelope).case
             item.native.CopyFrom(adapter_pb2.NativeDocument(
@@ -141,6 +140,12 @@ class InboxSession:
         pending = self.pending.get(item_id)
         if pending is None:
             return False
+        # The receipt first: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
+        # The ack is synchronous, so the receipt before it has reached the server too.
+        try:
+            await self.relay.send_receipt(pending.envelope, pending.message.data)
+        except Exception:  # the member's acknowledgement stands; the missing receipt is logged
+            log.exception("receipt_not_sent", envelope_id=pending.envelope.envelope_id)
         # Still pending until the bus took the ack, so a member whose ack failed can send it again.
         jetstream.require_connected(self.relay.nc)
         with jetstream.bus_errors(f"acknowledging {item_id}"):
@@ -193,7 +198,8 @@ class Inboxes:
         self.sessions: set[InboxSession] = set()
 
     def open(self, flows: Sequence[int]) -> InboxSession:
-        session = InboxSession(self.relay, list(flows) or list(INBOX_FLOWS), self.ack_wait, self.limits)
+        wanted = [flow for flow in flows if flow in INBOX_FLOWS] or list(INBOX_FLOWS)
+        session = InboxSession(self.relay, wanted, self.ack_wait, self.limits)
         self.sessions.add(session)
         return session
 

@@ -49,6 +49,8 @@ def apply(current: Record | None, envelope: envelope_pb2.Envelope) -> Record | N
     if after is before:
         return None
     record = Record()
+    if current is not None:
+        record.receipts.extend(current.receipts)
     if isinstance(step, Referred):
         body = case_of(envelope)
         record.case.CopyFrom(body.case)
@@ -69,4 +71,14 @@ def apply(current: Record | None, envelope: envelope_pb2.Envelope) -> Record | N
     record.case.status = after.status
     record.holder, record.flow, record.attempt = after.holder, after.flow, after.attempt
     record.sequence, record.holder_sequence = after.sequence, after.holder_sequence
+    return record
+
+
+def add_receipt(current: Record | None, receipt: envelope_pb2.Envelope) -> Record | None:
+    """The record with one more receiver's receipt; None when it is kept already or the case is unknown here."""
+    if not is_known(current) or any(kept.envelope_id == receipt.envelope_id for kept in current.receipts):
+        return None
+    record = Record()
+    record.CopyFrom(current)
+    record.receipts.append(receipt)
     return record

@@ -20,13 +20,14 @@ from nats.errors import ConnectionClosedError
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
 from adapters.service import records
+from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore, RequestLog
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import case_id_of, subject_mismatch
+from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
@@ -35,6 +36,10 @@ from kernel.errors import (
     UnsupportedDocumentFormat,
 )
 from kernel.jurisdictions import Member
+from kernel.security import envelopes as signed
+from kernel.security.admission import authorize
+from kernel.security.envelopes import Refusal
+from kernel.security.signing import Signer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -77,6 +82,8 @@ class AdapterRelay:
     requests: RequestLog
     quarantine: Quarantine
     sharing: Sharing
+    signer: Signer
+    guard: Guard
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
@@ -184,7 +191,8 @@ class AdapterRelay:
         else:
             envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
                 case=case, attempt=attempt, note=request.note, sequence=sequence))
-        ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope)
+        ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope,
+                                               signer=self.signer)
         await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
         log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
                  destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
@@ -259,7 +267,8 @@ class AdapterRelay:
             flow=Flow.FLOW_STATUS_UPDATE, sender=self.member.enum, destination=counterpart.enum,
             sent_at=now_timestamp(), request_id=request.request_id, status_update=update,
         )
-        ack = await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member), envelope)
+        ack = await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member),
+                                               envelope, signer=self.signer)
         if ack.duplicate:
             # The other side (or a concurrent call) already took this step number: the bus kept
             # theirs and dropped ours. Refuse rather than let the two sides disagree.
@@ -274,12 +283,38 @@ class AdapterRelay:
 
     # -- what comes back --------------------------------------------------
 
-    async def record_inbound(self, envelope: envelope_pb2.Envelope) -> None:
-        """Remember a case or a lifecycle step addressed to us; idempotent."""
+    async def admit(self, message) -> envelope_pb2.Envelope | None:
+        """The verified envelope of a bus message, recorded; None when refused (dead-lettered or retried later)."""
+        checked = self.guard.verify(message)
+        if isinstance(checked, Refusal):
+            await self.guard.refuse(message, checked)
+            return None
+        refusal = await self.record_inbound(checked.envelope)
+        if refusal is not None:
+            await self.guard.refuse(message, refusal)
+            return None
+        return checked.envelope
+
+    async def record_inbound(self, envelope: envelope_pb2.Envelope) -> Refusal | None:
+        """Remember a case, a lifecycle step or a receipt addressed to us, if its sender may send it; idempotent.
+
+        The check reads the record the change is applied to (one compare-and-set), so a
+        concurrent step cannot slip between them.
+        """
+        if envelope.HasField("receipt"):
+            return await self._record_receipt(envelope)
         case_id = case_id_of(envelope)
         if not case_id:
-            return
-        record, changed = await self.cases.mutate(case_id, lambda current: records.apply(current, envelope))
+            return authorize(envelope, None, self.lifecycle)
+        verdict: list[Refusal | None] = [None]
+
+        def change(current):
+            verdict[0] = authorize(envelope, records.state_of(current) if current is not None else None, self.lifecycle)
+            return None if verdict[0] is not None else records.apply(current, envelope)
+
+        record, changed = await self.cases.mutate(case_id, change)
+        if verdict[0] is not None:
+            return verdict[0]
         update = envelope.status_update if envelope.HasField("status_update") else None
         if (update is not None and not changed and record is not None and update.sequence == record.sequence
                 and update.status != record.case.status):
@@ -287,6 +322,34 @@ class AdapterRelay:
             # by origin and holder); made loud rather than resolved silently.
             log.error("sequence_conflict", case_id=update.case_id, sequence=update.sequence,
                       ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
+        return None
+
+    async def _record_receipt(self, envelope: envelope_pb2.Envelope) -> Refusal | None:
+        """Keep a receiver's signed receipt with the case it proves delivery of (the proof GetCase shows)."""
+        refusal = authorize(envelope, None, self.lifecycle)
+        if refusal is not None or not envelope.receipt.case_id:
+            return refusal
+        await self.cases.mutate(envelope.receipt.case_id, lambda current: records.add_receipt(current, envelope))
+        log.info("receipt_recorded", case_id=envelope.receipt.case_id, envelope_id=envelope.receipt.envelope_id,
+                 receiver=jurisdictions.display_name(envelope.receipt.receiver))
+        return None
+
+    async def send_receipt(self, envelope: envelope_pb2.Envelope, received: bytes) -> None:
+        """Tell the sender, signed, that our member acknowledged its message (not for the federation's notices)."""
+        if envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED:
+            return
+        sender = jurisdictions.by_enum(envelope.sender)
+        receipt = envelope_pb2.Receipt(envelope_id=envelope.envelope_id, envelope_digest=signed.digest(received),
+                                       receiver=self.member.enum, flow=envelope.flow, case_id=case_id_of(envelope))
+        receipt.acknowledged_at.GetCurrentTime()
+        message = envelope_pb2.Envelope(
+            envelope_id=f"receipt/{envelope.envelope_id}", flow=Flow.FLOW_RECEIPT, sender=self.member.enum,
+            destination=sender.enum, sent_at=receipt.acknowledged_at, receipt=receipt,
+        )
+        # Not awaiting JetStream's answer keeps the member's acknowledgement fast; the receipt is on the
+        # connection before the message's ack, so a crash loses neither or only the ack (then both come again).
+        await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
+                                      signer=self.signer)
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         jetstream.require_connected(self.nc)
@@ -324,11 +387,8 @@ class AdapterRelay:
                     return  # shutting down
                 for message in messages:
                     try:
-                        envelope = envelope_pb2.Envelope.FromString(message.data)
-                        if subject_mismatch(message.subject, envelope):  # the inbox logs and refuses it
-                            await message.term()
-                            continue
-                        await self.record_inbound(envelope)
+                        if await self.admit(message) is None:
+                            continue  # refused: dead-lettered and acknowledged, or left for a retry
                     except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
                         log.exception("state_tracking_failed", subject=message.subject)
                         continue

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 import structlog
 from nats.js import JetStreamContext, api
 
+from adapters.service.guard import Guard
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import subject_mismatch
 from kernel.domain.privacy import digest_case
 from kernel.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
 from kernel.jurisdictions import Member
+from kernel.security.envelopes import Refusal
+from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -68,6 +70,9 @@ class Sharing:
     member: Member
     js: JetStreamContext
     secret: bytes
+    signer: Signer
+    # Verifies what the index learns from.
+    guard: Guard
     index: RepeatIndex = field(default_factory=RepeatIndex)
     _subscriptions: list = field(default_factory=list)
 
@@ -87,9 +92,12 @@ class Sharing:
         self._subscriptions.clear()
 
     async def _on_share(self, message) -> None:
-        envelope = envelope_pb2.Envelope.FromString(message.data)
-        if subject_mismatch(message.subject, envelope):
-            return  # forged sender: indexed nowhere (the inbox logs it)
+        checked = self.guard.verify(message)
+        if isinstance(checked, Refusal):
+            # Ordered consumers take no acks: dead-lettered, then simply not indexed.
+            await self.guard.refuse(message, checked, acknowledge=False)
+            return
+        envelope = checked.envelope
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
                 self.index.add(record_of(digest))
@@ -114,7 +122,8 @@ class Sharing:
             envelope.sent_at.GetCurrentTime()
             subject = subjects.digest_subject(destination, self.member) if internal else subjects.subject(SHARE, destination, self.member)
             envelopes.append((subject, envelope))
-        await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope) for subject, envelope in envelopes))
+        await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope, signer=self.signer)
+                               for subject, envelope in envelopes))
         return [envelope.envelope_id for _, envelope in envelopes]
 
     async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> RepeatLinks:

@@ -2,7 +2,13 @@
 
 The projection records, per stream, the last sequence it applied (in the same
 transaction as the data), so a restart resumes exactly there and deleting the
-database rebuilds it by replaying the streams from the start.
+database rebuilds it by replaying the streams from the start. A message whose
+signature or sender does not check out, or whose sender may not send it as far as
+the projection can tell (kernel.security.admission: a referral of another's case, a
+step by a party that neither holds the case nor registered it, a step the lifecycle
+refuses), is not projected; the audit log records it, the receiving adapter
+dead-letters it. What the projection cannot judge yet (a step before its referral)
+is projected as before: the fold is order-tolerant.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ import structlog
 from nats.js import JetStreamContext, api
 
 from kernel.bus import jetstream, subjects
-from kernel.bus.envelopes import case_id_of, subject_mismatch
+from kernel.bus.envelopes import case_id_of
+from kernel.domain.lifecycle import Lifecycle
+from kernel.security.admission import authorize
 from kernel.jurisdictions import display_name
+from kernel.security.envelopes import Refusal, VerificationCache
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 
@@ -23,14 +32,17 @@ log = structlog.get_logger(__name__)
 
 
 class Projector:
-    def __init__(self, js: JetStreamContext, store: ProjectionStore, observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
+    def __init__(self, js: JetStreamContext, store: ProjectionStore, verifier: VerificationCache,
+                 observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
         self.js = js
         self.store = store
+        self.verifier = verifier
+        self.lifecycle = Lifecycle.load()
         self.observers = list(observers)
         self.subscriptions: list = []
 
     async def start(self) -> None:
-        for route in subjects.FLOW_ROUTES:
+        for route in subjects.MEMBER_ROUTES:
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
             subscription = await jetstream.ordered_subscribe(
@@ -40,12 +52,20 @@ class Projector:
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
-        envelope = envelope_pb2.Envelope.FromString(message.data)
-        forged = subject_mismatch(message.subject, envelope)
-        if forged:
-            log.warning("envelope_refused", subject=message.subject, stream=meta.stream, stream_seq=meta.sequence.stream,
-                        reason=forged)
+        checked = self.verifier.verify(message.data, message.subject, receiver=None, published_at=meta.timestamp,
+                                       stream=meta.stream, sequence=meta.sequence.stream)
+        if isinstance(checked, Refusal):
+            log.warning("not_projected", subject=message.subject, reason=checked.reason_name, detail=checked.detail,
+                        stream=meta.stream, stream_seq=meta.sequence.stream)
             return
+        envelope = checked.envelope
+        case_id = case_id_of(envelope)
+        if case_id:
+            refusal = authorize(envelope, self.store.case_state(case_id), self.lifecycle, judge_applied=False)
+            if refusal is not None and refusal.final:
+                log.warning("not_projected", subject=message.subject, reason=refusal.reason_name, detail=refusal.detail,
+                            case_id=case_id, stream=meta.stream, stream_seq=meta.sequence.stream)
+                return
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
         if changed:

@@ -91,6 +91,10 @@ class ProjectionStore(abc.ABC):
     def case_states(self) -> list[CaseState]:
         """The folded state of every case whose referral was seen."""
 
+    @abc.abstractmethod
+    def case_state(self, case_id: str) -> CaseState | None:
+        """One case's folded state (None: nothing seen of it)."""
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL);
@@ -255,6 +259,11 @@ class SqliteProjection(ProjectionStore):
                 "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
+
+    def case_state(self, case_id: str) -> CaseState | None:
+        row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?",
+                              (case_id,)).fetchone()
+        return CaseState(*row) if row else None
 
     def case_states(self) -> list[CaseState]:
         rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE attempt > 0")

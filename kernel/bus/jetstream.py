@@ -31,6 +31,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from kernel import jurisdictions
 from kernel.bus import subjects
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
+from kernel.security import envelopes
+from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
@@ -126,17 +128,26 @@ async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, c
     raise AssertionError("unreachable")
 
 
+def _stream_layout() -> list[tuple[str, list[str]]]:
+    return [
+        *((route.stream, subjects.stream_subjects(route)) for route in subjects.FLOW_ROUTES),
+        (subjects.DEAD_LETTER_STREAM, [f"jjj.{subjects.DEAD_LETTER_TOKEN}.>"]),
+        (subjects.AUDIT_ANCHOR_STREAM, [subjects.AUDIT_ANCHOR_SUBJECT]),
+    ]
+
+
 def stream_configs(*, duplicate_window: float) -> list[api.StreamConfig]:
+    """One file-backed stream per flow (receipts included), dead letters and audit anchors."""
     return [
         api.StreamConfig(
-            name=route.stream,
-            subjects=subjects.stream_subjects(route),
+            name=name,
+            subjects=stream_subjects,
             storage=api.StorageType.FILE,
             retention=api.RetentionPolicy.LIMITS,
             duplicate_window=duplicate_window,
             allow_direct=True,
         )
-        for route in subjects.FLOW_ROUTES
+        for name, stream_subjects in _stream_layout()
     ]
 
 
@@ -208,14 +219,30 @@ async def durable_pull(js: JetStreamContext, subject: str, *, durable: str, stre
         raise BusUnavailable(_UNANSWERED.format(what=f"consumer {durable}")) from error
 
 
-async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelope_pb2.Envelope) -> api.PubAck:
-    """Publish with Nats-Msg-Id = envelope_id, so a resend within the window is a duplicate."""
+async def publish_envelope(js: JetStreamContext, subject: str, envelope: envelope_pb2.Envelope, *, signer: Signer) -> api.PubAck:
+    """Sign, then publish with Nats-Msg-Id = envelope_id, so a resend within the window is a duplicate."""
+    return await publish_bytes(js, subject, envelopes.sign(envelope, signer), msg_id=envelope.envelope_id,
+                               content_type=ENVELOPE_CONTENT_TYPE)
+
+
+async def send_envelope(nc: Client, subject: str, envelope: envelope_pb2.Envelope, *, signer: Signer) -> None:
+    """Sign and hand to the connection without waiting for JetStream's answer (a stream still stores it).
+
+    For what must not slow the caller down; messages on one connection reach the
+    server in order, so what is sent after this is processed after it.
+    """
     headers = {api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE}
+    with bus_errors(f"sending {envelope.envelope_id} to {subject}"):
+        await nc.publish(subject, envelopes.sign(envelope, signer), headers=headers)
+
+
+async def publish_bytes(js: JetStreamContext, subject: str, data: bytes, *, msg_id: str, content_type: str) -> api.PubAck:
+    headers = {api.Header.MSG_ID: msg_id, "Content-Type": content_type}
     try:
-        with bus_errors(f"publishing {envelope.envelope_id} to {subject}"):
-            return await js.publish(subject, envelope.SerializeToString(), headers=headers, timeout=PUBLISH_TIMEOUT_SECONDS)
+        with bus_errors(f"publishing {msg_id} to {subject}"):
+            return await js.publish(subject, data, headers=headers, timeout=PUBLISH_TIMEOUT_SECONDS)
     except BusUnavailable as error:
         if not isinstance(error.__cause__, NoStreamResponseError):
             raise
-        stream = subjects.parse_subject(subject)[0].stream
+        stream = subjects.parse_subject(subject)[0].stream if subject.count(".") == 3 else subject
         raise BusUnavailable(f"stream {stream} does not exist (nothing takes {subject}): {PROVISIONING_HINT}") from error

@@ -26,6 +26,9 @@ class FlowRoute:
     internal_tokens: tuple[str, ...] = ()
 
 
+# What the federation itself sends (the gateway: deadline notices) says this instead of a member's token.
+FEDERATION_TOKEN = "fed"
+
 # Case digests for repeat detection travel between adapters on jjj.digest.<to>.<from>:
 # the same stream as shares, but not what a member system's inbox is for.
 DIGEST_TOKEN = "digest"
@@ -35,7 +38,19 @@ FLOW_ROUTES: tuple[FlowRoute, ...] = (
     FlowRoute(Flow.FLOW_HOTLINE_TRANSFER, "transfer", "JJJ_TRANSFERS"),
     FlowRoute(Flow.FLOW_STATUS_UPDATE, "status", "JJJ_STATUS"),
     FlowRoute(Flow.FLOW_INFORMATION_SHARE, "share", "JJJ_SHARES", internal_tokens=(DIGEST_TOKEN,)),
+    # Receipts travel between adapters only: a member's inbox does not read them.
+    FlowRoute(Flow.FLOW_RECEIPT, "receipt", "JJJ_RECEIPTS"),
 )
+# The flows a member system sees in its inbox, and the gateway projects.
+MEMBER_ROUTES: tuple[FlowRoute, ...] = tuple(route for route in FLOW_ROUTES if route.flow != Flow.FLOW_RECEIPT)
+
+# Messages a receiving process refused: jjj.dead.<receiver>.<sender token>. Not envelopes
+# (jjj.bus.v1.DeadLetter), so on no flow route.
+DEAD_LETTER_STREAM = "JJJ_DEAD_LETTERS"
+DEAD_LETTER_TOKEN = "dead"
+# The gateway's signed audit chain heads (jjj.bus.v1 has no message for them: JSON), kept off-host.
+AUDIT_ANCHOR_STREAM = "JJJ_AUDIT_ANCHORS"
+AUDIT_ANCHOR_SUBJECT = "jjj.audit.anchor"
 _BY_FLOW = {route.flow: route for route in FLOW_ROUTES}
 _BY_TOKEN = {token: route for route in FLOW_ROUTES for token in (route.token, *route.internal_tokens)}
 
@@ -49,6 +64,14 @@ def route_of(flow: int) -> FlowRoute:
 
 def subject(flow: int, destination: Member, sender: Member) -> str:
     return f"jjj.{route_of(flow).token}.{destination.token}.{sender.token}"
+
+
+def federation_subject(flow: int, destination: Member) -> str:
+    return f"jjj.{route_of(flow).token}.{destination.token}.{FEDERATION_TOKEN}"
+
+
+def dead_letter_subject(receiver: Member, sender_token: str) -> str:
+    return f"jjj.{DEAD_LETTER_TOKEN}.{receiver.token}.{sender_token}"
 
 
 def inbox_filter(flow: int, destination: Member) -> str:
@@ -88,12 +111,12 @@ def durable_name(purpose: str, member_token: str, flow: int) -> str:
 # <purpose>_<member token>_<flow token>; the bus permissions protect each member's own.
 INBOX_PURPOSE = "inbox"
 STATE_PURPOSE = "state"
-TRACKED_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER, Flow.FLOW_STATUS_UPDATE)
+TRACKED_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER, Flow.FLOW_STATUS_UPDATE, Flow.FLOW_RECEIPT)
 
 
 def member_durables(member: Member) -> list[tuple[str, str]]:
     """(stream, durable consumer) of every durable consumer a member's adapter uses."""
-    inbox = [(route.stream, durable_name(INBOX_PURPOSE, member.token, route.flow)) for route in FLOW_ROUTES]
+    inbox = [(route.stream, durable_name(INBOX_PURPOSE, member.token, route.flow)) for route in MEMBER_ROUTES]
     state = [(route_of(flow).stream, durable_name(STATE_PURPOSE, member.token, flow)) for flow in TRACKED_FLOWS]
     return inbox + state
 

@@ -377,9 +377,14 @@ def test_certs_init_registers_each_member_system_for_its_own_adapter(pki_layout)
         assert system.jurisdiction == name and system.active and system.registered_by == "jjj certs init"
 
 
-async def test_an_envelope_naming_another_sender_than_its_subject_never_reaches_the_member(federation, nats_server):
-    """The permissions authenticate the subject; an envelope claiming another sender is refused by the receiver."""
+async def test_an_envelope_naming_another_sender_than_its_subject_never_reaches_the_member(federation, nats_server, settings):
+    """The permissions authenticate the subject; an envelope claiming another sender is refused by the receiver
+    (both are signed with Hebei's own key: the forgery is only in the envelope's sender)."""
+    from kernel.security import envelopes
+    from kernel.security.keys import load_signer
     from tests.support.relay import read_items
+
+    signer = load_signer(settings.signing_key_path("hebei"), "hebei")
 
     await federation.start("beijing")
     hebei, refusals = await connected(nats_server, federation.pki, HEBEI)
@@ -390,7 +395,7 @@ async def test_an_envelope_naming_another_sender_than_its_subject_never_reaches_
                 envelope_id=envelope_id, flow=envelope_pb2.FLOW_INFORMATION_SHARE, sender=case_pb2.Jurisdiction.Value(claimed),
                 destination=case_pb2.JURISDICTION_BEIJING,
                 information_share=envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_NOTICE, title=envelope_id))
-            await js.publish("jjj.share.bj.he", share.SerializeToString(), headers={"Nats-Msg-Id": envelope_id})
+            await js.publish("jjj.share.bj.he", envelopes.sign(share, signer), headers={"Nats-Msg-Id": envelope_id})
         assert not refusals.errors  # Hebei may publish on its own subject: the forgery is in the envelope
     finally:
         await hebei.close()

@@ -25,7 +25,7 @@ SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 
 def start_hebei(settings, port: int) -> subprocess.Popen:
     env = {**os.environ, "JJJ_NATS_URL": settings.nats_url, "JJJ_DATA_DIR": str(settings.data_dir),
-           "JJJ_ACK_WAIT_SECONDS": "2", "JJJ_LOG_FORMAT": "json", "JJJ_TLS__PKI_DIR": str(settings.pki().root),
+           "JJJ_ACK_WAIT_SECONDS": "2", "JJJ_SECURITY__KEYS_DIR": str(settings.keys_dir()), "JJJ_LOG_FORMAT": "json", "JJJ_TLS__PKI_DIR": str(settings.pki().root),
            "JJJ_TLS__REGISTRY_FILE": str(settings.registry_file())}
     return subprocess.Popen([sys.executable, "-m", "cli.main", "adapter", "hebei", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

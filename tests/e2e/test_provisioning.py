@@ -9,7 +9,7 @@ from grpc_status import rpc_status
 
 from cli import certs, natsserver
 from kernel.bus import jetstream
-from kernel.config import Settings, TlsSettings
+from kernel.config import SecuritySettings, Settings, TlsSettings
 from tests.conftest import SHARED
 from tests.support.relay import submit_request
 from tests.support.secure import connect_as
@@ -56,13 +56,14 @@ async def test_a_missing_bucket_or_stream_answers_unavailable_until_the_operator
     assert answer.submissions[0].case_id == "jjj:BJ:BJ2026112400002001"
 
 
-async def test_an_adapter_creates_no_stream_on_an_unprovisioned_bus(tmp_path, pki_layout, registry_file):
+async def test_an_adapter_creates_no_stream_on_an_unprovisioned_bus(tmp_path, pki_layout, registry_file, keys_dir):
     from adapters.service.app import start_adapter
 
     server = natsserver.start(tmp_path / "bare-nats", pki_layout)
     try:
         settings = Settings(nats_url=server.url, data_dir=tmp_path / "data", log_format="json",
-                            tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file))
+                            tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file),
+                            security=SecuritySettings(keys_dir=keys_dir))
         with pytest.raises(jetstream.BusUnavailable, match="JJJ_SHARES does not exist.*jjj bus init"):
             await start_adapter("hebei", settings, port=0)
         operator = await connect_as(server.url, pki_layout)

@@ -1,4 +1,4 @@
-"""Looking at the bus the way an operator would (`nats stream info`, `nats consumer info`), for assertions."""
+"""Looking at the bus the way an operator (or an intruder) would (`nats stream info`, `nats consumer info`), for assertions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
 
 from kernel.bus import subjects
 from kernel.security import pki
 from tests.support.secure import connect_as
+from jjj.bus.v1 import envelope_pb2
 
 # The session's PKI (tests/conftest.py sets it): the inspector looks as the operator principal.
 _session_pki: pki.PkiLayout | None = None
@@ -47,3 +49,49 @@ async def inbox_consumer(url: str, member_token: str, flow: int) -> api.Consumer
 def stream_sequence(item_id: str) -> int:
     """An inbox item id is `<stream>:<stream sequence>`."""
     return int(item_id.rsplit(":", 1)[1])
+
+
+class Bus:
+    """A plain nats client on the federation's server."""
+
+    def __init__(self, nc) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+
+    @classmethod
+    async def connect(cls, url: str) -> "Bus":
+        assert _session_pki is not None, "the pki_layout fixture sets the operator's identity first"
+        return cls(await connect_as(url, _session_pki))
+
+    async def close(self) -> None:
+        await self.nc.close()
+
+    async def stored(self, stream: str) -> list:
+        """Every message a stream holds (RawStreamMsg: subject, data, seq)."""
+        info = await self.js.stream_info(stream)
+        found = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            if not info.state.messages:
+                break
+            try:
+                found.append(await self.js.get_msg(stream, seq))
+            except NotFoundError:
+                continue
+        return found
+
+    async def dead_letters(self, receiver_token: str | None = None) -> list[envelope_pb2.DeadLetter]:
+        letters = [envelope_pb2.DeadLetter.FromString(m.data) for m in await self.stored(subjects.DEAD_LETTER_STREAM)]
+        if receiver_token is None:
+            return letters
+        prefix = f"jjj.{subjects.DEAD_LETTER_TOKEN}.{receiver_token}."
+        return [letter for letter, message in zip(letters, await self.stored(subjects.DEAD_LETTER_STREAM))
+                if message.subject.startswith(prefix)]
+
+    async def settled(self, stream: str, durable: str) -> bool:
+        """The consumer has been given everything and holds nothing unacknowledged."""
+        info = await self.js.consumer_info(stream, durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    async def inject(self, subject: str, data: bytes) -> int:
+        """Publish raw bytes the way anyone with bus access could; returns the stream sequence."""
+        return (await self.js.publish(subject, data, timeout=10)).seq

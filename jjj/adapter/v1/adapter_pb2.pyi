@@ -190,20 +190,22 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case", "sequence", "holder", "flow", "attempt", "holder_sequence")
+    __slots__ = ("case", "sequence", "holder", "flow", "attempt", "holder_sequence", "receipts")
     CASE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     HOLDER_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     HOLDER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    RECEIPTS_FIELD_NUMBER: _ClassVar[int]
     case: _case_pb2.Case
     sequence: int
     holder: _case_pb2.Jurisdiction
     flow: _envelope_pb2.Flow
     attempt: int
     holder_sequence: int
-    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., sequence: _Optional[int] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., attempt: _Optional[int] = ..., holder_sequence: _Optional[int] = ...) -> None: ...
+    receipts: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.Envelope]
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., sequence: _Optional[int] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., attempt: _Optional[int] = ..., holder_sequence: _Optional[int] = ..., receipts: _Optional[_Iterable[_Union[_envelope_pb2.Envelope, _Mapping]]] = ...) -> None: ...
 
 class MapToCommonRequest(_message.Message):
     __slots__ = ("document",)

@@ -18,6 +18,7 @@ class Flow(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FLOW_HOTLINE_TRANSFER: _ClassVar[Flow]
     FLOW_STATUS_UPDATE: _ClassVar[Flow]
     FLOW_INFORMATION_SHARE: _ClassVar[Flow]
+    FLOW_RECEIPT: _ClassVar[Flow]
 
 class RoutingBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -48,11 +49,25 @@ class DeadlineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEADLINE_KIND_UNSPECIFIED: _ClassVar[DeadlineKind]
     DEADLINE_KIND_REMINDER: _ClassVar[DeadlineKind]
     DEADLINE_KIND_OVERDUE: _ClassVar[DeadlineKind]
+
+class DeadLetterReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEAD_LETTER_REASON_UNSPECIFIED: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_MALFORMED: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNSIGNED: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNKNOWN_KEY: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_KEY_NOT_VALID: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_BAD_SIGNATURE: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_SENDER_MISMATCH: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_NOT_ALLOWED: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_ILLEGAL_STEP: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNKNOWN_CASE: _ClassVar[DeadLetterReason]
 FLOW_UNSPECIFIED: Flow
 FLOW_REFERRAL: Flow
 FLOW_HOTLINE_TRANSFER: Flow
 FLOW_STATUS_UPDATE: Flow
 FLOW_INFORMATION_SHARE: Flow
+FLOW_RECEIPT: Flow
 ROUTING_BASIS_UNSPECIFIED: RoutingBasis
 ROUTING_BASIS_LOCATION: RoutingBasis
 ROUTING_BASIS_EXPLICIT: RoutingBasis
@@ -71,6 +86,16 @@ CLASSIFICATION_RESTRICTED: Classification
 DEADLINE_KIND_UNSPECIFIED: DeadlineKind
 DEADLINE_KIND_REMINDER: DeadlineKind
 DEADLINE_KIND_OVERDUE: DeadlineKind
+DEAD_LETTER_REASON_UNSPECIFIED: DeadLetterReason
+DEAD_LETTER_REASON_MALFORMED: DeadLetterReason
+DEAD_LETTER_REASON_UNSIGNED: DeadLetterReason
+DEAD_LETTER_REASON_UNKNOWN_KEY: DeadLetterReason
+DEAD_LETTER_REASON_KEY_NOT_VALID: DeadLetterReason
+DEAD_LETTER_REASON_BAD_SIGNATURE: DeadLetterReason
+DEAD_LETTER_REASON_SENDER_MISMATCH: DeadLetterReason
+DEAD_LETTER_REASON_NOT_ALLOWED: DeadLetterReason
+DEAD_LETTER_REASON_ILLEGAL_STEP: DeadLetterReason
+DEAD_LETTER_REASON_UNKNOWN_CASE: DeadLetterReason
 
 class Referral(_message.Message):
     __slots__ = ("case", "basis", "attempt", "note", "sequence")
@@ -194,8 +219,58 @@ class InformationShare(_message.Message):
     deadlines: _containers.RepeatedCompositeFieldContainer[DeadlineNotice]
     def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ...) -> None: ...
 
+class Signature(_message.Message):
+    __slots__ = ("key_id", "value", "signed_at")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    value: bytes
+    signed_at: _timestamp_pb2.Timestamp
+    def __init__(self, key_id: _Optional[str] = ..., value: _Optional[bytes] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Receipt(_message.Message):
+    __slots__ = ("envelope_id", "envelope_digest", "receiver", "acknowledged_at", "flow", "case_id")
+    ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    RECEIVER_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    envelope_id: str
+    envelope_digest: bytes
+    receiver: _case_pb2.Jurisdiction
+    acknowledged_at: _timestamp_pb2.Timestamp
+    flow: Flow
+    case_id: str
+    def __init__(self, envelope_id: _Optional[str] = ..., envelope_digest: _Optional[bytes] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[Flow, str]] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("envelope", "subject", "reason", "detail", "receiver", "delivery_count", "rejected_at", "stream", "stream_sequence", "envelope_id")
+    ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RECEIVER_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    STREAM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    envelope: bytes
+    subject: str
+    reason: DeadLetterReason
+    detail: str
+    receiver: _case_pb2.Jurisdiction
+    delivery_count: int
+    rejected_at: _timestamp_pb2.Timestamp
+    stream: str
+    stream_sequence: int
+    envelope_id: str
+    def __init__(self, envelope: _Optional[bytes] = ..., subject: _Optional[str] = ..., reason: _Optional[_Union[DeadLetterReason, str]] = ..., detail: _Optional[str] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., delivery_count: _Optional[int] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stream: _Optional[str] = ..., stream_sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ...) -> None: ...
+
 class Envelope(_message.Message):
-    __slots__ = ("envelope_id", "flow", "sender", "destination", "sent_at", "request_id", "referral", "hotline_transfer", "status_update", "information_share")
+    __slots__ = ("envelope_id", "flow", "sender", "destination", "sent_at", "request_id", "referral", "hotline_transfer", "status_update", "information_share", "receipt", "signature")
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
@@ -206,6 +281,8 @@ class Envelope(_message.Message):
     HOTLINE_TRANSFER_FIELD_NUMBER: _ClassVar[int]
     STATUS_UPDATE_FIELD_NUMBER: _ClassVar[int]
     INFORMATION_SHARE_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     envelope_id: str
     flow: Flow
     sender: _case_pb2.Jurisdiction
@@ -216,4 +293,6 @@ class Envelope(_message.Message):
     hotline_transfer: HotlineTransfer
     status_update: StatusUpdate
     information_share: InformationShare
-    def __init__(self, envelope_id: _Optional[str] = ..., flow: _Optional[_Union[Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., hotline_transfer: _Optional[_Union[HotlineTransfer, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., information_share: _Optional[_Union[InformationShare, _Mapping]] = ...) -> None: ...
+    receipt: Receipt
+    signature: Signature
+    def __init__(self, envelope_id: _Optional[str] = ..., flow: _Optional[_Union[Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., hotline_transfer: _Optional[_Union[HotlineTransfer, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., information_share: _Optional[_Union[InformationShare, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., signature: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,202 @@
+"""Feeds the audit log from every stream of the bus: messages, receipts and dead letters.
+
+One ordered consumer per stream, resuming after the stored cursor, puts messages on
+a queue; one writer takes whatever has arrived (up to a batch) and appends it in a
+single transaction. Every `anchor_every` records, or `anchor_seconds` after the last
+anchor when records came since, the chain head is signed with the federation's key
+and kept in the anchors file and on the JJJ_AUDIT_ANCHORS stream.
+
+What a record says of a message: its flow (or "dead_letter"), ids, parties, the
+step a referral or status update sets, the SHA-256 of its bytes (the digest a
+receipt quotes), the signing key, and whether its signature and sender check out
+here ("verified", or "refused:<REASON>"). A dead letter is recorded with the
+receiver's reason ("dead:<REASON>") and the digest of the refused bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from nats.js import JetStreamContext, api
+
+from gateway.audit.store import AuditStore
+from kernel import audit, jurisdictions
+from kernel.bus import jetstream, subjects
+from kernel.bus.envelopes import case_id_of
+from kernel.security.envelopes import Refusal, VerificationCache, digest, parse
+from kernel.security.signing import Signer
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+log = structlog.get_logger(__name__)
+BATCH = 512
+ANCHOR_CONTENT_TYPE = "application/json; kind=jjj.audit.anchor"
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    stream: str
+    seq: int
+    subject: str
+    data: bytes
+    at: datetime
+
+
+def _name(value: int) -> str:
+    try:
+        return jurisdictions.display_name(value)
+    except jurisdictions.UnknownJurisdiction:
+        return case_pb2.Jurisdiction.Name(value) if value in case_pb2.Jurisdiction.values() else str(value)
+
+
+def _step(envelope: envelope_pb2.Envelope) -> str:
+    payload = envelope.WhichOneof("payload")
+    if payload in ("referral", "hotline_transfer"):
+        return "STATUS_REFERRED"
+    if payload == "status_update":
+        return case_pb2.Status.Name(envelope.status_update.status) if envelope.status_update.status in case_pb2.Status.values() else ""
+    return ""
+
+
+def _token_name(token: str) -> str:
+    try:
+        return jurisdictions.by_token(token).name
+    except jurisdictions.UnknownJurisdiction:
+        return "federation" if token == subjects.FEDERATION_TOKEN else token
+
+
+def entry_of(taken: _Taken, verifier: VerificationCache) -> audit.AuditEntry:
+    at = taken.at.astimezone(UTC).isoformat()
+    if taken.stream == subjects.DEAD_LETTER_STREAM:
+        return _dead_letter_entry(taken, at)
+    outcome = verifier.verify(taken.data, taken.subject, receiver=None, published_at=taken.at, stream=taken.stream,
+                              sequence=taken.seq)
+    if isinstance(outcome, Refusal):
+        status, envelope = f"refused:{outcome.reason_name}", parse(taken.data)
+    else:
+        status, envelope = "verified", outcome.envelope
+    parts = taken.subject.split(".")
+    kind = parts[1] if len(parts) == 4 else taken.stream
+    if isinstance(envelope, Refusal):  # not even an envelope
+        return audit.AuditEntry(at, kind, "", "", _token_name(parts[-1]), "", status, "", digest(taken.data).hex(), "")
+    return audit.AuditEntry(
+        at=at, kind=kind, envelope_id=envelope.envelope_id,
+        case_id=envelope.receipt.case_id if envelope.HasField("receipt") else case_id_of(envelope),
+        sender=_name(envelope.sender), destination=_name(envelope.destination), status=status, step=_step(envelope),
+        digest=digest(taken.data).hex(), key_id=envelope.signature.key_id,
+    )
+
+
+def _dead_letter_entry(taken: _Taken, at: str) -> audit.AuditEntry:
+    letter = envelope_pb2.DeadLetter.FromString(taken.data)
+    refused = parse(letter.envelope)
+    case_id = key_id = step = ""
+    if not isinstance(refused, Refusal):
+        case_id, key_id, step = case_id_of(refused), refused.signature.key_id, _step(refused)
+    sender_token = taken.subject.split(".")[-1]
+    return audit.AuditEntry(
+        at=at, kind="dead_letter", envelope_id=letter.envelope_id, case_id=case_id, sender=_token_name(sender_token),
+        destination=_name(letter.receiver), status=f"dead:{envelope_pb2.DeadLetterReason.Name(letter.reason)}",
+        step=step, digest=digest(letter.envelope).hex(), key_id=key_id,
+    )
+
+
+class Auditor:
+    def __init__(self, js: JetStreamContext, store: AuditStore, verifier: VerificationCache, signer: Signer, *,
+                 anchor_every: int = 100, anchor_seconds: float = 30.0) -> None:
+        self.js, self.store, self.verifier, self.signer = js, store, verifier, signer
+        self.anchor_every, self.anchor_seconds = anchor_every, anchor_seconds
+        self.queue: asyncio.Queue[_Taken] = asyncio.Queue()
+        self.subscriptions: list = []
+        self._writer: asyncio.Task | None = None
+        anchors = store.anchors()
+        if anchors and store.head is None:
+            # A log started afresh beside the anchors of an earlier one: `jjj audit verify` will say so.
+            log.warning("audit_log_restarted", anchors=len(anchors), anchored_up_to=anchors[-1].seq)
+        self._anchored = anchors[-1].seq if anchors and store.head is not None else 0
+        self._anchored_at = time.monotonic()
+
+    async def start(self) -> None:
+        streams = [(route.stream, f"jjj.{token}.>") for route in subjects.FLOW_ROUTES
+                   for token in (route.token, *route.internal_tokens)]
+        streams.append((subjects.DEAD_LETTER_STREAM, f"jjj.{subjects.DEAD_LETTER_TOKEN}.>"))
+        for stream in dict.fromkeys(name for name, _ in streams):
+            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+                                        opt_start_seq=self.store.cursor(stream) + 1)
+            # No filter: every subject of the stream, in stream order (one cursor per stream).
+            self.subscriptions.append(await jetstream.ordered_subscribe(
+                self.js, ">", stream=stream, owner="audit", config=config, cb=self._on_message))
+        self._writer = asyncio.create_task(self._write(), name="audit-writer")
+
+    async def _on_message(self, message) -> None:
+        meta = message.metadata
+        await self.queue.put(_Taken(meta.stream, meta.sequence.stream, message.subject, message.data, meta.timestamp))
+
+    async def _write(self) -> None:
+        while True:
+            try:
+                first = await asyncio.wait_for(self.queue.get(), timeout=self.anchor_seconds)
+            except TimeoutError:
+                await self._anchor_if_due(force_time=True)
+                continue
+            batch = [first]
+            while len(batch) < BATCH and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            try:
+                self._append(batch)
+            except Exception:  # a record that cannot be made must not stop the log; it is retried after a restart
+                log.exception("audit_append_failed", stream=first.stream, stream_seq=first.seq)
+                continue
+            await self._anchor_if_due()
+
+    def _append(self, batch: list[_Taken]) -> None:
+        cursors: dict[str, int] = {}
+        for taken in batch:
+            cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.seq)
+        self.store.append([entry_of(taken, self.verifier) for taken in batch], cursors)
+
+    async def _anchor_if_due(self, *, force_time: bool = False) -> None:
+        head = self.store.head
+        if head is None or head.seq <= self._anchored:
+            return
+        due_by_time = force_time or time.monotonic() - self._anchored_at >= self.anchor_seconds
+        if head.seq - self._anchored < self.anchor_every and not due_by_time:
+            return
+        await self.anchor_now()
+
+    async def anchor_now(self) -> audit.Anchor | None:
+        head = self.store.head
+        if head is None:
+            return None
+        signed = audit.anchor(head, self.signer, datetime.now(UTC).isoformat())
+        self.store.add_anchor(signed)
+        self._anchored, self._anchored_at = head.seq, time.monotonic()
+        try:
+            await jetstream.publish_bytes(self.js, subjects.AUDIT_ANCHOR_SUBJECT, signed.to_json().encode(),
+                                          msg_id=f"anchor/{signed.seq}/{signed.head}", content_type=ANCHOR_CONTENT_TYPE)
+        except jetstream.BusError:
+            log.warning("audit_anchor_not_published", seq=signed.seq)
+        log.info("audit_anchored", seq=signed.seq, head=signed.head)
+        return signed
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Write what has been taken so far (stopping, tests)."""
+        deadline = time.monotonic() + timeout
+        while not self.queue.empty() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        for subscription in self.subscriptions:
+            await subscription.unsubscribe()
+        self.subscriptions.clear()
+        await self.drain()
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+        if self.store.head is not None and self.store.head.seq > self._anchored:
+            await self.anchor_now()
+

@@ -14,7 +14,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from kernel import jurisdictions
+from kernel import audit, jurisdictions
 from kernel.bus import jetstream
 from kernel.config import Settings
 from kernel.security import pki, registry
@@ -96,6 +96,16 @@ def _command(settings: Settings, args) -> int:
         system = registry.revoke(registry_file, digest, by=by, reason=args.reason or "", audit_file=audit_file)
         print(f"revoked {system.name} ({system.sha256}) at {system.revoked_at}")
         return EXIT_OK
+    if args.action == "audit":
+        found = registry.verify_registry_audit(audit_file)
+        for record in registry.read_registry_audit(audit_file):
+            print(f"{record.seq:>5}  {record.at}  {record.status:<8} {record.envelope_id:<24} {record.destination:<8}"
+                  f" by {record.sender}  sha256 {record.digest[:16]}  {record.step}")
+        if isinstance(found, audit.Finding):
+            print(f"jjj certs audit: {audit_file}: {found}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{found.records} records, chain intact (head {found.head[:16]})")
+        return EXIT_OK
     for system in registry.load(registry_file):
         state = f"revoked {system.revoked_at} by {system.revoked_by}: {system.revocation_reason}" if not system.active else "active"
         print(f"{system.sha256}  {system.jurisdiction:<8} {system.name:<24} registered {system.registered_at}"
@@ -118,6 +128,7 @@ def add_parsers(commands) -> None:
     revoke.add_argument("--reason", required=True)
     revoke.add_argument("--by", default=None)
     actions.add_parser("list", help="the registry: every system, active or revoked")
+    actions.add_parser("audit", help="who registered and revoked which system; exit 1 if that record was tampered with")
     bus = commands.add_parser("bus", help="operator commands on the bus")
     bus_actions = bus.add_subparsers(dest="action", required=True)
     bus_actions.add_parser("init", help="create or update the streams and KV buckets (as the operator)")

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from cryptography import x509
 
-from kernel import jurisdictions
+from kernel import audit, jurisdictions
 from kernel.security.pki import common_name, fingerprint, normalise_fingerprint, subject_string
 from kernel.errors import ConfigurationError
 
@@ -76,16 +76,31 @@ def save(path: Path, systems: list[MemberSystem]) -> None:
 
 
 def audit_registry_change(audit_file: Path, *, action: str, system: MemberSystem, by: str, reason: str | None = None) -> None:
-    """The one place a registry change is audited: one JSON line appended per change.
-
-    Kept to a single function so that it can be pointed at the federation's
-    hash-chained audit log when that exists.
-    """
+    """The one place a registry change is audited: appended to a hash chain of its own (kernel.audit),
+    one JSON record per line, so that a changed, removed or reordered line is found (`jjj certs audit`)."""
     audit_file.parent.mkdir(parents=True, exist_ok=True)
-    record = {"at": _now(), "action": action, "by": by, "reason": reason, "system": system.name,
-              "jurisdiction": system.jurisdiction, "sha256": system.sha256, "subject": system.subject}
+    records = read_registry_audit(audit_file)
+    entry = audit.AuditEntry(at=_now(), kind="member_registry", envelope_id=system.name, case_id="", sender=by,
+                             destination=system.jurisdiction, status=action, step=reason or "", digest=system.sha256,
+                             key_id=system.subject)
+    record = audit.append(records[-1] if records else None, entry)
     with audit_file.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
+
+
+def read_registry_audit(audit_file: Path) -> list[audit.AuditRecord]:
+    if not audit_file.exists():
+        return []
+    lines = [line for line in audit_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        return [audit.AuditRecord(**json.loads(line)) for line in lines]
+    except (TypeError, ValueError) as error:
+        raise RegistryError(f"{audit_file}: not a registry audit log ({error})") from None
+
+
+def verify_registry_audit(audit_file: Path) -> audit.Verified | audit.Finding:
+    """Who registered or revoked which system, and whether the record of it is intact."""
+    return audit.verify(read_registry_audit(audit_file))
 
 
 def register(path: Path, certificate: x509.Certificate, *, jurisdiction: str, by: str, audit_file: Path,

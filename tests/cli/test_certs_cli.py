@@ -36,8 +36,11 @@ def test_init_register_revoke_list(monkeypatch, tmp_path, capsys):
     systems = registry.load(layout.registry)
     assert [s.name for s in systems] == ["member-beijing", "member-tianjin", "member-hebei", "bj-petition-system"]
     audit = [json.loads(line) for line in (tmp_path / "var" / "audit" / "member-registry.jsonl").read_text().splitlines()]
-    assert [(r["action"], r["system"], r["by"]) for r in audit[-2:]] == [
+    assert [(r["status"], r["envelope_id"], r["sender"]) for r in audit[-2:]] == [
         ("register", "bj-petition-system", "zhao"), ("revoke", "bj-petition-system", "qian")]
+    capsys.readouterr()
+    assert main(["certs", "audit"]) == 0
+    assert "chain intact" in capsys.readouterr().out
 
 
 def test_init_into_a_given_directory(monkeypatch, tmp_path, capsys):

@@ -36,8 +36,27 @@ def test_register_then_revoke_is_kept_and_audited(tmp_path, ca):
     assert registry.load(path) == [revoked]
 
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [(r["action"], r["by"], r["sha256"], r["reason"]) for r in lines] == [
-        ("register", "wang.operator", digest, None), ("revoke", "li.security", digest, "key on a lost laptop")]
+    assert [(r["status"], r["sender"], r["digest"], r["step"], r["seq"]) for r in lines] == [
+        ("register", "wang.operator", digest, "", 1), ("revoke", "li.security", digest, "key on a lost laptop", 2)]
+    assert registry.verify_registry_audit(audit).records == 2
+
+
+def test_a_changed_or_removed_registry_audit_line_is_found_and_named(tmp_path, ca):
+    from kernel import audit as chain
+
+    path, audit = tmp_path / "registry.yaml", tmp_path / "audit.jsonl"
+    for name in ("a", "b", "c"):
+        registry.register(path, member_certificate(ca, f"member-{name}"), jurisdiction="hebei", by="ops", audit_file=audit,
+                          name=name)
+    lines = audit.read_text().splitlines()
+    forged = json.loads(lines[1])
+    forged["sender"] = "someone.else"  # who registered b, rewritten afterwards
+    audit.write_text("\n".join([lines[0], json.dumps(forged, ensure_ascii=False), lines[2]]) + "\n")
+    found = registry.verify_registry_audit(audit)
+    assert isinstance(found, chain.Finding) and (found.seq, found.problem) == (2, "changed")
+    audit.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    found = registry.verify_registry_audit(audit)
+    assert isinstance(found, chain.Finding) and (found.seq, found.problem) == (2, "removed")
 
 
 def test_a_revoked_certificate_stays_revoked(tmp_path, ca):

@@ -138,6 +138,7 @@ def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", por
             return NatsServer(process, host, bound_port, store_dir, log_file)
         time.sleep(0.02)
     process.kill()
+    process.wait()  # reaped: no zombie left behind
     raise NatsServerError(f"nats-server not ready after {timeout}s: {_tail(log_file)}")
 
 

@@ -5,7 +5,9 @@ init`), starts nats-server (TLS, one user per certificate, JetStream under the d
 directory), provisions the streams and buckets as the operator principal, then the
 gateway and the three adapters, each its own process with its own certificate;
 prints where each listens and where the member systems' certificates are; restarts
-a process that dies; and on SIGINT or SIGTERM stops everything it started, adapters
+a process that dies, nats-server included (on its port, configuration and store; the
+others reconnect to it by themselves), at most MAX_RESTARTS times within
+RESTART_WINDOW_SECONDS (cli/restarts.py); and on SIGINT or SIGTERM stops everything it started, adapters
 first and the bus last, leaving no process behind (children also get SIGTERM if the
 supervisor itself dies: see natsserver.dying_with_parent).
 
@@ -34,6 +36,7 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cli import certs, natsserver
+from cli.restarts import RestartPolicy
 from kernel import jurisdictions, logs
 from kernel.config import Settings
 from kernel.security import pki
@@ -41,7 +44,10 @@ from kernel.security.tls import grpc_channel_credentials
 from kernel.errors import StartupError
 from kernel.security.keys import init_keys
 
+# Read when `jjj up` starts (tests lower them): at most this many restarts of one process within the window.
 MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60.0
+NATS = "nats"
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +70,7 @@ class Child:
     principal: str
     process: subprocess.Popen | None = None
     relay: threading.Thread | None = None
-    restarts: int = 0
+    restarts: list[float] = field(default_factory=list)
     started_at: float = 0.0
 
     def start(self, env: dict[str, str], layout: pki.PkiLayout) -> None:
@@ -93,6 +99,9 @@ class Supervisor:
     nats: natsserver.NatsServer | None = None
     layout: pki.PkiLayout | None = None
     stopping: bool = False
+    policy: RestartPolicy = field(default_factory=lambda: RestartPolicy(MAX_RESTARTS, RESTART_WINDOW_SECONDS))
+    nats_restarts: list[float] = field(default_factory=list)
+    store_key: str | None = None
 
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
@@ -106,9 +115,9 @@ class Supervisor:
             if created:
                 print(f"jjj up: created signing keys for {', '.join(created)} in {self.settings.keys_dir()}",
                       file=sys.stderr, flush=True)
-            store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
+            self.store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
             self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
-                                         port=self.settings.nats_port, store_key=store_key)
+                                         port=self.settings.nats_port, store_key=self.store_key)
             asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
                                             duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.
@@ -128,6 +137,7 @@ class Supervisor:
             if not self.stopping:
                 self._print_banner()
             while not self.stopping:
+                self._restart_nats_if_dead()
                 self._restart_dead(env)
                 time.sleep(0.2)
             return 0
@@ -178,14 +188,32 @@ class Supervisor:
         for child in self.children:
             if child.alive() or self.stopping:
                 continue
-            if child.restarts >= MAX_RESTARTS:
-                raise StartupError(f"{child.role} keeps dying (exit {child.process.returncode}); giving up")
-            child.restarts += 1
-            log.warning("process_restarting", role=child.role, exit_code=child.process.returncode, restart=child.restarts)
-            print(f"jjj up: {child.role} exited with {child.process.returncode}; restarting ({child.restarts}/{MAX_RESTARTS})",
-                  file=sys.stderr, flush=True)
-            time.sleep(min(5.0, 0.5 * 2 ** child.restarts))
+            self._before_restart(child.role, child.process.returncode, child.restarts)
             child.start(env, self.layout)
+
+    def _restart_nats_if_dead(self) -> None:
+        """nats-server again on its port, configuration and store; poll() has reaped the one that died."""
+        while not self.stopping and self.nats.process.poll() is not None:
+            self._before_restart(NATS, self.nats.process.returncode, self.nats_restarts)
+            try:
+                self.nats = natsserver.start(self.nats.store_dir.parent, self.layout, host=self.nats.host,
+                                             port=self.nats.port, store_key=self.store_key)
+            except natsserver.NatsServerError as error:  # counts as one more death: the loop tries again or gives up
+                log.error("process_restart_failed", role=NATS, error=str(error))
+
+    def _before_restart(self, role: str, exit_code: int, restarts: list[float]) -> None:
+        """Says so, records the restart and waits its back-off; raises when `role` keeps dying."""
+        now = time.monotonic()
+        restarts[:] = self.policy.recent(restarts, now)
+        if not self.policy.allows(restarts, now):
+            raise StartupError(f"{role} keeps dying (exit {exit_code}); giving up")
+        restarts.append(now)
+        count = len(restarts)
+        log.warning("process_restarting", role=role, exit_code=exit_code, restart=count,
+                    within_seconds=self.policy.window_seconds)
+        print(f"jjj up: {role} exited with {exit_code}; restarting ({count}/{self.policy.limit})",
+              file=sys.stderr, flush=True)
+        time.sleep(self.policy.backoff_seconds(count))
 
     def shutdown(self) -> None:
         for child in self.children:

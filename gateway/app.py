@@ -74,7 +74,9 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
     # The projector and the auditor read every message: each is verified once.
     verifier = VerificationCache(RegistryFile(settings.key_registry_path()))
-    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway", tls=client_context(tls), principal=GATEWAY)
+    bus_watch = jetstream.ConnectionWatch()
+    nc = await jetstream.connect(settings.nats_url, name="jjj-gateway", tls=client_context(tls), principal=GATEWAY,
+                                 watch=bus_watch)
     js = nc.jetstream()
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
@@ -93,5 +95,6 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
         tls=tls, interceptors=[MemberSystemGate(RegistryView(settings.registry_file()), None)],
         watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
     )
+    await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)

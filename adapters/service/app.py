@@ -53,8 +53,9 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     tls = settings.tls_files(principal).check()
     signer = load_signer(settings.signing_key_path(member.name), member.name)
     keys = RegistryFile(settings.key_registry_path())
+    bus_watch = jetstream.ConnectionWatch()
     nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}", tls=client_context(tls),
-                                 principal=principal)
+                                 principal=principal, watch=bus_watch)
     js = nc.jetstream()
     guard = Guard(member, js, keys, settings.security)
     relay = AdapterRelay(
@@ -81,5 +82,6 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         watch=ExpiryWatch(settings.tls.expiry_warning_days, settings.tls.expiry_check_seconds),
         max_message_bytes=settings.limits.grpc_max_message_bytes,
     )
+    await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
     return RunningAdapter(served, relay, nc)

@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import nats
 import nats.js.errors
@@ -110,10 +110,40 @@ def _raise_if_cancel_was_swallowed() -> None:
         raise asyncio.CancelledError
 
 
+class ConnectionWatch:
+    """Whether the bus connection is up, told to whoever follows it (the gRPC health service).
+
+    The watch exists before the connection (it is passed to `connect`) and before what
+    follows it (the server, started after the connection): `follow` tells a late follower
+    the current state at once."""
+
+    def __init__(self) -> None:
+        self.connected = True
+        self._followers: list[Callable[[bool], Awaitable[None]]] = []
+
+    async def follow(self, follower: Callable[[bool], Awaitable[None]]) -> None:
+        self._followers.append(follower)
+        await follower(self.connected)
+
+    async def _tell(self, connected: bool) -> None:
+        self.connected = connected
+        log.warning("bus_reconnected" if connected else "bus_disconnected")
+        for follower in self._followers:
+            await follower(connected)
+
+    async def disconnected(self) -> None:
+        await self._tell(False)
+
+    async def reconnected(self) -> None:
+        await self._tell(True)
+
+
 async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, connect_timeout: float = 30.0,
-                  error_cb=None) -> Client:
+                  error_cb=None, watch: ConnectionWatch | None = None) -> Client:
     """Connect as `principal` (its certificate is in `tls`), retrying while the server is still starting."""
     options = {"error_cb": error_cb} if error_cb else {}
+    if watch is not None:
+        options |= {"disconnected_cb": watch.disconnected, "reconnected_cb": watch.reconnected}
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(connect_timeout),
         wait=wait_exponential(multiplier=0.05, max=1.0),

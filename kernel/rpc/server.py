@@ -35,6 +35,13 @@ class Served:
     port: int
     health: health.aio.HealthServicer
     tasks: list[asyncio.Task] = field(default_factory=list)
+    service_name: str = ""
+
+    async def report_serving(self, serving: bool) -> None:
+        """The process as a whole ("") and its service: SERVING or NOT_SERVING (e.g. while the bus is away).
+        The certificate's own health service (jjj.tls.certificate) is the expiry watch's alone."""
+        for service in ("", self.service_name):
+            await self.health.set(service, SERVING if serving else NOT_SERVING)
 
     async def stop(self, grace: float) -> None:
         for task in self.tasks:
@@ -68,7 +75,7 @@ async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], Non
     watcher = asyncio.create_task(expiry.watch(certificates, window_days=watch.window_days,
                                                interval_seconds=watch.interval_seconds, on_report=on_report),
                                   name="certificate-expiry")
-    return Served(server, port, health_servicer, [watcher])
+    return Served(server, port, health_servicer, [watcher], service_name)
 
 
 async def serve_until_signalled(start) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,10 +18,10 @@ import time
 import pytest
 
 from kernel.security import pki
+from tests.support.processes import up_environment
 from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from tests.conftest import SHARED
-from tests.support.relay import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -97,17 +96,10 @@ async def banner_shown(outputs: list[list[bytes]], process: subprocess.Popen, ti
 
 
 async def test_every_line_of_the_supervised_federation_is_one_json_record(tmp_path):
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
-    env = {
-        **os.environ,
-        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
-        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
-        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
-        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
-        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
-        "JJJ_DATA_DIR": str(tmp_path / "var"),
+    ports, env = up_environment(tmp_path / "var")
+    env.update({
         "JJJ_LOG_FORMAT": "auto",  # off a TTY: JSON, for the children too
-    }
+    })
     up = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines: list[bytes] = []
     errors: list[bytes] = []

@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
-from tests.support.processes import cmdline, descendants, running, still_running
-from tests.support.relay import free_port
+from tests.support.processes import cmdline, descendants, running, start_up, still_running, up_environment
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +29,9 @@ def wait_for(condition, *, timeout: float, what: str, lines: list[str]):
 
 
 def test_an_adapter_that_keeps_crashing_stops_up_with_a_clear_message(tmp_path):
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
-    env = {
-        **os.environ,
-        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
-        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
-        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
-        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
-        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
-        "JJJ_DATA_DIR": str(tmp_path / "var"),
-    }
-    up = subprocess.Popen([sys.executable, "-c", UP], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(up.stdout), daemon=True)
-    reader.start()
+    ports, env = up_environment(tmp_path / "var")
+    started_up = start_up(env, command=[sys.executable, "-c", UP])
+    up, lines = started_up.process, started_up.lines
     blocker = socket.socket()
     try:
         wait_for(lambda: any("Ctrl-C stops everything" in line for line in lines) or up.poll() is not None,
@@ -69,7 +55,7 @@ def test_an_adapter_that_keeps_crashing_stops_up_with_a_clear_message(tmp_path):
         wait_for(port_taken, timeout=5, what="the Beijing port free", lines=lines)
 
         assert up.wait(timeout=60) == 1
-        reader.join(timeout=10)
+        started_up.reader.join(timeout=10)
         log = "".join(lines)
         assert f"beijing exited with -9; restarting (1/{RESTARTS})" in log, log
         assert f"restarting ({RESTARTS}/{RESTARTS})" in log, log

@@ -7,9 +7,6 @@ import os
 import re
 import signal
 import ssl
-import subprocess
-import sys
-import threading
 import time
 
 import grpc
@@ -18,8 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
-from tests.support.processes import cmdline, descendants, still_running
-from tests.support.relay import free_port
+from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
 from tests.support.secure import files_of, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
@@ -39,21 +35,9 @@ def serving(layout: pki.PkiLayout, port: int) -> bool:
 
 
 def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
-    env = {
-        **os.environ,
-        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
-        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
-        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
-        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
-        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
-        "JJJ_DATA_DIR": str(tmp_path / "var"),
-    }
-    up = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(up.stdout), daemon=True)
-    reader.start()
+    ports, env = up_environment(tmp_path / "var")
+    running = start_up(env)
+    up, lines = running.process, running.lines
     try:
         deadline = time.monotonic() + 90
         while not any("Ctrl-C stops everything" in line for line in lines):

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
 from tests.conftest import SHARED
-from tests.support.processes import cmdline, descendants, still_running
-from tests.support.relay import free_port, submit_request
+from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
+from tests.support.relay import submit_request
 from tests.support.secure import files_of, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
@@ -66,21 +63,9 @@ def health(layout: pki.PkiLayout, port: int) -> int | None:
 
 
 def test_up_restarts_a_killed_nats_server_and_the_adapters_serve_again(tmp_path):
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
-    env = {
-        **os.environ,
-        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
-        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
-        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
-        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
-        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
-        "JJJ_DATA_DIR": str(tmp_path / "var"),
-    }
-    up = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(up.stdout), daemon=True)
-    reader.start()
+    ports, env = up_environment(tmp_path / "var")
+    running = start_up(env)
+    up, lines = running.process, running.lines
     try:
         wait_for(lambda: any("Ctrl-C stops everything" in line for line in lines) or up.poll() is not None,
                  timeout=90, what="the banner", lines=lines)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -49,3 +54,44 @@ def still_running(pids: Iterable[int], *, within: float = 15.0) -> list[int]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
+
+
+# -- `jjj up` as a subprocess ---------------------------------------------------------------
+
+
+@dataclass
+class RunningUp:
+    """`jjj up` (or a command like it) with its merged output collected line by line."""
+
+    process: subprocess.Popen
+    lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None  # ends once the process closed its output
+
+    def banner_shown(self) -> bool:
+        return any("Ctrl-C stops everything" in line for line in self.lines)
+
+
+def up_environment(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Free loopback ports for every process of a local federation, and the environment that puts it there."""
+    from tests.support.relay import free_port
+
+    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
+    env = {
+        **os.environ,
+        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
+        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
+        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
+        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
+        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
+        "JJJ_DATA_DIR": str(data_dir),
+    }
+    return ports, env
+
+
+def start_up(env: dict[str, str], command: list[str] | None = None) -> RunningUp:
+    process = subprocess.Popen(command or [sys.executable, "-m", "cli.main", "up"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    running = RunningUp(process)
+    running.reader = threading.Thread(target=lambda: running.lines.extend(process.stdout), daemon=True)
+    running.reader.start()
+    return running

@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
 from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
-from tests.support.secure import files_of, raw_nats_exchange
+from tests.support.secure import files_of, health_status, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +26,7 @@ def operator_channel(layout: pki.PkiLayout, port: int) -> grpc.Channel:
 
 
 def serving(layout: pki.PkiLayout, port: int) -> bool:
-    try:
-        with operator_channel(layout, port) as channel:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-            return reply.status == health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
-        return False
+    return health_status(layout, port, timeout=1) == health_pb2.HealthCheckResponse.SERVING
 
 
 def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):

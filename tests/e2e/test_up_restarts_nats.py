@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from kernel.security import pki
@@ -18,7 +18,7 @@ from kernel.security.tls import grpc_channel_credentials
 from tests.conftest import SHARED
 from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
 from tests.support.relay import submit_request
-from tests.support.secure import files_of, raw_nats_exchange
+from tests.support.secure import files_of, health_status, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
 
@@ -54,14 +54,6 @@ def submitted(stub: adapter_pb2_grpc.AdapterServiceStub, request_id: str) -> boo
         return False
 
 
-def health(layout: pki.PkiLayout, port: int) -> int | None:
-    with grpc.secure_channel(f"127.0.0.1:{port}", grpc_channel_credentials(files_of(layout, pki.OPERATOR))) as channel:
-        try:
-            return health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2).status
-        except grpc.RpcError:
-            return None
-
-
 def test_up_restarts_a_killed_nats_server_and_the_adapters_serve_again(tmp_path):
     ports, env = up_environment(tmp_path / "var")
     running = start_up(env)
@@ -89,7 +81,7 @@ def test_up_restarts_a_killed_nats_server_and_the_adapters_serve_again(tmp_path)
                  lines=lines)
         assert wait_for(lambda: submitted(beijing, "after"), timeout=30, what="a submission served again", lines=lines)
         for name in ("gateway", "beijing", "tianjin", "hebei"):
-            assert wait_for(lambda: health(layout, ports[name]) == health_pb2.HealthCheckResponse.SERVING, timeout=15,
+            assert wait_for(lambda: health_status(layout, ports[name]) == health_pb2.HealthCheckResponse.SERVING, timeout=15,
                             what=f"{name} SERVING", lines=lines)
         log = "".join(lines)
         assert any('"process_restarting"' in line and '"role": "nats"' in line for line in lines), log

@@ -34,3 +34,14 @@ def raw_nats_exchange(port: int, wrap=None) -> bytes:
         connection = wrap(raw) if wrap else raw
         connection.sendall(b'CONNECT {"verbose":false}\r\nSUB jjj.> 1\r\nSUB $KV.> 2\r\nPING\r\n')
         return connection.recv(4096)
+
+
+def health_status(layout: pki.PkiLayout, port: int, *, timeout: float = 2.0) -> int | None:
+    """A process's gRPC health (`""` service) asked as the operator; None when it does not answer."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.secure_channel(f"127.0.0.1:{port}", grpc_channel_credentials(files_of(layout, pki.OPERATOR))) as channel:
+        try:
+            return health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+        except grpc.RpcError:
+            return None

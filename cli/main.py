@@ -11,6 +11,8 @@
   jjj bus init                   streams and KV buckets, as the operator principal
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
+  jjj submit|inbox|step|case|share|status   a member system's engineer on the running federation
+                                 (cli/engineer.py; exit 0 ok, 1 refused, 2 usage, 3 not running)
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -59,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import engineer
+
+    engineer.add_parsers(commands)
     return parser
 
 
@@ -79,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             return mapcli.to_common(args.source, args.file)
         return mapcli.from_common(args.target, args.file, args.output)
 
+    from cli import engineer
+
+    if args.command in engineer.COMMANDS:
+        return engineer.run(args)
     settings = Settings()
     if args.command == "quarantine":
         from cli import mapping as mapcli

@@ -108,6 +108,8 @@ class MemberClient(_Client):
         pieces = documents.split(document, document_format, size) if size else [documents.Piece(document, 0, 1)]
         total = sum(piece.cases for piece in pieces)
         merged = adapter_pb2.SubmitDocumentResponse()
+        if progress is not None and len(pieces) > 1:
+            progress(0, total)
         for index, piece in enumerate(pieces):
             request = adapter_pb2.SubmitDocumentRequest(
                 request_id=request_id if len(pieces) == 1 else f"{request_id}/{index + 1}",

@@ -25,6 +25,7 @@ CHAOYANG = SAMPLES / "beijing/samples/valid/bj_rx_complaint_chaoyang.json"
 MISSING_GDBH = SAMPLES / "beijing/samples/invalid/bj_missing_gdbh.json"
 TIANJIN_FIVE = SAMPLES / "tianjin/samples/valid/tj_batch_five.xml"
 HEBEI_FOUR = SAMPLES / "hebei/samples/valid/hb_mixed_four.csv"
+LANGFANG = SAMPLES / "tianjin/samples/valid/tj_bom_transfer_langfang.xml"
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +195,35 @@ def test_usage_errors_exit_2_and_say_why(run, args, message):
     code, out, err = run(*args)
     assert code == 2, (out, err)
     assert message in err
+
+
+def test_status_with_one_adapter_away_is_exit_1_naming_it(run, federation, tmp_path):
+    state = FederationState.load(federation.state_file)
+    partial = FederationState(**{**state.__dict__, "adapters": {**state.adapters, "hebei": Endpoint("127.0.0.1", free_port())}})
+    path = tmp_path / "federation.json"
+    partial.write(path)
+    code, out, err = run("status", "--json", state=path)
+    assert code == 1, err
+    health = {row["process"]: row["health"] for row in json.loads(out)["processes"]}
+    assert health == {"nats": "SERVING", "gateway": "SERVING", "beijing": "SERVING", "tianjin": "SERVING",
+                      "hebei": "UNREACHABLE"}
+
+
+def test_a_hotline_transfer_arrives_as_one_with_its_native_document(run, tmp_path):
+    code, out, err = run("submit", "tianjin", LANGFANG, "--transfer", "--json")
+    assert code == 0, err
+    (submission,) = json.loads(out)["submissions"]
+    assert submission["envelope_id"] == f"{submission['case_id']}/transfer/1", submission
+    saved = tmp_path / "saved"
+    seen: list[dict] = []
+    deadline = time.monotonic() + 20
+    while not any(item["case_id"] == submission["case_id"] for item in seen):
+        assert time.monotonic() < deadline, seen
+        code, out, err = run("inbox", "hebei", "--ack", "--json", "--idle", "1", "--flow", "transfer", "--save", saved)
+        seen += json_lines(out)
+    assert {item["flow"] for item in seen} == {"FLOW_HOTLINE_TRANSFER"}
+    document = saved / (submission["case_id"].replace(":", "_") + ".csv")
+    assert document.read_bytes().splitlines()[0].decode("gb18030").startswith("件号,"), sorted(saved.iterdir())
 
 
 def test_no_federation_is_exit_3_with_a_clear_message(run, tmp_path):

@@ -201,6 +201,14 @@ def test_a_refused_step_says_what_may_come_next(run):
     assert "TRANSITION_REFUSED" in err and "STATUS_CLOSED" in err and "what to do:" in err
 
 
+def test_an_unknown_case_is_not_found_with_advice(run):
+    code, out, err = run("case", "jjj:HE:HB-NO-SUCH-CASE")
+    assert code == 1
+    assert "NOT_FOUND (CASE_NOT_FOUND)" in err and "what to do: check the case id" in err
+    code, out, err = run("step", "tianjin", "jjj:HE:HB-NO-SUCH-CASE", "signed", "--json")
+    assert code == 1 and json.loads(out)["error"]["reason"] == "CASE_NOT_FOUND"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("submit", "wuhan", SANHE), "unknown jurisdiction 'wuhan'; one of beijing, tianjin, hebei"),
     (("submit", "beijing", SANHE, "--to", "shanghai"), "unknown jurisdiction 'shanghai'"),

@@ -11,6 +11,8 @@
   jjj bus init                   streams and KV buckets, as the operator principal
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
+  jjj console [users add|disable|enable|passwd|list]   the operators' console, its operators
+  jjj deadletters list|redrive|discard   refused messages, as the operator
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -59,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import console as consolecli, deadletters as deadletterscli
+
+    consolecli.add_parser(commands)
+    deadletterscli.add_parser(commands)
     return parser
 
 
@@ -96,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import audit as auditcli
 
         return auditcli.run(settings, args)
+    if args.command in ("console", "deadletters"):
+        from cli import console as consolecli, deadletters as deadletterscli
+
+        return (consolecli if args.command == "console" else deadletterscli).run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

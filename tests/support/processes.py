@@ -75,7 +75,7 @@ def up_environment(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Free loopback ports for every process of a local federation, and the environment that puts it there."""
     from tests.support.relay import free_port
 
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
+    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei", "console", "nats_monitor")}
     env = {
         **os.environ,
         "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
@@ -84,6 +84,8 @@ def up_environment(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
         "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
         "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
         "JJJ_DATA_DIR": str(data_dir),
+        "JJJ_CONSOLE__PORT": str(ports["console"]),
+        "JJJ_CONSOLE__NATS_MONITOR_PORT": str(ports["nats_monitor"]),
     }
     return ports, env
 

@@ -15,7 +15,7 @@ def _parties(message: Message) -> list[case_pb2.Party]:
     for descriptor, value in message.ListFields():
         if descriptor.message_type is None:
             continue
-        values = value if descriptor.label == descriptor.LABEL_REPEATED else [value]
+        values = [value] if isinstance(value, Message) else list(value)  # a repeated field (a map yields its keys)
         for item in values:
             if not isinstance(item, Message):
                 continue
@@ -26,9 +26,13 @@ def _parties(message: Message) -> list[case_pb2.Party]:
     return found
 
 
+IDENTIFIER_SUFFIXES = ("_id", "_code", "_at", "_seq")
+
+
 def _redact(value, parties: list[case_pb2.Party]):
     if isinstance(value, dict):
-        return {key: _redact(item, parties) for key, item in value.items()}
+        # Identifiers, codes and times are ours, not a citizen's: digit runs in them stay readable.
+        return {key: item if key.endswith(IDENTIFIER_SUFFIXES) else _redact(item, parties) for key, item in value.items()}
     if isinstance(value, list):
         return [_redact(item, parties) for item in value]
     if isinstance(value, str):

@@ -205,7 +205,7 @@ async function renderDeadLetters() {
     ["action", (l) => (l.handled || !state.user.may_act ? "" : el("span", {},
       el("button", { type: "button", "data-redrive": l.sequence, onclick: () => act("redrive", [l.sequence]) }, t("redrive")),
       el("button", { type: "button", "data-discard": l.sequence, onclick: () => act("discard", [l.sequence]) }, t("discard"))))],
-  ], letters, { testid: "dead-letters", rowAttributes: (l) => ({ "data-sequence": l.sequence, "data-handled": l.handled }) });
+  ], letters, { testid: "dead-letters", rowAttributes: (l) => ({ "data-sequence": l.sequence, "data-handled": String(l.handled) }) });
   const bulk = el("div", { class: "bulk" }, reason,
     el("button", { type: "button", id: "bulk-redrive", onclick: () => act("redrive", selected()) }, `${t("redrive")} (${t("selected")})`),
     el("button", { type: "button", id: "bulk-discard", onclick: () => act("discard", selected()) }, `${t("discard")} (${t("selected")})`), result);

@@ -101,11 +101,11 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)
-    running.console = await _start_console(settings, served.port)
+    running.console = await _start_console(settings, served.port, notifier.watcher.running)
     return running
 
 
-async def _start_console(settings: Settings, gateway_port: int):
+async def _start_console(settings: Settings, gateway_port: int, clocks):
     """The operators' console beside the query service; the gateway serves on without it if it cannot start."""
     if not settings.console.enabled:
         return None
@@ -113,7 +113,7 @@ async def _start_console(settings: Settings, gateway_port: int):
 
     try:
         return await start_console(settings, projection_path=settings.data_dir / "gateway" / "projection.sqlite3",
-                                   gateway_port=gateway_port)
+                                   gateway_port=gateway_port, clocks=clocks)
     except Exception as error:  # e.g. its port taken: the exchange itself must not stop for the console
         log.error("console_not_started", error=str(error))
         return None

@@ -246,7 +246,8 @@ def operator_files(settings: Settings) -> TlsFiles:
 
 
 async def start_console(settings: Settings, *, projection_path: Path, gateway_port: int, port: int | None = None,
-                        adapter_ports: dict[str, int] | None = None, nats_monitor_port: int | None = None) -> RunningConsole:
+                        adapter_ports: dict[str, int] | None = None, nats_monitor_port: int | None = None,
+                        clocks=None) -> RunningConsole:
     """Serve the console on loopback (port 0: a free one); it reads the projection and audit files beside it."""
     files = operator_files(settings).check()
     nc = await jetstream.connect(settings.nats_url, name="jjj-console", tls=client_context(files), principal=pki.OPERATOR)
@@ -262,7 +263,7 @@ async def start_console(settings: Settings, *, projection_path: Path, gateway_po
         notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds)
     except JjjError:
         notifier = None  # no federation key here: alerts are shown, not sent
-    ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path()), bus,
+    ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path(), clocks), bus,
                          ActionLog(settings.console_actions_path()), notifier, settings.pki())
     await ctx.refresh()
     config = uvicorn.Config(build_app(ctx), host=settings.host, port=console.port if port is None else port, log_config=None,

@@ -49,7 +49,9 @@ def pairs() -> list[tuple[int, int]]:
 
 
 class ConsoleData:
-    def __init__(self, projection_path: Path, audit_path: Path) -> None:
+    def __init__(self, projection_path: Path, audit_path: Path, clocks=None) -> None:
+        # The gateway's running deadline clocks, when the console runs inside it: () -> [(case_id, step, Deadline)].
+        self.clocks = clocks or (lambda: [])
         self.db = sqlite3.connect(f"file:{projection_path}?mode=ro", uri=True, check_same_thread=False)
         self.has_audit = Path(audit_path).is_file()
         if self.has_audit:
@@ -227,7 +229,8 @@ class ConsoleData:
                 "all_verified": bool(records) and all(r.status == "verified" for r in records if r.kind != "dead_letter")}
 
     def _deadlines_of(self, case_id: str, facts: dict, now: datetime) -> list[dict]:
-        result = []
+        result = [_deadline(step, _iso(deadline.due_at), now, "running", deadline.provisional)
+                  for clock_case, step, deadline in self.clocks() if clock_case == case_id]
         if facts.get("due_at"):
             result.append(_deadline("case", facts["due_at"], now, "case due"))
         for step, kind, due_at, provisional in self.db.execute(
@@ -253,15 +256,25 @@ class ConsoleData:
             "SELECT case_id, origin, holder, status, due_at, overdue FROM cases WHERE attempt > 0 AND status != ?"
             " AND ((due_at IS NOT NULL AND due_at <= ?) OR overdue=1) ORDER BY due_at", (case_pb2.STATUS_CLOSED, horizon))
         result = []
+        seen = set()
+        cases = {row[0]: row for row in self.db.execute("SELECT case_id, origin, holder, status FROM cases WHERE attempt > 0")}
+        for case_id, step, deadline in self.clocks():
+            row = cases.get(case_id)
+            if row is None or deadline.due_at > now + timedelta(hours=within_hours) or not viewer.sees_case({row[1], row[2]}):
+                continue
+            item = _deadline(step, _iso(deadline.due_at), now, "running", deadline.provisional)
+            result.append({"case_id": case_id, "origin": _name(row[1]), "holder": _name(row[2]), "status": _status_name(row[3]),
+                           **item, "overdue": item["seconds_left"] < 0})
+            seen.add(case_id)
         for case_id, origin, holder, status, due_at, overdue in rows:
-            if not viewer.sees_case({origin, holder}):
+            if case_id in seen or not viewer.sees_case({origin, holder}):
                 continue
             steps = [step for (step,) in self.db.execute(
                 "SELECT DISTINCT step FROM deadline_notices WHERE case_id=? ORDER BY due_at DESC", (case_id,))]
             item = _deadline(steps[0] if steps else "case", due_at, now, "overdue" if overdue else "due")
             result.append({"case_id": case_id, "origin": _name(origin), "holder": _name(holder), "status": _status_name(status),
                            **item, "overdue": bool(overdue) or item["seconds_left"] < 0})
-        return result
+        return sorted(result, key=lambda item: item["seconds_left"])
 
 
 def _deadline(step: str, due_at: str | None, now: datetime, kind: str, provisional: bool = False) -> dict:

@@ -60,6 +60,7 @@ async def test_referrals_appear_live_on_the_overview_and_in_the_case_view(federa
         timeline = page.get_by_test_id("timeline")
         await expect(timeline).to_contain_text("REFERRED", timeout=LIVE)
         await expect(timeline).not_to_contain_text("RECEIVED")
+        await expect(page.get_by_test_id("case-deadlines")).to_contain_text("running", timeout=LIVE)  # the signing clock
 
         (item,), call = await read_items(hebei, count=1)
         await hebei.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id))

@@ -151,7 +151,7 @@ async function renderCase(caseId, quiet) {
   const verification = data.verification;
   const checks = el("div", { "data-testid": "verification", "data-chain": verification.chain },
     el("p", {}, `${t("chain")}: ${verification.chain}`),
-    table([["kind"], ["signature", (s) => s.status], ["sequence", (s) => s.key_id]], verification.signatures));
+    table([["kind"], ["signature", (s) => s.status], ["key_id", (s) => s.key_id]], verification.signatures));
   main.replaceChildren(el("div", { class: "case", "data-testid": "case-view", "data-case": c.case_id },
     el("h2", {}, `${t("case")} ${c.case_id}`), facts, section("timeline", timeline), section("deadlines", deadlines),
     section("co_handlers", el("p", {}, data.co_handlers.map(t).join("、") || t("none"))),
@@ -179,7 +179,7 @@ async function renderExchanges() {
 async function renderDeadlines() {
   const { data } = await api("/api/deadlines");
   main.replaceChildren(section("nav.deadlines", table([["case_id", (d) => caseLink(d.case_id)], ["origin", (d) => t(d.origin)],
-    ["holder", (d) => t(d.holder)], ["step"], ["status"], ["due_at", (d) => when(d.due_at)],
+    ["holder", (d) => t(d.holder)], ["step"], ["kind"], ["status"], ["due_at", (d) => when(d.due_at)],
     ["left", (d) => el("span", { class: d.overdue ? "bad" : "" }, duration(d.seconds_left))]], data.deadlines || [], { testid: "deadlines" })));
 }
 

@@ -19,7 +19,7 @@ const LABELS = {
     forbidden: "无权查看：该案件不涉及本辖区", notfound: "没有该案件", throughput: "吞吐量（每分钟/每小时）",
     latency: "端到端延迟", lag: "收件箱积压", hour: "近一小时", day: "近一天", none: "无", live: "实时", offline: "连接中断",
     origin: "来源地", holder: "承办地", role: "角色", "role.federation": "联盟运维", "role.jurisdiction": "辖区运维",
-    "role.auditor": "审计员", refused: "被拒绝", done: "已完成", certificates: "证书", days_left: "剩余天数",
+    "role.auditor": "审计员", refused: "被拒绝", done: "已完成", certificates: "证书", days_left: "剩余天数", key_id: "密钥",
   },
   en: {
     title: "Jing-Jin-Ji case exchange · operations console", "nav.overview": "Overview", "nav.charts": "Charts",
@@ -43,7 +43,7 @@ const LABELS = {
     throughput: "Throughput (per minute / per hour)", latency: "End-to-end latency", lag: "Inbox backlog",
     hour: "Last hour", day: "Last day", none: "none", live: "live", offline: "disconnected", origin: "Origin", holder: "Holder",
     role: "Role", "role.federation": "federation operator", "role.jurisdiction": "jurisdiction operator",
-    "role.auditor": "auditor", refused: "refused", done: "done", certificates: "Certificates", days_left: "Days left",
+    "role.auditor": "auditor", refused: "refused", done: "done", certificates: "Certificates", days_left: "Days left", key_id: "Key",
   },
 };
 

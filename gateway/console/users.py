@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kernel import jurisdictions
+from kernel.errors import InvalidRequest
 from gateway.console.roles import Principal, role_names
 
 # scrypt with 16 MiB of memory per hash: slow to guess, quick enough for a login.
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 
-class UserError(ValueError):
+class UserError(InvalidRequest):
     """A user that cannot be added as asked (unknown role, missing jurisdiction, taken name)."""
 
 

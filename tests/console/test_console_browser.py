@@ -169,6 +169,17 @@ async def test_roles_a_tianjin_operator_cannot_open_a_beijing_hebei_case_and_an_
     assert all("tianjin" in (pair["sender"], pair["destination"]) for pair in overview["pairs"])
     status, exchanges = await tianjin_api.call(f"/api/exchanges?case_id={SANHE_ID}")
     assert (status, exchanges["exchanges"]) == (200, [])
+    assert (await tianjin_api.call("/api/deadlines"))[1]["deadlines"] == []
+    assert (await tianjin_api.call("/api/charts"))[1]["pairs"] == []
+
+    # The federation operator sees the same case in every view.
+    status, exchanges = await federal.call("/api/exchanges?native_id=BJ2026112400002001&flow=referral")
+    assert [(row["case_id"], row["sender"], row["destination"]) for row in exchanges["exchanges"]] == [(SANHE_ID, "beijing", "hebei")]
+    assert (await federal.call("/api/exchanges?native_id=BJ2026112400002001&flow=status"))[1]["exchanges"] == []
+    deadlines = (await federal.call("/api/deadlines?hours=10000"))[1]["deadlines"]
+    assert SANHE_ID in {row["case_id"] for row in deadlines}
+    (chart,) = (await federal.call("/api/charts?span=hour"))[1]["pairs"]
+    assert (chart["sender"], chart["destination"], sum(chart["counts"])) == ("beijing", "hebei", 1)
 
     auditor_api = ApiClient(console.url)
     assert await auditor_api.log_in("audit") == 200

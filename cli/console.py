@@ -94,7 +94,7 @@ def users(settings: Settings, args) -> int:
         if not changed:
             print(f"jjj console users: no user {args.name}", file=sys.stderr)
             return 1
-        print(f"{args.name}: {args.action} done (sessions end at their expiry or the console's restart)")
+        print(f"{args.name}: {args.action} done")
         return 0
     finally:
         store.close()

@@ -157,8 +157,8 @@ async def events(request: Request, viewer: Principal):
                 await asyncio.wait_for(ctx.changed.wait(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 yield ": keepalive\n\n"
-            if await request.is_disconnected():
-                return
+            if await request.is_disconnected() or ctx.auth.session_of(request) is None:
+                return  # gone, logged out, expired or disabled: the page's next request asks for a login
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
 

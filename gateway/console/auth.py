@@ -79,7 +79,12 @@ class Authenticator:
         self.users, self.sessions, self.throttle, self.secure_cookies = users, sessions, throttle, secure_cookies
 
     def session_of(self, request: Request) -> Session | None:
-        return self.sessions.get(request.cookies.get(COOKIE))
+        """The caller's live session; an operator disabled meanwhile (`jjj console users disable`) has none."""
+        session = self.sessions.get(request.cookies.get(COOKIE))
+        if session is not None and not self.users.is_active(session.user.name):
+            self.sessions.close(session.token)
+            return None
+        return session
 
     async def login(self, request: Request) -> Response:
         if not same_origin(request):

@@ -240,12 +240,15 @@ class ConsoleData:
         return result
 
     def _repeat_links(self, case_id: str) -> list[str]:
-        """Cases a repeat-link share named together with this one."""
-        rows = self.db.execute("SELECT note FROM trail WHERE case_id='' AND note LIKE ?", (f"%{case_id}%",))
+        """Cases a repeat-link share (并单建议) named together with this one: its envelope id is
+        `<case_id>/repeat/<earlier_case_id>/...` (adapters/service/sharing.py)."""
+        rows = self.db.execute("SELECT envelope_id FROM trail WHERE envelope_id LIKE ? OR envelope_id LIKE ?",
+                               (f"{case_id}/repeat/%", f"%/repeat/{case_id}%"))
         linked = set()
-        for (note,) in rows:
-            linked.update(word.strip("，,。:：") for word in (note or "").split() if word.strip("，,。:：") != case_id
-                          and len(word) > 6 and word[:2].isalpha() and word[:2].isupper())
+        for (envelope_id,) in rows:
+            later, _, rest = envelope_id.partition("/repeat/")
+            earlier = rest.split("/")[0]
+            linked.update(other for other in (later, earlier) if other and other != case_id)
         return sorted(linked)
 
     # -- deadlines ---------------------------------------------------------

@@ -96,6 +96,10 @@ class UserStore:
     def set_password(self, name: str, password: str) -> bool:
         return self.db.execute("UPDATE users SET password=? WHERE name=?", (hash_password(password), name)).rowcount == 1
 
+    def is_active(self, name: str) -> bool:
+        row = self.db.execute("SELECT disabled FROM users WHERE name=?", (name,)).fetchone()
+        return row is not None and not row[0]
+
     def users(self) -> list[User]:
         rows = self.db.execute("SELECT name, role, jurisdiction, disabled FROM users ORDER BY name")
         return [User(n, r, j, bool(d)) for n, r, j, d in rows]

@@ -54,9 +54,13 @@ def test_up_prints_the_console_and_a_first_login_that_works(tmp_path):
         added = _jjj(env, "console", "users", "add", "wang", "--role", "jurisdiction", "--jurisdiction", "tianjin",
                      stdin="tianjin-pass-1\n")
         assert added.returncode == 0, added.stderr
-        assert _log_in(url, "wang", "tianjin-pass-1")[2]["user"]["jurisdiction"] == "tianjin"
+        status, headers, answer = _log_in(url, "wang", "tianjin-pass-1")
+        assert answer["user"]["jurisdiction"] == "tianjin"
+        wang = headers["set-cookie"].split(";")[0]
+        assert http(url + "api/overview", headers={"cookie": wang})[0] == 200
         assert _jjj(env, "console", "users", "disable", "wang").returncode == 0
         assert _log_in(url, "wang", "tianjin-pass-1")[0] == 401
+        assert http(url + "api/overview", headers={"cookie": wang})[0] == 401  # the open session ends too
         listed = _jjj(env, "console", "users", "list")
         assert "admin\tfederation\t-\tactive" in listed.stdout and "wang\tjurisdiction\ttianjin\tdisabled" in listed.stdout
 

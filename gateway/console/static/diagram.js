@@ -2,7 +2,7 @@
 import { svg } from "./svg.js";
 import { t } from "./i18n.js";
 
-const POSITIONS = { beijing: [360, 70], tianjin: [600, 330], hebei: [120, 330] };
+const POSITIONS = { beijing: [360, 62], tianjin: [630, 330], hebei: [90, 330] };
 const COLORS = { green: "#2e9d5b", yellow: "#d9a21b", red: "#d0413c", unknown: "#8a8f98" };
 
 function stateOf(overview, member) {
@@ -17,15 +17,17 @@ function arrow(group, from, to, pair, index) {
   const [x1, y1] = POSITIONS[from];
   const [x2, y2] = POSITIONS[to];
   const dx = x2 - x1, dy = y2 - y1, length = Math.hypot(dx, dy);
-  const nx = -dy / length, ny = dx / length, offset = 14;
+  const nx = -dy / length, ny = dx / length, offset = 12;
   const sx = x1 + dx * 0.2 + nx * offset, sy = y1 + dy * 0.2 + ny * offset;
   const ex = x1 + dx * 0.8 + nx * offset, ey = y1 + dy * 0.8 + ny * offset;
   const trouble = pair.dead_letters > 0 || pair.overdue > 0;
-  const width = Math.min(8, 1.5 + pair.per_minute);
-  group.append(svg("line", { x1: sx, y1: sy, x2: ex, y2: ey, stroke: trouble ? COLORS.red : "#4f6b8f",
+  const busy = pair.waiting_to_sign > 0 || pair.in_flight > 0 || pair.per_minute > 0;
+  const width = Math.min(8, 1.5 + pair.per_minute * 2);
+  group.append(svg("line", { x1: sx, y1: sy, x2: ex, y2: ey, stroke: trouble ? COLORS.red : busy ? "#2f6fb5" : "#9aa7b8",
     "stroke-width": width, "marker-end": "url(#head)", "data-pair": `${from}-${to}` }));
-  const lx = (sx + ex) / 2 + nx * 22, ly = (sy + ey) / 2 + ny * 22;
-  const label = svg("text", { x: lx, y: ly, "text-anchor": "middle", class: "pair-label", "data-testid": `pair-${from}-${to}` });
+  const lx = (sx + ex) / 2 + nx * 34, ly = (sy + ey) / 2 + ny * 34 - 10;
+  const label = svg("text", { x: lx, y: ly, "text-anchor": "middle", class: busy ? "pair-label busy" : "pair-label",
+    "data-testid": `pair-${from}-${to}`, "paint-order": "stroke", stroke: "#ffffff", "stroke-width": 4 });
   const lines = [
     `${pair.per_minute} ${t("per_minute")} · ${t("in_flight")} ${pair.in_flight}`,
     `${t("waiting_to_sign")} ${pair.waiting_to_sign} · ${t("overdue")} ${pair.overdue}`,
@@ -36,7 +38,7 @@ function arrow(group, from, to, pair, index) {
 }
 
 export function drawFederation(container, overview) {
-  const root = svg("svg", { viewBox: "0 0 720 420", class: "federation", role: "img", "aria-label": t("nav.overview") });
+  const root = svg("svg", { viewBox: "0 0 720 430", class: "federation", role: "img", "aria-label": t("nav.overview") });
   const defs = svg("defs");
   const marker = svg("marker", { id: "head", viewBox: "0 0 10 10", refX: 8, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
   marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#4f6b8f" }));
@@ -62,8 +64,9 @@ export function drawFederation(container, overview) {
   [[bus, "nats", 250], [gateway, "gateway", 470]].forEach(([item, name, x]) => {
     const state = item ? item.state : "unknown";
     const badge = svg("g", { "data-testid": `node-${name}`, "data-state": state });
-    badge.append(svg("rect", { x: x - 55, y: 395, width: 110, height: 22, rx: 11, fill: COLORS[state] }));
-    badge.append(svg("text", { x, y: 410, "text-anchor": "middle", class: "badge-label" }, t(name)));
+    badge.append(svg("rect", { x: x - 55, y: 402, width: 110, height: 22, rx: 11, fill: COLORS[state] }));
+    badge.append(svg("text", { x, y: 417, "text-anchor": "middle", class: "badge-label" }, t(name)));
+    if (item) badge.append(svg("title", {}, item.reason));
     root.append(badge);
   });
   container.replaceChildren(root);

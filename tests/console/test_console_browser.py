@@ -216,6 +216,10 @@ async def test_five_wrong_passwords_lock_the_login(federation, tmp_path):
     console = await start(federation)
     async with browser(tmp_path / "profile") as context:
         page = await context.new_page()
+        await page.goto(console.url)
+        await expect(page.locator("#login-form h2")).to_have_text("登录", timeout=LIVE)  # Chinese by default
+        await page.click("#lang")
+        await expect(page.locator("#login-form h2")).to_have_text("Log in")
         error = page.get_by_test_id("login-error")
         for attempt in range(1, 6):
             await log_in(page, console.url, "fed", "wrong-password")
@@ -223,5 +227,6 @@ async def test_five_wrong_passwords_lock_the_login(federation, tmp_path):
         await log_in(page, console.url, "fed")  # the right password, while locked
         await expect(error).to_have_attribute("data-code", "locked", timeout=LIVE)
         await expect(page.get_by_test_id("overview")).to_have_count(0)
+        await expect(error).to_contain_text("locked")  # still English after reloads
     other = ApiClient(console.url)
     assert await other.log_in("audit") == 200  # the lock is the name's, not everyone's

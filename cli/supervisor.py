@@ -37,7 +37,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli import certs, natsserver
+from cli import certs, console, natsserver
 from cli.restarts import RestartPolicy
 from harness.state import FederationState
 from kernel import jurisdictions, logs
@@ -105,6 +105,7 @@ class Supervisor:
     policy: RestartPolicy = field(default_factory=lambda: RestartPolicy(MAX_RESTARTS, RESTART_WINDOW_SECONDS))
     nats_restarts: list[float] = field(default_factory=list)
     store_key: str | None = None
+    first_password: str | None = None
 
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
@@ -120,7 +121,9 @@ class Supervisor:
                       file=sys.stderr, flush=True)
             self.store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
             self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
-                                         port=self.settings.nats_port, store_key=self.store_key)
+                                         port=self.settings.nats_port, store_key=self.store_key,
+                                         monitor_port=self.settings.console.nats_monitor_port)
+            self.first_password = console.first_operator(self.settings) if self.settings.console.enabled else None
             asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
                                             duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.
@@ -183,6 +186,7 @@ class Supervisor:
         for child in self.children:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
+        lines.extend(console.banner_lines(self.settings, self.first_password))
         lines.extend(certs.member_system_lines(self.layout))
         lines.append(f"  state     {self.state_file}  (jjj status | submit | inbox | step | case read it)")
         lines.append("Ctrl-C stops everything.")
@@ -228,7 +232,8 @@ class Supervisor:
             self._before_restart(NATS, self.nats.process.returncode, self.nats_restarts)
             try:
                 self.nats = natsserver.start(self.nats.store_dir.parent, self.layout, host=self.nats.host,
-                                             port=self.nats.port, store_key=self.store_key)
+                                             port=self.nats.port, store_key=self.store_key,
+                                             monitor_port=self.settings.console.nats_monitor_port)
                 restarted += 1
             except natsserver.NatsServerError as error:  # counts as one more death: the loop tries again or gives up
                 log.error("process_restart_failed", role=NATS, error=str(error))

@@ -23,7 +23,7 @@ from pathlib import Path
 from harness.state import FederationNotRunning, FederationState
 from kernel import jurisdictions
 
-PROCESSES = ("nats", "gateway", *jurisdictions.names())
+PROCESSES = ("nats", "gateway", *jurisdictions.names(), "console", "nats_monitor")
 START_TIMEOUT = 120.0
 
 
@@ -42,6 +42,8 @@ def up_environment(data_dir: Path, base: dict[str, str] | None = None) -> tuple[
         "JJJ_GATEWAY_PORT": str(ports["gateway"]),
         **{f"JJJ_ADAPTER_PORTS__{name.upper()}": str(ports[name]) for name in jurisdictions.names()},
         "JJJ_DATA_DIR": str(data_dir),
+        "JJJ_CONSOLE__PORT": str(ports["console"]),
+        "JJJ_CONSOLE__NATS_MONITOR_PORT": str(ports["nats_monitor"]),
     }
     return ports, env
 

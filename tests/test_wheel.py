@@ -25,8 +25,8 @@ from tests.conftest import SHARED
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "schemas", "jjj", "kernel", "adapters", "gateway", "cli")
-PACKAGES = ("cli", "adapters", "gateway", "kernel", "jjj")
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "schemas", "jjj", "kernel", "adapters", "gateway", "cli", "harness")
+PACKAGES = ("cli", "adapters", "gateway", "harness", "kernel", "jjj")
 BEIJING_SAMPLE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 TIANJIN_SAMPLES = sorted((SHARED / "jurisdictions/tianjin/samples/valid").glob("*.xml"))
 

@@ -11,6 +11,7 @@
   jjj bus init                   streams and KV buckets, as the operator principal
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
+  jjj sim [--count N] [--only J | --except J]   simulated member systems (SIMULATED)
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import sim as simcli
+
+    simcli.add_parser(commands)
     return parser
 
 
@@ -97,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return auditcli.run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
+    if args.command == "sim":
+        from cli import sim as simcli
+
+        return simcli.run(args)
     if args.command == "up":
         from cli.supervisor import up
 

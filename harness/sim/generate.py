@@ -83,7 +83,9 @@ def load_places(path: Path = PLACES_FILE) -> Places:
 class Mix:
     """What share of generated cases are what (probabilities 0..1)."""
 
-    cross_border: float = 0.7
+    # A case in its own jurisdiction stays in the member's own system: the adapter refuses to refer it
+    # ("cannot refer a case to itself"), so the simulation sends cross-border cases only by default.
+    cross_border: float = 1.0
     petition: float = 0.2
     anonymous: float = 0.1
     defect: float = 0.1

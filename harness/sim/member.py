@@ -40,6 +40,8 @@ class SimulatedMember:
     ledger: Ledger
     seed: int
     pending: set[asyncio.Task] = field(default_factory=set)
+    # (case_id, status) this side already answered: a redelivered item must not make a second step
+    answered: set[tuple[str, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.jurisdiction: str = self.client.jurisdiction
@@ -71,6 +73,9 @@ class SimulatedMember:
             self.ledger.shares[self.jurisdiction] += 1
 
     def _schedule(self, case_id: str, role: str, status: int, kind: int) -> None:
+        if (case_id, status) in self.answered:
+            return
+        self.answered.add((case_id, status))
         step = next_step(self.policy, self.rng, role=role, status=status, kind=kind)
         if step is None:
             return
@@ -95,20 +100,27 @@ class SimulatedMember:
         document = render(self.jurisdiction, generated.case)
         if generated.defect == MISSING_FIELD:
             document = without_required_field(self.jurisdiction, document)
-        response = await self.client.submit(document)
-        if response.rejections:
-            rejection = response.rejections[0]
-            if generated.expect_rejection:
+        case_id = generated.case.case_id
+        # in the ledger before it is sent: the destination may see the referral before submit returns
+        self.ledger.submitted(case_id, self.jurisdiction, generated.destination, generated.case.kind)
+        try:
+            response = await self.client.submit(document)
+        except Refused as refused:
+            self.ledger.cases.pop(case_id, None)
+            # a document whose every case was rejected is refused whole (INVALID_ARGUMENT, DOCUMENT_REJECTED)
+            fields = [violation.field for violation in refused.refusal.violations]
+            if generated.expect_rejection and refused.refusal.reason == "DOCUMENT_REJECTED":
                 self.ledger.expected_rejections[self.jurisdiction] += 1
             else:
-                self.ledger.unexpected_rejections.append(f"{self.jurisdiction}: {rejection.field}: {rejection.reason}")
+                self.ledger.unexpected_rejections.append(f"{self.jurisdiction}: {','.join(fields)}: {refused}")
             return
         if generated.expect_rejection:
-            self.ledger.missed_rejections.append(generated.case.case_id)
+            self.ledger.missed_rejections.append(case_id)
         if generated.defect == BAD_PHONE:
             self.ledger.flagged[self.jurisdiction] += 1
-        for submission in response.submissions:
-            self.ledger.submitted(submission.case_id, self.jurisdiction, generated.destination, generated.case.kind)
+        if [s.case_id for s in response.submissions] != [case_id]:
+            self.ledger.unexpected_rejections.append(f"{self.jurisdiction}: {case_id} answered as "
+                                                     f"{[s.case_id for s in response.submissions]}")
 
     async def drain(self) -> None:
         while self.pending:

@@ -12,6 +12,7 @@
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
   jjj sim [--count N] [--only J | --except J]   simulated member systems (SIMULATED)
+  jjj conformance run [PATH] [--member J --target HOST:PORT]   the conformance kit; JUnit XML
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import sim as simcli
 
     simcli.add_parser(commands)
+    from cli import conformance as conformancecli
+
+    conformancecli.add_parser(commands)
     return parser
 
 
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import sim as simcli
 
         return simcli.run(args)
+    if args.command == "conformance":
+        from cli import conformance as conformancecli
+
+        return conformancecli.run(args)
     if args.command == "up":
         from cli.supervisor import up
 

@@ -33,6 +33,8 @@ def add_parser(commands) -> None:
     members.add_argument("--only", action="append", choices=jurisdictions.names(), help="simulate only this member")
     members.add_argument("--except", dest="excluded", action="append", choices=jurisdictions.names(),
                          help="simulate every member but this one (the one under test)")
+    sim.add_argument("--receive-only", action="store_true",
+                     help="submit nothing: only receive, handle and reply (a member's receiving system)")
     sim.add_argument("--policy", type=Path, default=None, help="behaviour YAML (default harness/sim/policy.yaml)")
     sim.add_argument("--settle", type=float, default=120.0, help="seconds to wait for the cases to close (with --count)")
     sim.add_argument("--state", type=Path, default=None, help="the federation's state file (default <data_dir>/federation.json)")
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     policy = Policy.load(args.policy) if args.policy else Policy.load()
     run_tag = args.run_tag if args.run_tag is not None else int(time.time() // 60) % 100
     spec = Run(count=args.count, rate=args.rate, seed=args.seed, run_tag=run_tag, settle_seconds=args.settle,
-               policy=policy)
+               policy=policy, submit=not args.receive_only)
     print(f"{BANNER}: simulated member systems {', '.join(members)} (seed {args.seed}, run tag {run_tag}); "
           f"their cases are marked 【模拟】 and their native ids carry a 9 where the real sequence starts",
           file=sys.stderr, flush=True)
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         ledger = await simulate(state, members, spec, render, stop)
         summary = ledger.summary()
         print(f"{BANNER}: " + json.dumps(summary, ensure_ascii=False), file=sys.stderr, flush=True)
-        if args.count is None:
+        if args.count is None or args.receive_only:
             return 0
         counts, problems = await await_agreement(state, ledger)
         print(f"{BANNER}: counts " + json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False),

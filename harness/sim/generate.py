@@ -123,13 +123,25 @@ class Generator:
     def cases(self, origin: str, count: int, *, now: datetime) -> list[GeneratedCase]:
         return [self.case(origin, now=now) for _ in range(count)]
 
-    def case(self, origin: str, *, now: datetime) -> GeneratedCase:
+    def case(self, origin: str, *, now: datetime, destination: str | None = None, kind: int | None = None,
+             urgent: bool | None = None, defect: str | None = None) -> GeneratedCase:
+        """The next case; `destination`, `kind`, `urgent` and `defect` fix what is otherwise drawn."""
         rng = self._rng
         self._sequence += 1
-        area = self._area(origin, cross_border=rng.random() < self.mix.cross_border)
+        cross_border = rng.random() < self.mix.cross_border
+        if destination is not None:
+            area = rng.choice([a for a in self.places.areas if a.jurisdiction == destination
+                               and (a.border or destination == origin)])
+        else:
+            area = self._area(origin, cross_border=cross_border)
         petition = rng.random() < self.mix.petition
+        if kind is not None:
+            petition = kind == case_pb2.CASE_KIND_PETITION
         anonymous = (not petition) and rng.random() < self.mix.anonymous
-        defect = rng.choice(DEFECTS) if rng.random() < self.mix.defect else ""
+        drawn_defect = rng.choice(DEFECTS) if rng.random() < self.mix.defect else ""
+        defect = drawn_defect if defect is None else defect
+        drawn_urgent = rng.random() < 0.1
+        urgent = drawn_urgent if urgent is None else urgent
         if anonymous and defect == BAD_PHONE:
             defect = ""
         request = rng.choice(self.places.requests)
@@ -140,7 +152,7 @@ class Generator:
             request_type=case_pb2.RequestType.Value(request["type"]),
             title=SIMULATED_MARK + request["title"].format(place=area.name),
             content=request["content"].format(place=area.name),
-            urgency=case_pb2.URGENCY_URGENT if rng.random() < 0.1 else case_pb2.URGENCY_NORMAL,
+            urgency=case_pb2.URGENCY_URGENT if urgent else case_pb2.URGENCY_NORMAL,
             status=case_pb2.STATUS_REGISTERED,
         )
         case.native_id = native_id(origin, area, received_at, self.run_tag, self._sequence)

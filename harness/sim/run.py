@@ -44,6 +44,7 @@ class Run:
     settle_seconds: float = 120.0  # after the last submission, how long to wait for the cases to close
     policy: Policy = field(default_factory=Policy.load)
     mix: Mix = field(default_factory=Mix)
+    submit: bool = True  # False: only receive and handle (a member's receiving system, for the conformance kit)
 
 
 async def simulate(state: FederationState, members: list[str], run: Run, render: Render,
@@ -54,7 +55,9 @@ async def simulate(state: FederationState, members: list[str], run: Run, render:
     readers = [asyncio.create_task(member.work_inbox()) for member in simulated.values()]
     try:
         generator = Generator(seed=run.seed, run_tag=run.run_tag, mix=run.mix)
-        if run.count is None:
+        if not run.submit:
+            await (stop.wait() if stop is not None else asyncio.Event().wait())
+        elif run.count is None:
             while stop is None or not stop.is_set():
                 await submit_cases(simulated, generator, render, count=len(simulated), rate=run.rate)
         else:

@@ -32,7 +32,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jjj", description="jjj-exchange: the Jing-Jin-Ji case exchange gateway")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up = commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up.add_argument("--simulate", action="store_true", help="and simulated member systems (jjj sim), marked SIMULATED")
     adapter = commands.add_parser("adapter", help="run one jurisdiction's adapter")
     adapter.add_argument("jurisdiction", choices=jurisdictions.names())
     adapter.add_argument("--port", type=int, default=None)
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from cli.supervisor import up
 
-        return up(settings)
+        return up(settings, simulate=args.simulate)
     if args.command == "adapter":
         from adapters.service.app import start_adapter
         from kernel.rpc.server import serve_until_signalled

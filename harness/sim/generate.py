@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -218,3 +219,11 @@ def native_id(origin: str, area: Area, received_at: datetime, run_tag: int, sequ
         return f"TJ-{local:%y}-{local:%m%d}-9{tag:02d}{sequence % 1000:03d}"
     county = area.code if area.jurisdiction == "hebei" else "130102"
     return f"HB{county}{local:%Y}9{tag:02d}{sequence % 1000:03d}"
+
+
+_SIMULATED_IDS = re.compile(r"BJ[0-9]{8}9[0-9]{7}|TJ-[0-9]{2}-[0-9]{4}-9[0-9]{5}|HB[0-9]{6}[0-9]{4}9[0-9]{5}")
+
+
+def is_simulated_native_id(native_id: str) -> bool:
+    """A native id native_id() made: the three formats' numbering with 9 where the real sequence starts."""
+    return _SIMULATED_IDS.fullmatch(native_id) is not None

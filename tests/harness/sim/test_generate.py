@@ -9,8 +9,8 @@ from hypothesis import given, strategies as st
 
 from adapters.registry import codec_for
 from harness.sim.defects import MISSING, without_required_field
-from harness.sim.generate import (BAD_PHONE, MISSING_FIELD, SIMULATED_MARK, Generator, Mix, load_places,
-                                  resident_id)
+from harness.sim.generate import (BAD_PHONE, MISSING_FIELD, SIMULATED_MARK, Generator, Mix, is_simulated_native_id,
+                                  load_places, resident_id)
 from kernel import jurisdictions
 from kernel.normalize.resident_id import resident_id_checksum_ok
 from kernel.tables import load_csv
@@ -40,6 +40,7 @@ def test_cases_are_in_the_right_places_and_marked_simulated(origin):
         assert case.origin == member.enum
         assert case.case_id == f"jjj:{member.short}:{case.native_id}"
         assert case.title.startswith(SIMULATED_MARK)
+        assert is_simulated_native_id(case.native_id)
         competent = jurisdictions.competent_for(case.location.admin_code)
         assert competent is not None and competent.name == item.destination
         assert case.location.admin_code in ADMIN_CODES
@@ -104,3 +105,9 @@ def test_defects_are_what_the_codec_flags_or_rejects(origin):
             assert item.expect_rejection
             cases, rejected = codec.decode_all(without_required_field(origin, document))
             assert cases == [] and [r.field for r in rejected] == [MISSING[origin]]
+
+
+def test_a_real_native_id_is_not_taken_for_a_simulated_one():
+    assert not is_simulated_native_id("BJ2026112400002001")
+    assert not is_simulated_native_id("TJ-26-1124-000567")
+    assert not is_simulated_native_id("HB1310222026000123")

@@ -13,6 +13,8 @@
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
   jjj sim [--count N] [--only J | --except J]   simulated member systems (SIMULATED)
   jjj conformance run [PATH] [--member J --target HOST:PORT]   the conformance kit; JUnit XML
+  jjj submit|inbox|step|case|share|status   a member system's engineer on the running federation
+                                 (cli/engineer.py; exit 0 ok, 1 refused, 2 usage, 3 not running)
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -68,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import conformance as conformancecli
 
     conformancecli.add_parser(commands)
+    from cli import engineer
+
+    engineer.add_parsers(commands)
     return parser
 
 
@@ -88,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             return mapcli.to_common(args.source, args.file)
         return mapcli.from_common(args.target, args.file, args.output)
 
+    from cli import engineer
+
+    if args.command in engineer.COMMANDS:
+        return engineer.run(args)
     settings = Settings()
     if args.command == "quarantine":
         from cli import mapping as mapcli

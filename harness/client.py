@@ -14,6 +14,7 @@ The clients are asyncio: one per event loop, closed with `await client.close()` 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from harness import documents, names
 from harness.errors import translated
 from harness.state import Endpoint, FederationState
 from kernel import jurisdictions
+from kernel.errors import UnknownJurisdiction
 from kernel.security import pki
 from kernel.security.tls import TlsFiles, grpc_channel_credentials
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
@@ -203,12 +205,10 @@ class GatewayClient(_Client):
 
 def origin_of(case_id: str) -> str | None:
     """The member whose short code a case id carries (`jjj:BJ:...` -> beijing), None when it carries none."""
-    parts = case_id.split(":")
-    if len(parts) >= 3:
-        for member in jurisdictions.members():
-            if member.short == parts[1]:
-                return member.name
-    return None
+    try:
+        return jurisdictions.origin_of_case_id(case_id).name
+    except UnknownJurisdiction:
+        return None
 
 
 async def health(endpoint: Endpoint, files: TlsFiles, *, service: str = "", timeout: float = 3.0) -> int | None:
@@ -229,6 +229,8 @@ async def nats_reachable(state: FederationState, *, timeout: float = 3.0) -> str
     from kernel.bus import subjects
     from kernel.security.tls import client_context
 
+    # asyncio's SSL transport warns about nats-py's EOF handling: noise on an engineer's terminal.
+    logging.getLogger("asyncio").setLevel(logging.ERROR)
     try:
         connection = await nats.connect(state.nats_url, tls=client_context(state.operator_files()), connect_timeout=timeout,
                                         max_reconnect_attempts=0, allow_reconnect=False, name="jjj-status",

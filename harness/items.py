@@ -5,6 +5,7 @@ from __future__ import annotations
 from google.protobuf import json_format
 
 from harness import names
+from kernel.bus import envelopes
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 
@@ -14,19 +15,15 @@ def envelope_of(item: adapter_pb2.InboxItem | envelope_pb2.Envelope) -> envelope
 
 
 def case_id_of(item: adapter_pb2.InboxItem | envelope_pb2.Envelope) -> str:
-    """The case an item is about; "" for a share that names no single case."""
+    """The case an item is about: a share's first digest, deadline notice or repeat link; "" for a notice."""
     envelope = envelope_of(item)
-    payload = envelope.WhichOneof("payload")
-    if payload in ("referral", "hotline_transfer"):
-        return getattr(envelope, payload).case.case_id
-    if payload == "status_update":
-        return envelope.status_update.case_id
-    if payload == "information_share":
-        share = envelope.information_share
-        if share.digests:
-            return share.digests[0].case_id
-    if envelope.envelope_id.count("/") >= 2:  # <case_id>/<flow>/<n>
-        return envelope.envelope_id.rsplit("/", 2)[0]
+    case_id = envelopes.case_id_of(envelope)
+    if case_id or envelope.WhichOneof("payload") != "information_share":
+        return case_id
+    share = envelope.information_share
+    for about in (share.digests, share.deadlines, share.repeat_links):
+        if about:
+            return about[0].case_id
     return ""
 
 
@@ -41,7 +38,7 @@ def summary(item: adapter_pb2.InboxItem) -> dict:
     envelope = item.envelope
     payload = envelope.WhichOneof("payload") or ""
     row = {"item_id": item.item_id, "flow": names.flow_name(envelope.flow), "case_id": case_id_of(item),
-           "sender": names.jurisdiction_name(envelope.sender), "envelope_id": envelope.envelope_id,
+           "sender": names.member_label(envelope.sender), "envelope_id": envelope.envelope_id,
            "delivery": item.delivery_count, "detail": ""}
     if payload == "status_update":
         update = envelope.status_update

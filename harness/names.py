@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kernel import jurisdictions
-from kernel.errors import InvalidRequest
+from kernel.errors import InvalidRequest, UnknownJurisdiction
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -67,3 +67,11 @@ def flow_name(value: int) -> str:
 
 def jurisdiction_name(value: int) -> str:
     return case_pb2.Jurisdiction.Name(value) if value in case_pb2.Jurisdiction.values() else str(value)
+
+
+def member_label(value: int) -> str:
+    """`beijing`, `federation` for what the federation itself sends, else the enum's name."""
+    try:
+        return jurisdictions.display_name(value)
+    except UnknownJurisdiction:
+        return jurisdiction_name(value)

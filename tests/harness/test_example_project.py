@@ -1,0 +1,34 @@
+"""examples/member-team runs as a member team runs it: its own directory, no conftest, the plugin
+loaded through its `pytest11` entry point from the installed package."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "member-team"
+
+
+def test_the_example_member_team_suite_passes_with_the_plugin_alone():
+    assert not list(EXAMPLE.rglob("conftest.py")), "the example must get its fixtures from the plugin"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("JJJ_", "PYTEST_"))}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+                         cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=540)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    assert re.search(r"^3 passed", run.stdout, re.MULTILINE), run.stdout[-3000:]
+
+
+def test_without_the_plugin_the_fixtures_are_missing():
+    """The suite does depend on the entry point: blocked, its fixtures are not found."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("JJJ_", "PYTEST_"))}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:jjj", "-p", "no:cacheprovider", "-x"],
+                         cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "fixture 'jjj_beijing' not found" in run.stdout, run.stdout[-3000:]

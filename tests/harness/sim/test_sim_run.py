@@ -60,3 +60,55 @@ async def test_the_same_seed_sends_the_same_cases(federation):
     first = [render("hebei", g.case) for g in Generator(seed=7, run_tag=3).cases("hebei", 5, now=now)]
     again = [render("hebei", g.case) for g in Generator(seed=7, run_tag=3).cases("hebei", 5, now=now)]
     assert first == again
+
+
+FAST_POLICY_YAML = """\
+receiving:
+  sign_delay: {min: 0, max: 0.05}
+  decide_delay: {min: 0, max: 0.05}
+  handle_delay: {min: 0, max: 0.05}
+  reply_delay: {min: 0, max: 0.05}
+origin:
+  follow_up_delay: {min: 0, max: 0.05}
+  close_delay: {min: 0, max: 0.05}
+"""
+
+
+def test_jjj_sim_except_one_member_leaves_that_members_cases_to_it(federation, tmp_path):
+    import json
+    import subprocess
+
+    from harness.federation import jjj_command
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(FAST_POLICY_YAML, encoding="utf-8")
+    done = subprocess.run([*jjj_command(), "sim", "--count", "12", "--rate", "0", "--seed", "5", "--run-tag", "2",
+                           "--except", "tianjin", "--policy", str(policy), "--settle", "60",
+                           "--state", str(federation.state_file)],
+                          env=federation.env, capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "SIMULATED: simulated member systems beijing, hebei" in done.stderr
+    summary = json.loads(next(line for line in done.stderr.splitlines() if line.startswith("SIMULATED: {"))
+                         .removeprefix("SIMULATED: "))
+    counts = json.loads(next(line for line in done.stderr.splitlines() if line.startswith("SIMULATED: counts"))
+                        .removeprefix("SIMULATED: counts "))
+    assert summary["submitted"] == 12 - summary["expected_rejections"]
+    # cases to Tianjin wait for Tianjin's own system; every other one was closed
+    to_tianjin = summary["cross_border"] - summary["closed"]
+    assert to_tianjin > 0 and summary["closed"] > 0
+    assert counts["origin"] == counts["destination"] == counts["gateway"]
+    assert counts["gateway"].get("STATUS_CLOSED") == summary["closed"]
+    assert counts["gateway"].get("STATUS_REFERRED") == to_tianjin
+
+
+def test_only_and_except_choose_the_simulated_members():
+    from harness.sim.run import chosen_members
+    from kernel.jurisdictions import UnknownJurisdiction
+
+    assert chosen_members() == ["beijing", "tianjin", "hebei"]
+    assert chosen_members(only=["hebei"]) == ["hebei"]
+    assert chosen_members(excluded=["tianjin"]) == ["beijing", "hebei"]
+    with pytest.raises(UnknownJurisdiction):
+        chosen_members(only=["shanghai"])
+    with pytest.raises(ValueError):
+        chosen_members(only=["hebei"], excluded=["hebei"])

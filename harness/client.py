@@ -23,7 +23,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from harness import documents, names
-from harness.errors import translated
+from harness.errors import Refused, translated
 from harness.state import Endpoint, FederationState
 from kernel import jurisdictions
 from kernel.errors import UnknownJurisdiction
@@ -108,13 +108,21 @@ class MemberClient(_Client):
         pieces = documents.split(document, document_format, size) if size else [documents.Piece(document, 0, 1)]
         total = sum(piece.cases for piece in pieces)
         merged = adapter_pb2.SubmitDocumentResponse()
+        if progress is not None and len(pieces) > 1:
+            progress(0, total)
         for index, piece in enumerate(pieces):
             request = adapter_pb2.SubmitDocumentRequest(
                 request_id=request_id if len(pieces) == 1 else f"{request_id}/{index + 1}",
                 document=adapter_pb2.NativeDocument(content=piece.content, format=document_format, filename=filename),
                 flow=envelope_pb2.FLOW_HOTLINE_TRANSFER if transfer else envelope_pb2.FLOW_REFERRAL,
                 destination=names.jurisdiction(to) if to else case_pb2.JURISDICTION_UNSPECIFIED, note=note)
-            response = await self._call(self.stub.SubmitDocument, request)
+            try:
+                response = await self._call(self.stub.SubmitDocument, request)
+            except Refused as refused:
+                if len(pieces) == 1 or refused.refusal.reason != "DOCUMENT_REJECTED":
+                    raise
+                # One piece rejected whole: the others still go; its cases are rejections of the whole document.
+                response = documents.rejected_piece(refused.refusal.violations, document_format)
             merged.submissions.extend(response.submissions)
             merged.rejections.extend(documents.shifted(rejection, piece.first_case) for rejection in response.rejections)
             if progress is not None:
@@ -231,10 +239,17 @@ async def nats_reachable(state: FederationState, *, timeout: float = 3.0) -> str
 
     # asyncio's SSL transport warns about nats-py's EOF handling: noise on an engineer's terminal.
     logging.getLogger("asyncio").setLevel(logging.ERROR)
+    async def quiet(_error) -> None:  # nats-py logs each failed attempt with a traceback otherwise
+        return None
+
     try:
-        connection = await nats.connect(state.nats_url, tls=client_context(state.operator_files()), connect_timeout=timeout,
-                                        max_reconnect_attempts=0, allow_reconnect=False, name="jjj-status",
-                                        inbox_prefix=subjects.inbox_prefix(pki.OPERATOR))
+        # nats-py retries the first connect by itself; the deadline is ours.
+        connection = await asyncio.wait_for(
+            nats.connect(state.nats_url, tls=client_context(state.operator_files()), connect_timeout=timeout,
+                         max_reconnect_attempts=1, allow_reconnect=False, name="jjj-status", error_cb=quiet,
+                         inbox_prefix=subjects.inbox_prefix(pki.OPERATOR)), timeout)
+    except asyncio.TimeoutError:
+        return f"no answer within {timeout:g}s"
     except Exception as error:  # nats-py raises several unrelated types for "nobody there"
         return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     await connection.close()

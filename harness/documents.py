@@ -116,3 +116,13 @@ def shifted(rejection: adapter_pb2.Rejection, first_case: int) -> adapter_pb2.Re
     if first_case and moved.record >= 0:
         moved.record += first_case
     return moved
+
+
+def rejected_piece(violations, document_format: int) -> adapter_pb2.SubmitDocumentResponse:
+    """A piece the adapter refused whole (DOCUMENT_REJECTED), as the response it would have given: one
+    rejection per violation, in the piece's order (the adapter lists them so), numbered within the piece."""
+    rows = document_format == adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV
+    return adapter_pb2.SubmitDocumentResponse(rejections=[
+        adapter_pb2.Rejection(row=index + 2 if rows else 0, record=-1 if rows else index, field=violation.field,
+                              reason=violation.description)
+        for index, violation in enumerate(violations)])

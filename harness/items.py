@@ -39,6 +39,7 @@ def summary(item: adapter_pb2.InboxItem) -> dict:
     payload = envelope.WhichOneof("payload") or ""
     row = {"item_id": item.item_id, "flow": names.flow_name(envelope.flow), "case_id": case_id_of(item),
            "sender": names.member_label(envelope.sender), "envelope_id": envelope.envelope_id,
+           "request_id": envelope.request_id,
            "delivery": item.delivery_count, "detail": ""}
     if payload == "status_update":
         update = envelope.status_update
@@ -53,4 +54,5 @@ def summary(item: adapter_pb2.InboxItem) -> dict:
 
 
 def as_json(message) -> dict:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    """Protobuf JSON with the proto's field names, every field present (a script need not know the defaults)."""
+    return json_format.MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)

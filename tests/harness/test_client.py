@@ -11,6 +11,7 @@ from harness.client import GatewayClient, MemberClient, health
 from harness.errors import Refused
 from harness.federation import LocalFederation
 from harness.items import case_id_of
+from harness.processes import running
 from harness.state import FederationNotRunning, FederationState
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
@@ -83,3 +84,22 @@ def test_stop_removes_the_state_file(tmp_path):
     assert running.state_file.exists()
     assert running.stop() == 0
     assert not running.state_file.exists()
+
+
+def test_a_restarted_process_is_in_the_state_file_with_its_new_pid(federation):
+    """jjj up rewrites the state file when it restarts a process: a harness finds the running one."""
+    import os
+    import signal
+    import time
+
+    before = FederationState.load(federation.state_file).pids["tianjin"]
+    os.kill(before, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        after = FederationState.load(federation.state_file).pids["tianjin"]
+        if after != before:
+            break
+        assert time.monotonic() < deadline, federation.output()
+        time.sleep(0.1)
+    assert running(after)
+    assert FederationState.load(federation.state_file).pids["supervisor"] == federation.process.pid

@@ -91,7 +91,7 @@ def describe_item(item: adapter_pb2.InboxItem) -> str:
         return f"status update {case_pb2.Status.Name(envelope.status_update.status)}"
     if payload == "information_share":
         share = envelope.information_share
-        return f"share {envelope_pb2.ShareTopic.Name(share.topic)} {share.title!r}"
+        return f"share {envelope_pb2.ShareTopic.Name(share.topic)} {share.title!r} ({len(share.digests)} digests)"
     return payload or "empty envelope"
 
 
@@ -283,9 +283,11 @@ class Runner:
 
     async def _share(self, step: Step, saved: dict, timeout: float) -> None:
         title = f"{step.args.get('title', 'conformance')} #{int(time.time() * 1000)}"
+        document, filename = self.documents.sample(step.args["sample"]) if "sample" in step.args else (None, "")
         try:
             await self.clients[step.args["as"]].share(topic=step.args["topic"], audience=step.args.get("audience", []),
-                                                      title=title, body=step.args.get("body", ""))
+                                                      title=title, body=step.args.get("body", ""), document=document,
+                                                      filename=filename)
         except Refused as refused:
             raise StepFailed(step, "the share accepted", f"{refused.refusal.code}: {refused}") from None
         saved[step.args.get("save", "share")] = title
@@ -293,11 +295,13 @@ class Runner:
     async def _expect_share(self, step: Step, saved: dict, timeout: float) -> None:
         member, topic = step.args["member"], step.args["topic"]
         title = _value(step, "title", saved) if "title" in step.args else saved.get("share", "")
+        digests = step.args.get("digests")
 
         def matches(item: adapter_pb2.InboxItem) -> bool:
             share = item.envelope.information_share
             return (item.envelope.WhichOneof("payload") == "information_share"
-                    and envelope_pb2.ShareTopic.Name(share.topic) == topic and (not title or share.title == title))
+                    and envelope_pb2.ShareTopic.Name(share.topic) == topic and (not title or share.title == title)
+                    and (digests is None or len(share.digests) == int(digests)))
 
         watcher = self._watcher(step, member)
         if await watcher.wait_for(matches, timeout) is None:

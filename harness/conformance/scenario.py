@@ -34,8 +34,8 @@ STEP_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "step": ({"as", "case", "status"}, {"reason", "note", "days_ago"}),
     "expect_refused": ({"as", "case", "status"}, {"code", "reason", "mentions"}),
     "expect_status": ({"at", "case", "status"}, {"holder", "attempt"}),
-    "share": ({"as", "topic"}, {"audience", "title", "body", "save"}),
-    "expect_share": ({"member", "topic"}, {"title"}),
+    "share": ({"as", "topic"}, {"audience", "title", "body", "save", "sample"}),
+    "expect_share": ({"member", "topic"}, {"title", "digests"}),
     "expect_deadline_notice": ({"member", "case"}, {"step", "kind"}),
 }
 GENERATE_KEYS = {"to", "kind", "urgent"}

@@ -47,7 +47,9 @@ class Documents:
         from harness.sim.generate import Generator, Mix
 
         self.samples = samples
-        self.generator = Generator(seed=seed, run_tag=seed % 100, mix=Mix(defect=0.0, anonymous=0.0))
+        # many short runs against one federation: each starts its numbering somewhere else
+        self.generator = Generator(seed=seed, run_tag=0, first_sequence=seed % 100_000,
+                                   mix=Mix(defect=0.0, anonymous=0.0))
 
     def sample(self, relative: str) -> tuple[bytes, str]:
         path = self.samples / relative

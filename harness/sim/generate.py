@@ -114,12 +114,13 @@ class Generator:
 
     seed: int
     run_tag: int = 0  # 0..99, part of every native id, so two runs do not collide
+    first_sequence: int = 0  # where this run's numbering starts (spreads many short runs over the id space)
     mix: Mix = field(default_factory=Mix)
     places: Places = field(default_factory=load_places)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._sequence = 0
+        self._sequence = self.first_sequence
 
     def cases(self, origin: str, count: int, *, now: datetime) -> list[GeneratedCase]:
         return [self.case(origin, now=now) for _ in range(count)]
@@ -210,15 +211,20 @@ def resident_id(region: str, birthday: str, order: int) -> str:
 
 
 def native_id(origin: str, area: Area, received_at: datetime, run_tag: int, sequence: int) -> str:
-    """The origin system's own numbering, with 9 where the real sequence starts (simulated)."""
+    """The origin system's own numbering, with 9 where the real sequence starts (simulated).
+
+    The run tag moves on each time the format's sequence digits wrap, so a long run does not
+    reuse an id (until the tag itself has gone round: 100 x 1000 cases for Tianjin and Hebei)."""
     local = received_at.astimezone(BEIJING_TIME)
-    tag = run_tag % 100
+    width = 5 if origin == "beijing" else 3
+    tag = (run_tag + sequence // 10**width) % 100
+    number = f"9{tag:02d}{sequence % 10**width:0{width}d}"
     if origin == "beijing":
-        return f"BJ{local:%Y%m%d}9{tag:02d}{sequence % 100_000:05d}"
+        return f"BJ{local:%Y%m%d}{number}"
     if origin == "tianjin":
-        return f"TJ-{local:%y}-{local:%m%d}-9{tag:02d}{sequence % 1000:03d}"
+        return f"TJ-{local:%y}-{local:%m%d}-{number}"
     county = area.code if area.jurisdiction == "hebei" else "130102"
-    return f"HB{county}{local:%Y}9{tag:02d}{sequence % 1000:03d}"
+    return f"HB{county}{local:%Y}{number}"
 
 
 _SIMULATED_IDS = re.compile(r"BJ[0-9]{8}9[0-9]{7}|TJ-[0-9]{2}-[0-9]{4}-9[0-9]{5}|HB[0-9]{6}[0-9]{4}9[0-9]{5}")

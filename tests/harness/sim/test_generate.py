@@ -62,6 +62,14 @@ def test_the_same_seed_gives_the_same_cases_and_another_seed_others():
     assert first != other
 
 
+@pytest.mark.parametrize("origin", MEMBERS)
+def test_a_long_run_does_not_reuse_native_ids(origin):
+    generator = Generator(seed=1, run_tag=99)
+    ids = [generator.case(origin, now=NOW).case.native_id for _ in range(2500)]
+    assert len(set(ids)) == len(ids)
+    assert all(is_simulated_native_id(native) for native in ids)
+
+
 def test_runs_with_another_tag_do_not_reuse_native_ids():
     first = {g.case.native_id for g in Generator(seed=1, run_tag=1).cases("tianjin", 30, now=NOW)}
     second = {g.case.native_id for g in Generator(seed=1, run_tag=2).cases("tianjin", 30, now=NOW)}

@@ -43,12 +43,11 @@ def add_parser(commands) -> None:
 class Documents:
     """Shared samples by path, and generated cases rendered in the origin's native format."""
 
-    def __init__(self, samples: Path, seed: int) -> None:
+    def __init__(self, samples: Path, seed: int, first_sequence: int) -> None:
         from harness.sim.generate import Generator, Mix
 
         self.samples = samples
-        # many short runs against one federation: each starts its numbering somewhere else
-        self.generator = Generator(seed=seed, run_tag=0, first_sequence=seed % 100_000,
+        self.generator = Generator(seed=seed, run_tag=0, first_sequence=first_sequence,
                                    mix=Mix(defect=0.0, anonymous=0.0))
 
     def sample(self, relative: str) -> tuple[bytes, str]:
@@ -93,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         played = jurisdictions.names()
     seed = args.seed if args.seed is not None else int(time.time())
-    documents = Documents(args.samples or default_samples_dir(), seed)
+    generated = sum(1 for s in scenarios for step in s.steps if "generate" in step.args)
     with _federation(args.state) as state:
+        documents = Documents(args.samples or default_samples_dir(), seed,
+                              reserve_sequences(state.data_dir, generated))
         target = {args.member: args.target} if args.target else {}
 
         async def main():
@@ -106,6 +107,22 @@ def run(args: argparse.Namespace) -> int:
     report.junit_xml(outcomes, args.junit)
     print(f"JUnit XML: {args.junit}", file=sys.stderr)
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def reserve_sequences(data_dir: Path, count: int) -> int:
+    """The first of `count` case numbers no earlier run against this federation used.
+
+    Generated cases keep their ids in the federation for good; a run that met an earlier
+    run's case would find it already referred or closed. So each run takes the next block
+    of numbers, kept in <data_dir>/conformance/next-sequence."""
+    counter = data_dir / "conformance" / "next-sequence"
+    counter.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        first = int(counter.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        first = 0
+    counter.write_text(f"{first + count}\n")
+    return first
 
 
 class _federation:

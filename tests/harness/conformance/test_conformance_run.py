@@ -46,6 +46,13 @@ def test_every_shipped_scenario_passes_and_junit_counts_them(federation, tmp_pat
     assert f"{len(shipped)}/{len(shipped)} scenarios passed" in done.stdout
 
 
+def test_a_second_run_against_the_same_federation_passes_too(federation, tmp_path):
+    # its generated cases are new ones (the numbering goes on from the first run's), its samples duplicates
+    done = conformance(federation, "--junit", str(tmp_path / "again.xml"))
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert (federation.data_dir / "conformance" / "next-sequence").is_file()
+
+
 WRONG = """\
 id: wrong-expectation
 requirement: a deliberately wrong expectation is reported readably

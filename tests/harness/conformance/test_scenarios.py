@@ -76,3 +76,11 @@ def test_table_and_junit_per_requirement(tmp_path: Path):
     assert cases["two"].get("classname") == "shares reach their audience"
     assert cases["two"].find("failure").get("message") == "step 1 (x): expected A; got B"
     assert cases["one"].find("failure") is None
+
+
+def test_each_run_reserves_its_own_block_of_case_numbers(tmp_path: Path):
+    from cli.conformance import reserve_sequences
+
+    assert reserve_sequences(tmp_path, 12) == 0
+    assert reserve_sequences(tmp_path, 5) == 12
+    assert reserve_sequences(tmp_path, 1) == 17

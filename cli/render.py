@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from harness import items, names
 from harness.errors import Refusal
@@ -35,7 +36,8 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence], *, out: 
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if value is None else str(value) for value in row))
+        # Text, not markup: a member's note may hold "[...]", which rich would take for a style.
+        grid.add_row(*(Text("" if value is None else str(value)) for value in row))
     (out or console()).print(grid)
 
 
@@ -89,7 +91,7 @@ def inbox_line(item, *, as_json: bool, acknowledged: bool, out: Console) -> None
         return
     mark = "acked" if acknowledged else "held"
     out.print(f"{row['flow']:<22} {row['case_id'] or '-':<32} from {row['sender']:<20} {row['detail']}  "
-              f"[{mark}, delivery {row['delivery']}, item {row['item_id']}]")
+              f"[{mark}, delivery {row['delivery']}, item {row['item_id']}]", markup=False)
 
 
 def step(response, *, as_json: bool) -> None:

@@ -91,7 +91,7 @@ def test_submit_inbox_step_case(run):
     referral = next(item for item in items if item["case_id"] == case_id)
     assert referral["sender"] == "beijing" and referral["acknowledged"] is True
 
-    code, out, err = run("step", "hebei", case_id, "signed", "--note", "签收", "--json")
+    code, out, err = run("step", "hebei", case_id, "signed", "--note", "[签收] 已转三河市", "--json")
     assert code == 0, err
     assert json.loads(out) == {"case_id": case_id, "status": "STATUS_RECEIVED", "sequence": "1"}
 
@@ -109,6 +109,23 @@ def test_submit_inbox_step_case(run):
     code, out, _ = run("case", case_id)  # the table
     assert code == 0
     assert case_id in out and "STATUS_REFERRED" in out and "STATUS_RECEIVED" in out and "hebei" in out
+    assert "[签收] 已转三河市" in out  # a note is text, not rich markup
+
+
+def test_inbox_lines_on_a_terminal_name_the_item_and_whether_it_was_acknowledged(run):
+    code, out, err = run("share", "tianjin", "--topic", "early_warning", "--title", "[预警] 寒潮", "--to", "hebei", "--json")
+    assert code == 0, err
+    deadline = time.monotonic() + 20
+    seen = ""
+    while "[预警] 寒潮" not in seen:
+        assert time.monotonic() < deadline, seen
+        code, out, err = run("inbox", "hebei", "--idle", "1", "--flow", "share")
+        assert code == 0, err
+        seen += out
+    (line,) = [line for line in seen.splitlines() if "[预警] 寒潮" in line]
+    assert "FLOW_INFORMATION_SHARE" in line and "from tianjin" in line and "SHARE_TOPIC_EARLY_WARNING" in line
+    assert "[held, delivery" in line and "item " in line, line
+    assert "not acknowledged: they come again" in err
 
 
 def test_submit_prints_a_table_on_a_terminal_and_json_with_the_flag(run):
@@ -182,6 +199,14 @@ def test_a_refused_step_says_what_may_come_next(run):
     code, out, err = run("step", "hebei", case_id, "STATUS_CLOSED")
     assert code == 1
     assert "TRANSITION_REFUSED" in err and "STATUS_CLOSED" in err and "what to do:" in err
+
+
+def test_an_unknown_case_is_not_found_with_advice(run):
+    code, out, err = run("case", "jjj:HE:HB-NO-SUCH-CASE")
+    assert code == 1
+    assert "NOT_FOUND (CASE_NOT_FOUND)" in err and "what to do: check the case id" in err
+    code, out, err = run("step", "tianjin", "jjj:HE:HB-NO-SUCH-CASE", "signed", "--json")
+    assert code == 1 and json.loads(out)["error"]["reason"] == "CASE_NOT_FOUND"
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from kernel import jurisdictions
 from kernel.domain.deadlines import DeadlinePolicy
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
-SIGN_STEP = "referral_sign"
 SATISFIED = {case_pb2.SATISFACTION_SATISFIED, case_pb2.SATISFACTION_BASICALLY_SATISFIED}
 
 
@@ -24,15 +23,42 @@ def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def sign_step(fact: dict, policy: DeadlinePolicy) -> str | None:
+    """The signing limit of this case (by kind, urgency, procedure); None when it has none."""
+    steps = [name for name in policy.steps_starting(case_pb2.STATUS_REFERRED, kind=fact["kind"], urgency=fact["urgency"],
+                                                    procedure=fact.get("procedure") or 0)
+             if case_pb2.STATUS_RECEIVED in policy.step(name).stops_on]
+    return steps[0] if steps else None
+
+
 def signed_in_time(fact: dict, policy: DeadlinePolicy) -> bool:
+    """Signed, and by the case's signing limit when it has one (an ordinary petition has none)."""
     if not fact["signed_at"] or not fact["referred_at"]:
         return False
+    step = sign_step(fact, policy)
+    if step is None:
+        return True
     holder = jurisdictions.by_enum(fact["holder"]).name  # the receiver's own limit applies
-    due = policy.deadline(SIGN_STEP, datetime.fromisoformat(fact["referred_at"]), holder).due_at
+    due = policy.deadline(step, datetime.fromisoformat(fact["referred_at"]), holder).due_at
     return datetime.fromisoformat(fact["signed_at"]) <= due
 
 
-def pair_statistics(facts: Iterable[dict], message_stats: Iterable[dict], policy: DeadlinePolicy, day: str = "") -> list[dict]:
+FOLLOW_UP_STEP = "followup_evaluation"
+
+
+def evaluated_late(fact: dict, policy: DeadlinePolicy, now: datetime) -> bool:
+    """超期未评: replied to, and evaluated after the follow-up limit or not at all while it has passed."""
+    if not fact.get("replied_at"):
+        return False
+    holder = jurisdictions.by_enum(fact["holder"]).name if fact["holder"] else None
+    due = policy.deadline(FOLLOW_UP_STEP, datetime.fromisoformat(fact["replied_at"]), holder).due_at
+    evaluated = fact.get("evaluated_at")
+    return datetime.fromisoformat(evaluated) > due if evaluated else now >= due
+
+
+def pair_statistics(facts: Iterable[dict], message_stats: Iterable[dict], policy: DeadlinePolicy, day: str = "",
+                    now: datetime | None = None) -> list[dict]:
+    now = now or datetime.now(UTC)
     rows: dict[tuple[int, int, str], dict] = defaultdict(lambda: defaultdict(int))
     for fact in facts:
         if day and fact["day"] != day:
@@ -43,6 +69,8 @@ def pair_statistics(facts: Iterable[dict], message_stats: Iterable[dict], policy
         row["signed_in_time"] += signed_in_time(fact, policy)
         row["returned"] += fact["returned_count"] > 0
         row["overdue"] += bool(fact["overdue"])
+        row["replied"] += bool(fact.get("replied_at"))
+        row["not_evaluated_in_time"] += evaluated_late(fact, policy, now)
         if fact["contacted"] is not None or fact["resolved"] is not None or fact["satisfaction"]:
             row["followed_up"] += 1
             row["contacted"] += bool(fact["contacted"])

@@ -30,6 +30,7 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
+from kernel.domain import events
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.errors import (
     CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
@@ -249,6 +250,9 @@ class AdapterRelay:
         try:
             self.lifecycle.check(record.case.status, request.status, kind=record.case.kind, actor_is_origin=is_origin,
                                  actor_is_holder=is_holder, reason=request.reason)
+            events.check_event(request.event_type, current=record.case.status, new=request.status, kind=record.case.kind,
+                               is_holder=is_holder, reason=request.reason, history=record.case.history,
+                               extension=request.extension if request.HasField("extension") else None)
         except TransitionError as error:
             raise StepRefused(str(error), violations=[("status", str(error))]) from None
         counterpart = jurisdictions.by_enum(record.holder) if is_origin else origin
@@ -257,7 +261,9 @@ class AdapterRelay:
         update = envelope_pb2.StatusUpdate(
             case_id=request.case_id, sequence=record.sequence + 1, status=request.status,
             event=case_pb2.Event(at=request.at if request.HasField("at") else now_timestamp(),
-                                 action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note),
+                                 action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note,
+                                 type=request.event_type,
+                                 extension=request.extension if request.HasField("extension") else None),
             reason=request.reason, reporter=self.member.enum,
         )
         if request.HasField("feedback"):

@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS cases (
   flow INTEGER, referred_at TEXT, updated_at TEXT, due_at TEXT, sequence INTEGER NOT NULL DEFAULT 0,
   attempt INTEGER NOT NULL DEFAULT 0, day TEXT, kind INTEGER DEFAULT 0, urgency INTEGER DEFAULT 0,
   signed_at TEXT, returned_count INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0,
-  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1);
+  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1,
+  procedure INTEGER NOT NULL DEFAULT 0, replied_at TEXT, evaluated_at TEXT);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
@@ -148,6 +149,10 @@ class SqliteProjection(ProjectionStore):
         present = {row[1] for row in self.db.execute("PRAGMA table_info(cases)")}
         if "holder_sequence" not in present:
             self.db.execute("ALTER TABLE cases ADD COLUMN holder_sequence INTEGER NOT NULL DEFAULT -1")
+        for column, declaration in (("procedure", "INTEGER NOT NULL DEFAULT 0"), ("replied_at", "TEXT"),
+                                    ("evaluated_at", "TEXT")):
+            if column not in present:
+                self.db.execute(f"ALTER TABLE cases ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         self.db.close()
@@ -194,17 +199,19 @@ class SqliteProjection(ProjectionStore):
             self._record_facts(case_id, envelope.status_update, _ts(envelope.status_update.event.at) or sent_at)
         return True
 
-    _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence")
+    _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence",
+                      "procedure")
 
     def _fold(self, case_id: str, envelope: envelope_pb2.Envelope, sent_at: datetime, day: str) -> None:
         """Move the case's state through the kernel's fold; the case's other facts come along."""
-        row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE case_id=?",
+                              (case_id,)).fetchone()
         before = None
         if row is not None:
             # A stub row (a notice seen before its referral) has no state yet: what the fold would start from.
-            origin, *rest = (value or 0 for value in row)
-            before = CaseState(case_id, origin or jurisdictions.origin_of_case_id(case_id).enum, *rest)
-            before = dataclasses.replace(before, holder_sequence=row[-1])
+            origin, *rest = (value or 0 for value in row[:-1])
+            before = CaseState(case_id, origin or jurisdictions.origin_of_case_id(case_id).enum, *rest, _dt(row[-1]))
+            before = dataclasses.replace(before, holder_sequence=row[self._STATE_COLUMNS.index("holder_sequence")])
         after = fold(before, case_step(envelope))
         if after is before:
             return
@@ -232,6 +239,11 @@ class SqliteProjection(ProjectionStore):
             self.db.execute("UPDATE cases SET signed_at=coalesce(signed_at, ?) WHERE case_id=?", (_iso(at), case_id))
         elif update.status == case_pb2.STATUS_RETURNED:
             self.db.execute("UPDATE cases SET returned_count=returned_count+1 WHERE case_id=?", (case_id,))
+        elif update.status == case_pb2.STATUS_REPLIED:
+            # a re-handled case is replied to again: its follow-up clock counts from the last reply
+            self.db.execute("UPDATE cases SET replied_at=?, evaluated_at=NULL WHERE case_id=?", (_iso(at), case_id))
+        elif update.status == case_pb2.STATUS_EVALUATED:
+            self.db.execute("UPDATE cases SET evaluated_at=coalesce(evaluated_at, ?) WHERE case_id=?", (_iso(at), case_id))
         if update.HasField("feedback"):
             feedback = update.feedback
             self.db.execute(
@@ -256,18 +268,19 @@ class SqliteProjection(ProjectionStore):
     def case_facts(self) -> list[dict]:
         """Every case with what deadlines and statistics need."""
         keys = ("case_id", "origin", "holder", "kind", "urgency", "flow", "day", "referred_at", "signed_at",
-                "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status")
+                "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status", "procedure",
+                "replied_at", "evaluated_at")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
 
     def case_state(self, case_id: str) -> CaseState | None:
-        row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?",
+        row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE case_id=?",
                               (case_id,)).fetchone()
-        return CaseState(*row) if row else None
+        return CaseState(*row[:-1], _dt(row[-1])) if row else None
 
     def case_states(self) -> list[CaseState]:
-        rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE attempt > 0")
-        return [CaseState(*row) for row in rows]
+        rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE attempt > 0")
+        return [CaseState(*row[:-1], _dt(row[-1])) for row in rows]
 
     def _case_row(self, row) -> CaseRow:
         return CaseRow(row[0], row[1] or 0, row[2] or 0, row[3] or "", row[4] or 0, row[5] or 0,

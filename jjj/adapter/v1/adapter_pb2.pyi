@@ -126,7 +126,7 @@ class AcknowledgeInboxItemResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at")
+    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +135,8 @@ class ReportStatusRequest(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     status: _case_pb2.Status
@@ -143,7 +145,9 @@ class ReportStatusRequest(_message.Message):
     reason: str
     feedback: _case_pb2.Feedback
     at: _timestamp_pb2.Timestamp
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    event_type: _case_pb2.EventType
+    extension: _case_pb2.DeadlineExtension
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ..., extension: _Optional[_Union[_case_pb2.DeadlineExtension, _Mapping]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ("case_id", "status", "sequence")

@@ -186,18 +186,24 @@ class RepeatLink(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DeadlineNotice(_message.Message):
-    __slots__ = ("case_id", "step", "kind", "due_at", "provisional")
+    __slots__ = ("case_id", "step", "kind", "due_at", "provisional", "limits_of", "own_limits", "assigned_due")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_OF_FIELD_NUMBER: _ClassVar[int]
+    OWN_LIMITS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_DUE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     step: str
     kind: DeadlineKind
     due_at: _timestamp_pb2.Timestamp
     provisional: bool
-    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ...) -> None: ...
+    limits_of: _case_pb2.Jurisdiction
+    own_limits: bool
+    assigned_due: bool
+    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ..., limits_of: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., own_limits: _Optional[bool] = ..., assigned_due: _Optional[bool] = ...) -> None: ...
 
 class InformationShare(_message.Message):
     __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines")

@@ -98,7 +98,7 @@ class ListCasesResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[CaseRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PairStatistics(_message.Message):
-    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms", "signed_in_time", "overdue", "followed_up", "contacted", "resolved", "satisfied", "rated", "response_rate", "resolution_rate", "satisfaction_rate")
+    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms", "signed_in_time", "overdue", "followed_up", "contacted", "resolved", "satisfied", "rated", "response_rate", "resolution_rate", "satisfaction_rate", "replied", "not_evaluated_in_time")
     SENDER_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +119,8 @@ class PairStatistics(_message.Message):
     RESPONSE_RATE_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_RATE_FIELD_NUMBER: _ClassVar[int]
     SATISFACTION_RATE_FIELD_NUMBER: _ClassVar[int]
+    REPLIED_FIELD_NUMBER: _ClassVar[int]
+    NOT_EVALUATED_IN_TIME_FIELD_NUMBER: _ClassVar[int]
     sender: _case_pb2.Jurisdiction
     destination: _case_pb2.Jurisdiction
     day: str
@@ -139,7 +141,9 @@ class PairStatistics(_message.Message):
     response_rate: float
     resolution_rate: float
     satisfaction_rate: float
-    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ..., signed_in_time: _Optional[int] = ..., overdue: _Optional[int] = ..., followed_up: _Optional[int] = ..., contacted: _Optional[int] = ..., resolved: _Optional[int] = ..., satisfied: _Optional[int] = ..., rated: _Optional[int] = ..., response_rate: _Optional[float] = ..., resolution_rate: _Optional[float] = ..., satisfaction_rate: _Optional[float] = ...) -> None: ...
+    replied: int
+    not_evaluated_in_time: int
+    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ..., signed_in_time: _Optional[int] = ..., overdue: _Optional[int] = ..., followed_up: _Optional[int] = ..., contacted: _Optional[int] = ..., resolved: _Optional[int] = ..., satisfied: _Optional[int] = ..., rated: _Optional[int] = ..., response_rate: _Optional[float] = ..., resolution_rate: _Optional[float] = ..., satisfaction_rate: _Optional[float] = ..., replied: _Optional[int] = ..., not_evaluated_in_time: _Optional[int] = ...) -> None: ...
 
 class GetRelayStatisticsRequest(_message.Message):
     __slots__ = ("day",)

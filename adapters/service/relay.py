@@ -31,7 +31,7 @@ from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
 from kernel.domain import events
-from kernel.domain.lifecycle import Lifecycle, TransitionError
+from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
     CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
     UnsupportedDocumentFormat,
@@ -248,8 +248,11 @@ class AdapterRelay:
         origin = jurisdictions.origin_of_case_id(request.case_id)
         is_origin, is_holder = origin.enum == self.member.enum, record.holder == self.member.enum
         try:
+            pair = (origin.name, jurisdictions.by_enum(record.holder).name)
             self.lifecycle.check(record.case.status, request.status, kind=record.case.kind, actor_is_origin=is_origin,
-                                 actor_is_holder=is_holder, reason=request.reason)
+                                 actor_is_holder=is_holder, reason=request.reason, facts=StepFacts.of(request, pair))
+            events.check_timing(record.case.status, request.status, history=record.case.history, holder=pair[1],
+                                at=request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else datetime.now(UTC))
             events.check_event(request.event_type, current=record.case.status, new=request.status, kind=record.case.kind,
                                is_holder=is_holder, reason=request.reason, history=record.case.history,
                                extension=request.extension if request.HasField("extension") else None)
@@ -264,7 +267,9 @@ class AdapterRelay:
                                  action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note,
                                  type=request.event_type,
                                  extension=request.extension if request.HasField("extension") else None),
-            reason=request.reason, reporter=self.member.enum,
+            reason=request.reason, reporter=self.member.enum, return_reason=request.return_reason,
+            closing=request.closing, merged_into=request.merged_into,
+            coordination=request.coordination if request.HasField("coordination") else None,
         )
         if request.HasField("feedback"):
             update.feedback.CopyFrom(request.feedback)

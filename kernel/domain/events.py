@@ -10,6 +10,7 @@ allowed extensions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from kernel.domain.deadlines import DeadlinePolicy
@@ -68,3 +69,32 @@ def check_event(
     if current in spec.stops_on:
         raise DeadlineError(f"{spec.name} is not running in {case_pb2.Status.Name(current)}")
     policy.check_extension(spec.name, extension.amount, earlier=earlier_extensions(history, spec.name))
+
+
+# A step into one of these statuses must come within the window (a deadlines.yaml
+# step) that the status before it started.
+WINDOWS = {case_pb2.STATUS_RETURN_DISPUTED: "return_dispute_window"}
+
+
+def check_timing(current: int, new: int, *, history: Iterable[case_pb2.Event], at: dt.datetime,
+                 holder: str | None = None, policy: DeadlinePolicy | None = None) -> None:
+    """Raise DeadlineError when a step whose window has closed comes too late (a dispute
+    of a return after return_dispute_window: the return stands)."""
+    window = WINDOWS.get(new)
+    if window is None:
+        return
+    policy = policy or DeadlinePolicy.load()
+    entered = _entered(history, current)
+    if entered is None:
+        return  # the trail does not say when: nothing to hold against the step
+    due = policy.deadline(window, entered, holder).due_at
+    if at > due:
+        raise DeadlineError(f"{window} closed at {due.isoformat()}: too late for {case_pb2.Status.Name(new)}")
+
+
+def _entered(history: Iterable[case_pb2.Event], status: int) -> dt.datetime | None:
+    """When the case last entered `status`, as its trail says."""
+    name = case_pb2.Status.Name(status)
+    moments = [event.at.ToDatetime(tzinfo=dt.timezone.utc) for event in history
+               if event.action == name and event.HasField("at")]
+    return moments[-1] if moments else None

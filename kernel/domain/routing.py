@@ -77,6 +77,9 @@ def plan_attempt(state: CaseState | None, destination: int, lifecycle: Lifecycle
     )
     if not can_refer_again:
         return AlreadyOut()
+    if lifecycle.max_attempts is not None and state.attempt >= lifecycle.max_attempts:
+        raise TransitionError(f"{state.case_id} was routed {state.attempt} times, the most the lifecycle allows"
+                              " (max_attempts): dispute the return (coordination) or take it back")
     if state.holder == destination:
         holder = jurisdictions.by_enum(destination).name
         raise TransitionError(f"{state.case_id} was returned by {holder}; re-route it elsewhere or take it back")

@@ -126,7 +126,7 @@ class AcknowledgeInboxItemResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension")
+    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension", "return_reason", "closing", "merged_into", "coordination")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -137,6 +137,10 @@ class ReportStatusRequest(_message.Message):
     AT_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    RETURN_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    COORDINATION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     status: _case_pb2.Status
@@ -147,7 +151,11 @@ class ReportStatusRequest(_message.Message):
     at: _timestamp_pb2.Timestamp
     event_type: _case_pb2.EventType
     extension: _case_pb2.DeadlineExtension
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ..., extension: _Optional[_Union[_case_pb2.DeadlineExtension, _Mapping]] = ...) -> None: ...
+    return_reason: _case_pb2.ReturnReason
+    closing: _case_pb2.Closing
+    merged_into: str
+    coordination: _case_pb2.CoordinationDecision
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ..., extension: _Optional[_Union[_case_pb2.DeadlineExtension, _Mapping]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ("case_id", "status", "sequence")

@@ -124,7 +124,7 @@ class HotlineTransfer(_message.Message):
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
-    __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter")
+    __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter", "return_reason", "closing", "merged_into", "coordination")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +132,10 @@ class StatusUpdate(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     REPORTER_FIELD_NUMBER: _ClassVar[int]
+    RETURN_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    COORDINATION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     sequence: int
     status: _case_pb2.Status
@@ -139,7 +143,11 @@ class StatusUpdate(_message.Message):
     reason: str
     feedback: _case_pb2.Feedback
     reporter: _case_pb2.Jurisdiction
-    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
+    return_reason: _case_pb2.ReturnReason
+    closing: _case_pb2.Closing
+    merged_into: str
+    coordination: _case_pb2.CoordinationDecision
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
 
 class CaseDigest(_message.Message):
     __slots__ = ("case_id", "origin", "kind", "category_code", "admin_code", "status", "received_at", "title", "masked_name", "masked_phone", "requester_key", "content_sketch", "category_source_code")

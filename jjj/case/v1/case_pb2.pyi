@@ -72,6 +72,25 @@ class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STATUS_REVIEWED: _ClassVar[Status]
     STATUS_RECHECK_REQUESTED: _ClassVar[Status]
     STATUS_RECHECKED: _ClassVar[Status]
+    STATUS_RETURN_DISPUTED: _ClassVar[Status]
+
+class ReturnReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RETURN_REASON_UNSPECIFIED: _ClassVar[ReturnReason]
+    RETURN_REASON_NOT_OURS: _ClassVar[ReturnReason]
+    RETURN_REASON_WRONG_PLACE: _ClassVar[ReturnReason]
+    RETURN_REASON_INCOMPLETE: _ClassVar[ReturnReason]
+    RETURN_REASON_DUPLICATE: _ClassVar[ReturnReason]
+    RETURN_REASON_OTHER: _ClassVar[ReturnReason]
+
+class Closing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLOSING_UNSPECIFIED: _ClassVar[Closing]
+    CLOSING_HANDLED: _ClassVar[Closing]
+    CLOSING_WITHDRAWN: _ClassVar[Closing]
+    CLOSING_MERGED: _ClassVar[Closing]
+    CLOSING_INFORMED: _ClassVar[Closing]
+    CLOSING_FALSE_OR_MALICIOUS: _ClassVar[Closing]
 
 class Procedure(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -175,6 +194,19 @@ STATUS_REVIEW_REQUESTED: Status
 STATUS_REVIEWED: Status
 STATUS_RECHECK_REQUESTED: Status
 STATUS_RECHECKED: Status
+STATUS_RETURN_DISPUTED: Status
+RETURN_REASON_UNSPECIFIED: ReturnReason
+RETURN_REASON_NOT_OURS: ReturnReason
+RETURN_REASON_WRONG_PLACE: ReturnReason
+RETURN_REASON_INCOMPLETE: ReturnReason
+RETURN_REASON_DUPLICATE: ReturnReason
+RETURN_REASON_OTHER: ReturnReason
+CLOSING_UNSPECIFIED: Closing
+CLOSING_HANDLED: Closing
+CLOSING_WITHDRAWN: Closing
+CLOSING_MERGED: Closing
+CLOSING_INFORMED: Closing
+CLOSING_FALSE_OR_MALICIOUS: Closing
 PROCEDURE_UNSPECIFIED: Procedure
 PROCEDURE_ORDINARY: Procedure
 PROCEDURE_SIMPLE: Procedure
@@ -278,6 +310,18 @@ class DeadlineExtension(_message.Message):
     step: str
     amount: int
     def __init__(self, step: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class CoordinationDecision(_message.Message):
+    __slots__ = ("body", "return_upheld", "decision", "decided_at")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    RETURN_UPHELD_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    body: str
+    return_upheld: bool
+    decision: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, body: _Optional[str] = ..., return_upheld: _Optional[bool] = ..., decision: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("at", "action", "actor", "note", "type", "extension")

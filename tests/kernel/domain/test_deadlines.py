@@ -46,6 +46,8 @@ def test_every_default_of_the_context_is_in_the_policy():
         "hotline_sign_urgent": (1, "hours"),
         "hotline_sign_ordinary": (24, "hours"),
         "followup_evaluation": (5, "days"),
+        "return_dispute_window": (3, "working_days"),
+        "return_coordination": (10, "working_days"),
     }
     assert {name: (s.amount, s.unit) for name, s in POLICY.steps.items()} == expected
     assert POLICY.step("petition_handle").extension.max_amount == 30

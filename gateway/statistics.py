@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from kernel import jurisdictions
+from kernel.domain import measures as measures_of
 from kernel.domain.deadlines import DeadlinePolicy
+from kernel.errors import InvalidRequest
+from jjj.gateway.v1 import gateway_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -94,3 +97,44 @@ def pair_statistics(facts: Iterable[dict], message_stats: Iterable[dict], policy
             satisfaction_rate=_ratio(row["satisfied"], row["rated"]),
         ))
     return result
+
+
+PERIODS = {gateway_pb2.MEASURE_PERIOD_UNSPECIFIED: measures_of.DAY, gateway_pb2.MEASURE_PERIOD_DAY: measures_of.DAY,
+           gateway_pb2.MEASURE_PERIOD_WEEK: measures_of.WEEK, gateway_pb2.MEASURE_PERIOD_MONTH: measures_of.MONTH}
+GROUPINGS = {gateway_pb2.MEASURE_GROUPING_UNSPECIFIED: measures_of.BY_PAIR,
+             gateway_pb2.MEASURE_GROUPING_PAIR: measures_of.BY_PAIR,
+             gateway_pb2.MEASURE_GROUPING_JURISDICTION: measures_of.BY_JURISDICTION}
+
+
+def measure_rows(facts, policy: DeadlinePolicy, request: gateway_pb2.GetMeasuresRequest, *,
+                 now: datetime | None = None, measures: measures_of.Measures | None = None) -> list[gateway_pb2.MeasureRow]:
+    """GetMeasures: the request's measures (or report) over the projection's case facts, as proto rows."""
+    measures = measures or measures_of.Measures.load()
+    now = now or datetime.now(UTC)
+    group = GROUPINGS.get(request.grouping)
+    if group is None:
+        raise InvalidRequest("unknown grouping", violations=[("grouping", "unknown value")])
+    unknown = [name for name in request.measures if name not in measures.measures]
+    if request.report and request.report not in measures.reports:
+        raise InvalidRequest(f"no report {request.report!r}; known: {', '.join(sorted(measures.reports))}",
+                             violations=[("report", "unknown")])
+    if unknown:
+        raise InvalidRequest(f"unknown measures {unknown}", violations=[("measures", ", ".join(unknown))])
+    if request.report:
+        report = measures.reports[request.report]
+        period, names = report.period, list(request.measures) or list(report.measures)
+    else:
+        period = PERIODS.get(request.period)
+        if period is None:
+            raise InvalidRequest("unknown period", violations=[("period", "unknown value")])
+        names = list(request.measures) or None
+    rows = measures.compute(facts, policy, now=now, period=period, group=group, names=names,
+                            period_key=request.period_key)
+    return [
+        gateway_pb2.MeasureRow(
+            period=row.period, jurisdiction=row.jurisdiction, origin=row.origin, holder=row.holder,
+            values=[gateway_pb2.MeasureValue(measure=v.measure, label=measures.measures[v.measure].label, step=v.step,
+                                             numerator=v.numerator, denominator=v.denominator, value=v.value)
+                    for v in row.values])
+        for row in rows
+    ]

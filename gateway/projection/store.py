@@ -19,6 +19,7 @@ from pathlib import Path
 from kernel import jurisdictions
 from kernel.bus.envelopes import CASE_PAYLOADS, case_step
 from kernel.domain.casestate import CaseState, fold
+from kernel.domain.measures import CaseFacts
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -88,6 +89,9 @@ class ProjectionStore(abc.ABC):
     def case_facts(self) -> list[dict]: ...
 
     @abc.abstractmethod
+    def measure_facts(self) -> list[CaseFacts]: ...
+
+    @abc.abstractmethod
     def case_states(self) -> list[CaseState]:
         """The folded state of every case whose referral was seen."""
 
@@ -104,7 +108,8 @@ CREATE TABLE IF NOT EXISTS cases (
   attempt INTEGER NOT NULL DEFAULT 0, day TEXT, kind INTEGER DEFAULT 0, urgency INTEGER DEFAULT 0,
   signed_at TEXT, returned_count INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0,
   contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1,
-  procedure INTEGER NOT NULL DEFAULT 0, replied_at TEXT, evaluated_at TEXT);
+  procedure INTEGER NOT NULL DEFAULT 0, replied_at TEXT, evaluated_at TEXT, first_time INTEGER NOT NULL DEFAULT 0,
+  repeat INTEGER NOT NULL DEFAULT 0, reply_count INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
@@ -150,7 +155,8 @@ class SqliteProjection(ProjectionStore):
         if "holder_sequence" not in present:
             self.db.execute("ALTER TABLE cases ADD COLUMN holder_sequence INTEGER NOT NULL DEFAULT -1")
         for column, declaration in (("procedure", "INTEGER NOT NULL DEFAULT 0"), ("replied_at", "TEXT"),
-                                    ("evaluated_at", "TEXT")):
+                                    ("evaluated_at", "TEXT"), ("first_time", "INTEGER NOT NULL DEFAULT 0"),
+                                    ("repeat", "INTEGER NOT NULL DEFAULT 0"), ("reply_count", "INTEGER NOT NULL DEFAULT 0")):
             if column not in present:
                 self.db.execute(f"ALTER TABLE cases ADD COLUMN {column} {declaration}")
 
@@ -186,6 +192,7 @@ class SqliteProjection(ProjectionStore):
             actor, note = update.event.actor, update.event.note or update.reason
         else:
             self._record_deadlines(envelope.information_share)
+            self._record_repeats(envelope.information_share)
             case_id, status, actor, note, sequence = "", 0, "", envelope.information_share.title, 0
         inserted = self.db.execute(
             "INSERT OR IGNORE INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -221,7 +228,8 @@ class SqliteProjection(ProjectionStore):
             facts["updated_at"] = _iso(sent_at)  # the time of the step the status is from
         if envelope.WhichOneof("payload") in CASE_PAYLOADS:
             case = getattr(envelope, envelope.WhichOneof("payload")).case
-            facts.update(native_id=case.native_id, due_at=_iso(_ts(case.due_at)))
+            facts.update(native_id=case.native_id, due_at=_iso(_ts(case.due_at)),
+                         first_time=int(case.petition.first_time), repeat=int(case.petition.repeat))
         columns = {"case_id": case_id, **state, **facts, "referred_at": None, "day": None}
         if "native_id" in facts:
             columns.update(referred_at=_iso(sent_at), day=day)
@@ -241,7 +249,8 @@ class SqliteProjection(ProjectionStore):
             self.db.execute("UPDATE cases SET returned_count=returned_count+1 WHERE case_id=?", (case_id,))
         elif update.status == case_pb2.STATUS_REPLIED:
             # a re-handled case is replied to again: its follow-up clock counts from the last reply
-            self.db.execute("UPDATE cases SET replied_at=?, evaluated_at=NULL WHERE case_id=?", (_iso(at), case_id))
+            self.db.execute("UPDATE cases SET replied_at=?, evaluated_at=NULL, reply_count=reply_count+1 WHERE case_id=?",
+                            (_iso(at), case_id))
         elif update.status == case_pb2.STATUS_EVALUATED:
             self.db.execute("UPDATE cases SET evaluated_at=coalesce(evaluated_at, ?) WHERE case_id=?", (_iso(at), case_id))
         if update.HasField("feedback"):
@@ -253,6 +262,11 @@ class SqliteProjection(ProjectionStore):
                  int(feedback.resolved) if feedback.HasField("resolved") else None,
                  feedback.satisfaction, feedback.satisfaction, case_id),
             )
+
+    def _record_repeats(self, share: envelope_pb2.InformationShare) -> None:
+        for link in share.repeat_links:
+            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (link.case_id,))
+            self.db.execute("UPDATE cases SET repeat=1 WHERE case_id=?", (link.case_id,))
 
     def _record_deadlines(self, share: envelope_pb2.InformationShare) -> None:
         for notice in share.deadlines:
@@ -272,6 +286,29 @@ class SqliteProjection(ProjectionStore):
                 "replied_at", "evaluated_at")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
+
+    def measure_facts(self) -> list[CaseFacts]:
+        """Every referred case as the measures (kernel.domain.measures) see it."""
+        statuses: dict[str, set[int]] = {}
+        for case_id, status in self.db.execute("SELECT DISTINCT case_id, status FROM trail WHERE case_id != ''"):
+            statuses.setdefault(case_id, set()).add(status)
+        overdue: dict[str, set[str]] = {}
+        for case_id, step in self.db.execute("SELECT DISTINCT case_id, step FROM deadline_notices WHERE kind=?",
+                                             (envelope_pb2.DEADLINE_KIND_OVERDUE,)):
+            overdue.setdefault(case_id, set()).add(step)
+        rows = self.db.execute(
+            "SELECT case_id, origin, holder, kind, day, referred_at, urgency, procedure, status, signed_at, returned_count,"
+            " contacted, resolved, satisfaction, replied_at, evaluated_at, reply_count, first_time, repeat"
+            " FROM cases WHERE attempt > 0")
+        return [
+            CaseFacts(case_id=r[0], origin=r[1], holder=r[2], kind=r[3] or 0, day=r[4], referred_at=_dt(r[5]),
+                      urgency=r[6] or 0, procedure=r[7] or 0, status=r[8] or 0, signed_at=_dt(r[9]), returned=r[10] > 0,
+                      contacted=None if r[11] is None else bool(r[11]), resolved=None if r[12] is None else bool(r[12]),
+                      satisfaction=r[13] or 0, replied_at=_dt(r[14]), evaluated_at=_dt(r[15]), replies=r[16],
+                      statuses=frozenset(statuses.get(r[0], ())), overdue_steps=frozenset(overdue.get(r[0], ())),
+                      first_time=bool(r[17]), repeat=bool(r[18]))
+            for r in rows
+        ]
 
     def case_state(self, case_id: str) -> CaseState | None:
         row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE case_id=?",

@@ -4,12 +4,33 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from jjj.bus.v1 import envelope_pb2 as _envelope_pb2
 from jjj.case.v1 import case_pb2 as _case_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class MeasurePeriod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_PERIOD_UNSPECIFIED: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_DAY: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_WEEK: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_MONTH: _ClassVar[MeasurePeriod]
+
+class MeasureGrouping(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_GROUPING_UNSPECIFIED: _ClassVar[MeasureGrouping]
+    MEASURE_GROUPING_JURISDICTION: _ClassVar[MeasureGrouping]
+    MEASURE_GROUPING_PAIR: _ClassVar[MeasureGrouping]
+MEASURE_PERIOD_UNSPECIFIED: MeasurePeriod
+MEASURE_PERIOD_DAY: MeasurePeriod
+MEASURE_PERIOD_WEEK: MeasurePeriod
+MEASURE_PERIOD_MONTH: MeasurePeriod
+MEASURE_GROUPING_UNSPECIFIED: MeasureGrouping
+MEASURE_GROUPING_JURISDICTION: MeasureGrouping
+MEASURE_GROUPING_PAIR: MeasureGrouping
 
 class TrailEntry(_message.Message):
     __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id")
@@ -156,3 +177,53 @@ class GetRelayStatisticsResponse(_message.Message):
     PAIRS_FIELD_NUMBER: _ClassVar[int]
     pairs: _containers.RepeatedCompositeFieldContainer[PairStatistics]
     def __init__(self, pairs: _Optional[_Iterable[_Union[PairStatistics, _Mapping]]] = ...) -> None: ...
+
+class MeasureValue(_message.Message):
+    __slots__ = ("measure", "label", "step", "numerator", "denominator", "value")
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    NUMERATOR_FIELD_NUMBER: _ClassVar[int]
+    DENOMINATOR_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    measure: str
+    label: str
+    step: str
+    numerator: float
+    denominator: float
+    value: float
+    def __init__(self, measure: _Optional[str] = ..., label: _Optional[str] = ..., step: _Optional[str] = ..., numerator: _Optional[float] = ..., denominator: _Optional[float] = ..., value: _Optional[float] = ...) -> None: ...
+
+class MeasureRow(_message.Message):
+    __slots__ = ("period", "jurisdiction", "origin", "holder", "values")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    JURISDICTION_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    period: str
+    jurisdiction: _case_pb2.Jurisdiction
+    origin: _case_pb2.Jurisdiction
+    holder: _case_pb2.Jurisdiction
+    values: _containers.RepeatedCompositeFieldContainer[MeasureValue]
+    def __init__(self, period: _Optional[str] = ..., jurisdiction: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., values: _Optional[_Iterable[_Union[MeasureValue, _Mapping]]] = ...) -> None: ...
+
+class GetMeasuresRequest(_message.Message):
+    __slots__ = ("period", "grouping", "period_key", "report", "measures")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    GROUPING_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_KEY_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    period: MeasurePeriod
+    grouping: MeasureGrouping
+    period_key: str
+    report: str
+    measures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, period: _Optional[_Union[MeasurePeriod, str]] = ..., grouping: _Optional[_Union[MeasureGrouping, str]] = ..., period_key: _Optional[str] = ..., report: _Optional[str] = ..., measures: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetMeasuresResponse(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[MeasureRow]
+    def __init__(self, rows: _Optional[_Iterable[_Union[MeasureRow, _Mapping]]] = ...) -> None: ...

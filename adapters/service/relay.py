@@ -31,6 +31,7 @@ from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
 from kernel.domain import events
+from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
     CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
@@ -227,7 +228,8 @@ class AdapterRelay:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)
             response.repeats.extend((await self.sharing.register(cases, request_id=request.request_id)).links)
-            share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases)
+            share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases
+                                 if SensitiveRules.load().may_digest(case))
         ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
                                          request_id=request.request_id)
         response.envelope_ids.extend(ids)
@@ -251,6 +253,7 @@ class AdapterRelay:
             pair = (origin.name, jurisdictions.by_enum(record.holder).name)
             self.lifecycle.check(record.case.status, request.status, kind=record.case.kind, actor_is_origin=is_origin,
                                  actor_is_holder=is_holder, reason=request.reason, facts=StepFacts.of(request, pair))
+            SensitiveRules.load().check_status(record.case, request.status)
             events.check_timing(record.case.status, request.status, history=record.case.history, holder=pair[1],
                                 at=request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else datetime.now(UTC))
             events.check_event(request.event_type, current=record.case.status, new=request.status, kind=record.case.kind,

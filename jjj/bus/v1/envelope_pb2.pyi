@@ -180,18 +180,22 @@ class CaseDigest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., kind: _Optional[_Union[_case_pb2.CaseKind, str]] = ..., category_code: _Optional[str] = ..., admin_code: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., title: _Optional[str] = ..., masked_name: _Optional[str] = ..., masked_phone: _Optional[str] = ..., requester_key: _Optional[str] = ..., content_sketch: _Optional[_Iterable[int]] = ..., category_source_code: _Optional[str] = ...) -> None: ...
 
 class RepeatLink(_message.Message):
-    __slots__ = ("case_id", "earlier_case_id", "earlier_origin", "score", "reasons")
+    __slots__ = ("case_id", "earlier_case_id", "earlier_origin", "score", "reasons", "earlier_status", "earlier_reviewed")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     EARLIER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
     EARLIER_ORIGIN_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_REVIEWED_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     earlier_case_id: str
     earlier_origin: _case_pb2.Jurisdiction
     score: float
     reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    earlier_status: _case_pb2.Status
+    earlier_reviewed: bool
+    def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., earlier_status: _Optional[_Union[_case_pb2.Status, str]] = ..., earlier_reviewed: _Optional[bool] = ...) -> None: ...
 
 class DeadlineNotice(_message.Message):
     __slots__ = ("case_id", "step", "kind", "due_at", "provisional", "limits_of", "own_limits", "assigned_due")

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.emergency import EmergencyWatch
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
@@ -42,14 +43,18 @@ class RunningGateway:
     notifier: DeadlineNotifier
     watcher_task: asyncio.Task
     auditor: Auditor
+    emergency: EmergencyWatch | None = None
+    emergency_task: asyncio.Task | None = None
 
     @property
     def port(self) -> int:
         return self.served.port
 
     async def stop(self, grace: float = 2.0) -> None:
-        self.watcher_task.cancel()
-        await asyncio.gather(self.watcher_task, return_exceptions=True)
+        tasks = [t for t in (self.watcher_task, self.emergency_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
         await self.auditor.stop()
@@ -82,12 +87,14 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    projector = Projector(js, store, verifier, observers=[notifier.observe])
+    emergency = EmergencyWatch(js, clock, signer)
+    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
     await auditor.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
+    emergency_task = asyncio.create_task(emergency.run(settings.deadline_poll_seconds), name="emergency-watch")
     servicer = GatewayQueryServicer(store, policy)
     served = await serve(
         SERVICE_NAME, lambda server: gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(servicer, server),
@@ -97,4 +104,4 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     )
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency, emergency_task)

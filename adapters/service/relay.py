@@ -30,7 +30,7 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
-from kernel.domain import events
+from kernel.domain import emergency, events
 from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
@@ -224,6 +224,13 @@ class AdapterRelay:
         too_long = input_limits.check_texts({"title": request.title, "body": request.body}, self.limits)
         if too_long:
             raise InvalidRequest(f"{too_long[0][0]}: {too_long[0][1]}", violations=too_long)
+        if request.HasField("emergency"):
+            share.emergency.CopyFrom(emergency.prepared(request.emergency, self.member.enum, datetime.now(UTC)))
+        if request.HasField("emergency_ack"):
+            share.emergency_ack.CopyFrom(request.emergency_ack)
+            share.emergency_ack.acknowledged_at.GetCurrentTime()
+        if request.HasField("early_warning"):
+            share.early_warning.CopyFrom(request.early_warning)
         if request.document.content:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)

@@ -51,7 +51,8 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
             raise CaseNotFound(f"no cross-region case {request.case_id!r}", metadata={"caseId": request.case_id})
         trail = [
             gateway_pb2.TrailEntry(at=_stamp(t.at), flow=t.flow, sender=t.sender, destination=t.destination,
-                                   status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id)
+                                   status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id,
+                                   event_type=t.event_type)
             for t in self.store.trail(request.case_id)
         ]
         return gateway_pb2.GetCaseTrailResponse(record=to_record(row), trail=trail)

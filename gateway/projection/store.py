@@ -53,6 +53,7 @@ class TrailRow:
     actor: str
     note: str
     sequence: int
+    event_type: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
 CREATE TABLE IF NOT EXISTS trail (
   envelope_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT, flow INTEGER, sender INTEGER,
   destination INTEGER, status INTEGER, actor TEXT, note TEXT, sequence INTEGER, observed_at TEXT,
-  lag_ms REAL, day TEXT);
+  lag_ms REAL, day TEXT, event_type INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
 CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
 CREATE TABLE IF NOT EXISTS deadline_notices (
@@ -154,6 +155,8 @@ class SqliteProjection(ProjectionStore):
         present = {row[1] for row in self.db.execute("PRAGMA table_info(cases)")}
         if "holder_sequence" not in present:
             self.db.execute("ALTER TABLE cases ADD COLUMN holder_sequence INTEGER NOT NULL DEFAULT -1")
+        if "event_type" not in {row[1] for row in self.db.execute("PRAGMA table_info(trail)")}:
+            self.db.execute("ALTER TABLE trail ADD COLUMN event_type INTEGER NOT NULL DEFAULT 0")
         for column, declaration in (("procedure", "INTEGER NOT NULL DEFAULT 0"), ("replied_at", "TEXT"),
                                     ("evaluated_at", "TEXT"), ("first_time", "INTEGER NOT NULL DEFAULT 0"),
                                     ("repeat", "INTEGER NOT NULL DEFAULT 0"), ("reply_count", "INTEGER NOT NULL DEFAULT 0")):
@@ -194,10 +197,12 @@ class SqliteProjection(ProjectionStore):
             self._record_deadlines(envelope.information_share)
             self._record_repeats(envelope.information_share)
             case_id, status, actor, note, sequence = "", 0, "", envelope.information_share.title, 0
+        event_type = envelope.status_update.event.type if payload == "status_update" else 0
         inserted = self.db.execute(
-            "INSERT OR IGNORE INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO trail(envelope_id, case_id, at, flow, sender, destination, status, actor, note,"
+            " sequence, observed_at, lag_ms, day, event_type) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (envelope.envelope_id, case_id, _iso(sent_at), envelope.flow, envelope.sender, envelope.destination,
-             status, actor, note, sequence, _iso(observed_at), lag_ms, day),
+             status, actor, note, sequence, _iso(observed_at), lag_ms, day, event_type),
         ).rowcount
         if not inserted or not case_id:
             return bool(inserted)
@@ -292,6 +297,10 @@ class SqliteProjection(ProjectionStore):
         statuses: dict[str, set[int]] = {}
         for case_id, status in self.db.execute("SELECT DISTINCT case_id, status FROM trail WHERE case_id != ''"):
             statuses.setdefault(case_id, set()).add(status)
+        events: dict[str, dict[int, int]] = {}
+        for case_id, event_type, count in self.db.execute(
+                "SELECT case_id, event_type, COUNT(*) FROM trail WHERE event_type > 0 GROUP BY case_id, event_type"):
+            events.setdefault(case_id, {})[event_type] = count
         overdue: dict[str, set[str]] = {}
         for case_id, step in self.db.execute("SELECT DISTINCT case_id, step FROM deadline_notices WHERE kind=?",
                                              (envelope_pb2.DEADLINE_KIND_OVERDUE,)):
@@ -306,7 +315,9 @@ class SqliteProjection(ProjectionStore):
                       contacted=None if r[11] is None else bool(r[11]), resolved=None if r[12] is None else bool(r[12]),
                       satisfaction=r[13] or 0, replied_at=_dt(r[14]), evaluated_at=_dt(r[15]), replies=r[16],
                       statuses=frozenset(statuses.get(r[0], ())), overdue_steps=frozenset(overdue.get(r[0], ())),
-                      first_time=bool(r[17]), repeat=bool(r[18]))
+                      first_time=bool(r[17]), repeat=bool(r[18]),
+                      urgings=events.get(r[0], {}).get(case_pb2.EVENT_TYPE_URGING, 0),
+                      supervisions=events.get(r[0], {}).get(case_pb2.EVENT_TYPE_SUPERVISION, 0))
             for r in rows
         ]
 
@@ -331,10 +342,11 @@ class SqliteProjection(ProjectionStore):
 
     def trail(self, case_id: str) -> list[TrailRow]:
         rows = self.db.execute(
-            "SELECT envelope_id, case_id, at, flow, sender, destination, status, actor, note, sequence FROM trail"
+            "SELECT envelope_id, case_id, at, flow, sender, destination, status, actor, note, sequence, event_type FROM trail"
             " WHERE case_id=? ORDER BY sequence, at, envelope_id", (case_id,),
         )
-        return [TrailRow(r[0], r[1], _dt(r[2]), r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9]) for r in rows]
+        return [TrailRow(r[0], r[1], _dt(r[2]), r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9], r[10] or 0)
+                for r in rows]
 
     def cases(self, where: CaseFilter) -> list[CaseRow]:
         clauses, args = ["case_id > ?"], [where.after_case_id]

@@ -51,6 +51,8 @@ class CaseFacts:
     overdue_steps: frozenset[str] = frozenset()  # steps with an overdue notice
     first_time: bool = False  # 初信初访
     repeat: bool = False
+    urgings: int = 0  # 催办 events on its trail
+    supervisions: int = 0  # 督办 events
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ FACTS: dict[str, Callable[[CaseFacts, Context], float]] = {
         f.first_time and f.kind == case_pb2.CASE_KIND_PETITION and case_pb2.STATUS_CLOSED in f.statuses
         and not f.statuses & {case_pb2.STATUS_REVIEW_REQUESTED, case_pb2.STATUS_RECHECK_REQUESTED}),
     "open": lambda f, ctx: float(f.status != case_pb2.STATUS_CLOSED),
+    "urgings": lambda f, ctx: float(f.urgings),
+    "supervisions": lambda f, ctx: float(f.supervisions),
+    "urged": lambda f, ctx: float(f.urgings > 0),
     "waiting_to_sign": lambda f, ctx: float(f.status in REFERRED_STATUSES),
     "overdue_open": lambda f, ctx: float(f.status != case_pb2.STATUS_CLOSED and bool(f.overdue_steps)),
 }

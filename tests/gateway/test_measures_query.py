@@ -82,3 +82,16 @@ def test_a_query_by_week_for_one_measure_and_an_unknown_one():
         measure_rows([], DeadlinePolicy.load(), gateway_pb2.GetMeasuresRequest(measures=["happiness"]))
     with pytest.raises(InvalidRequest, match="no report"):
         measure_rows([], DeadlinePolicy.load(), gateway_pb2.GetMeasuresRequest(report="hourly"))
+
+
+def test_urging_and_supervision_are_typed_on_the_trail_and_counted():
+    store = projected()
+    for number, (sequence, event_type) in enumerate([(7, c.EVENT_TYPE_URGING), (8, c.EVENT_TYPE_URGING),
+                                                     (9, c.EVENT_TYPE_SUPERVISION)], start=10):
+        envelope = step(sequence, c.STATUS_IN_PROGRESS, hours=5 + sequence)
+        envelope.status_update.event.type = event_type
+        store.apply(envelope, stream="S", stream_seq=number, observed_at=T0 + timedelta(hours=60))
+    trail_types = [entry.event_type for entry in store.trail(CASE_ID)]
+    assert trail_types.count(c.EVENT_TYPE_URGING) == 2 and trail_types.count(c.EVENT_TYPE_SUPERVISION) == 1
+    (facts,) = store.measure_facts()
+    assert (facts.urgings, facts.supervisions) == (2, 1)

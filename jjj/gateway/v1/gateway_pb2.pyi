@@ -33,7 +33,7 @@ MEASURE_GROUPING_JURISDICTION: MeasureGrouping
 MEASURE_GROUPING_PAIR: MeasureGrouping
 
 class TrailEntry(_message.Message):
-    __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id")
+    __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id", "event_type")
     AT_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,7 @@ class TrailEntry(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     flow: _envelope_pb2.Flow
     sender: _case_pb2.Jurisdiction
@@ -52,7 +53,8 @@ class TrailEntry(_message.Message):
     note: str
     sequence: int
     envelope_id: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ...) -> None: ...
+    event_type: _case_pb2.EventType
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ...) -> None: ...
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_id", "origin", "holder", "native_id", "status", "flow", "referred_at", "updated_at", "due_at", "sequence")

@@ -34,7 +34,8 @@ def case(name, *, day="2026-11-02", referred=None, holder=HE, kind=HOTLINE, **fa
 CASES = [
     # signed after 2 h (limit 24 h), satisfied, evaluated the next day: the good case
     case("A", signed_at=bj(11, 2, 11), contacted=True, resolved=True, satisfaction=S.SATISFACTION_SATISFIED,
-         replied_at=bj(11, 4, 10), evaluated_at=bj(11, 5), replies=1, statuses=HANDLED, status=S.STATUS_CLOSED),
+         replied_at=bj(11, 4, 10), evaluated_at=bj(11, 5), replies=1, statuses=HANDLED, status=S.STATUS_CLOSED,
+         urgings=2),
     # signed after 30 h (late), re-handled once, evaluated on 12 Nov (follow-up due 10 Nov 23:59:59: late)
     case("B", signed_at=bj(11, 3, 15), contacted=True, resolved=False, satisfaction=S.SATISFACTION_BASICALLY_SATISFIED,
          replied_at=bj(11, 5), evaluated_at=bj(11, 12), replies=2, statuses=HANDLED, status=S.STATUS_CLOSED,
@@ -48,7 +49,7 @@ CASES = [
          statuses=frozenset({S.STATUS_REFERRED, S.STATUS_RECEIVED, S.STATUS_IN_PROGRESS, S.STATUS_REPLIED})),
     # never signed, overdue
     case("E", status=S.STATUS_REFERRED, statuses=frozenset({S.STATUS_REFERRED}),
-         overdue_steps=frozenset({"hotline_sign_ordinary"})),
+         overdue_steps=frozenset({"hotline_sign_ordinary"}), urgings=1, supervisions=1),
     # a first petition, handled and closed, unsatisfied
     case("F", day="2026-11-03", kind=PETITION, first_time=True, signed_at=bj(11, 4), contacted=True, resolved=True,
          satisfaction=S.SATISFACTION_UNSATISFIED, replied_at=bj(11, 6), evaluated_at=bj(11, 8), replies=1,
@@ -88,6 +89,9 @@ def test_every_measure_per_pair_and_week_by_hand():
         "in_flight": (4, None, 4),  # C, D, E, G
         "waiting_to_sign": (1, None, 1),  # E
         "overdue": (1, None, 1),  # E (B is closed)
+        "urgings": (3, None, 3),  # A twice, E once
+        "supervisions": (1, None, 1),  # E
+        "urged_rate": (2, 8, 0.25),  # A, E
         # signing of ordinary hotline transfers: ran for A B C E H; settled all five (E by its overdue notice);
         # on time A C H
         "on_time_rate/hotline_sign_ordinary": (3, 5, 0.6),

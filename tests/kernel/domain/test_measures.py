@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.domain.measures import BY_JURISDICTION, BY_PAIR, DAY, MONTH, WEEK, CaseFacts, Measures, period_of
@@ -155,3 +157,37 @@ def test_an_unknown_fact_in_the_data_fails_to_load(tmp_path):
 def test_period_keys():
     assert period_of("2026-12-31", WEEK) == "2026-W53" and period_of("2027-01-01", WEEK) == "2026-W53"
     assert period_of("2026-11-02", MONTH) == "2026-11"
+
+STATUSES = st.sampled_from([S.STATUS_REFERRED, S.STATUS_RECEIVED, S.STATUS_RETURNED, S.STATUS_IN_PROGRESS,
+                            S.STATUS_REPLIED, S.STATUS_EVALUATED, S.STATUS_CLOSED, S.STATUS_REVIEW_REQUESTED])
+OPTIONAL = st.none() | st.booleans()
+
+
+@st.composite
+def random_case(draw, number: int) -> CaseFacts:
+    day = draw(st.integers(1, 28))
+    referred = bj(11, day)
+    replied = draw(st.none() | st.just(referred + dt.timedelta(days=draw(st.integers(0, 10)))))
+    return CaseFacts(
+        case_id=f"jjj:BJ:{number}", origin=BJ, holder=draw(st.sampled_from([TJ, HE])),
+        kind=draw(st.sampled_from([HOTLINE, PETITION])), day=f"2026-11-{day:02d}", referred_at=referred,
+        urgency=draw(st.sampled_from([S.URGENCY_NORMAL, S.URGENCY_URGENT])), status=draw(STATUSES),
+        signed_at=draw(st.none() | st.just(referred + dt.timedelta(hours=draw(st.integers(0, 72))))),
+        returned=draw(st.booleans()), contacted=draw(OPTIONAL), resolved=draw(OPTIONAL),
+        satisfaction=draw(st.sampled_from([0, 1, 2, 3])), replied_at=replied,
+        evaluated_at=None if replied is None else draw(st.none() | st.just(replied + dt.timedelta(days=3))),
+        replies=draw(st.integers(0, 3)), statuses=frozenset(draw(st.lists(STATUSES, max_size=5))),
+        first_time=draw(st.booleans()), repeat=draw(st.booleans()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), size=st.integers(0, 12))
+def test_every_rate_is_a_share_of_its_denominator_and_grouping_loses_no_case(data, size):
+    cases = [data.draw(random_case(n)) for n in range(size)]
+    by_pair = MEASURES.compute(cases, POLICY, now=NOW, period=MONTH, group=BY_PAIR)
+    for row in by_pair:
+        for value in row.values:
+            if value.denominator is not None:
+                assert 0 <= value.numerator <= value.denominator and 0.0 <= value.value <= 1.0, value
+    by_holder = MEASURES.compute(cases, POLICY, now=NOW, period=DAY, group=BY_JURISDICTION, names=["return_rate"])
+    assert sum(row.values[0].denominator for row in by_holder) == len(cases)

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
@@ -44,6 +45,7 @@ class RunningGateway:
     watcher_task: asyncio.Task
     auditor: Auditor
     emergency: EmergencyWatch | None = None
+    co_handling: CoHandlingWatch | None = None
     emergency_task: asyncio.Task | None = None
 
     @property
@@ -87,8 +89,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    emergency = EmergencyWatch(js, clock, signer)
-    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe])
+    emergency, co_handling = EmergencyWatch(js, clock, signer), CoHandlingWatch()
+    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe, co_handling.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
@@ -104,4 +106,5 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     )
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency, emergency_task)
+    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
+                          emergency_task=emergency_task, co_handling=co_handling)

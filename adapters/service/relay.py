@@ -19,7 +19,7 @@ from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
-from adapters.service import records
+from adapters.service import cohandling, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
@@ -231,6 +231,7 @@ class AdapterRelay:
             share.emergency_ack.acknowledged_at.GetCurrentTime()
         if request.HasField("early_warning"):
             share.early_warning.CopyFrom(request.early_warning)
+        audience = await cohandling.prepare(share, request, audience, self.cases, self.member)
         if request.document.content:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)

@@ -107,7 +107,7 @@ class Lifecycle:
     def _from_file(cls, path: Path) -> "Lifecycle":
         data = read_yaml(path)
         reject_unknown_keys(str(path), data, {"reason_required_for", "terminal", "transitions", "return_reasons",
-                                              "closings", "max_attempts", "followup_by"})
+                                              "closings", "max_attempts", "followup_by", "co_handling"})
         edges = []
         for number, entry in enumerate(data["transitions"]):
             where = f"{path}: transitions[{number}]"

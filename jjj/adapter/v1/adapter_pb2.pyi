@@ -168,7 +168,7 @@ class ReportStatusResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class ShareInformationRequest(_message.Message):
-    __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document", "emergency", "emergency_ack", "early_warning")
+    __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document", "emergency", "emergency_ack", "early_warning", "co_handled_case_id", "co_handling_part")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
@@ -179,6 +179,8 @@ class ShareInformationRequest(_message.Message):
     EMERGENCY_FIELD_NUMBER: _ClassVar[int]
     EMERGENCY_ACK_FIELD_NUMBER: _ClassVar[int]
     EARLY_WARNING_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLED_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLING_PART_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     topic: _envelope_pb2.ShareTopic
     classification: _envelope_pb2.Classification
@@ -189,7 +191,9 @@ class ShareInformationRequest(_message.Message):
     emergency: _envelope_pb2.EmergencyBroadcast
     emergency_ack: _envelope_pb2.EmergencyAck
     early_warning: _envelope_pb2.EarlyWarning
-    def __init__(self, request_id: _Optional[str] = ..., topic: _Optional[_Union[_envelope_pb2.ShareTopic, str]] = ..., classification: _Optional[_Union[_envelope_pb2.Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., emergency: _Optional[_Union[_envelope_pb2.EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[_envelope_pb2.EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[_envelope_pb2.EarlyWarning, _Mapping]] = ...) -> None: ...
+    co_handled_case_id: str
+    co_handling_part: _envelope_pb2.CoHandlingPart
+    def __init__(self, request_id: _Optional[str] = ..., topic: _Optional[_Union[_envelope_pb2.ShareTopic, str]] = ..., classification: _Optional[_Union[_envelope_pb2.Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., emergency: _Optional[_Union[_envelope_pb2.EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[_envelope_pb2.EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[_envelope_pb2.EarlyWarning, _Mapping]] = ..., co_handled_case_id: _Optional[str] = ..., co_handling_part: _Optional[_Union[_envelope_pb2.CoHandlingPart, _Mapping]] = ...) -> None: ...
 
 class ShareInformationResponse(_message.Message):
     __slots__ = ("envelope_ids", "repeats", "rejections")

@@ -38,6 +38,8 @@ class ShareTopic(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHARE_TOPIC_DEADLINE: _ClassVar[ShareTopic]
     SHARE_TOPIC_EMERGENCY: _ClassVar[ShareTopic]
     SHARE_TOPIC_EMERGENCY_ACK: _ClassVar[ShareTopic]
+    SHARE_TOPIC_CO_HANDLING_REQUEST: _ClassVar[ShareTopic]
+    SHARE_TOPIC_CO_HANDLING_PART: _ClassVar[ShareTopic]
 
 class WarningLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -91,6 +93,8 @@ SHARE_TOPIC_REPEAT_LINK: ShareTopic
 SHARE_TOPIC_DEADLINE: ShareTopic
 SHARE_TOPIC_EMERGENCY: ShareTopic
 SHARE_TOPIC_EMERGENCY_ACK: ShareTopic
+SHARE_TOPIC_CO_HANDLING_REQUEST: ShareTopic
+SHARE_TOPIC_CO_HANDLING_PART: ShareTopic
 WARNING_LEVEL_UNSPECIFIED: WarningLevel
 WARNING_LEVEL_BLUE: WarningLevel
 WARNING_LEVEL_YELLOW: WarningLevel
@@ -165,6 +169,22 @@ class StatusUpdate(_message.Message):
     merged_into: str
     coordination: _case_pb2.CoordinationDecision
     def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
+
+class CoHandlingPart(_message.Message):
+    __slots__ = ("case_id", "co_handler", "lead", "status", "note", "at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLER_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    co_handler: _case_pb2.Jurisdiction
+    lead: _case_pb2.Jurisdiction
+    status: _case_pb2.Status
+    note: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., co_handler: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., lead: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., note: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class EmergencyBroadcast(_message.Message):
     __slots__ = ("broadcast_id", "category", "level", "admin_codes", "issued_at", "ack_due_at", "summary", "unacknowledged", "broadcaster")
@@ -291,7 +311,7 @@ class DeadlineNotice(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ..., limits_of: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., own_limits: _Optional[bool] = ..., assigned_due: _Optional[bool] = ...) -> None: ...
 
 class InformationShare(_message.Message):
-    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines", "emergency", "emergency_ack", "early_warning")
+    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines", "emergency", "emergency_ack", "early_warning", "co_handled_case", "co_handling_part")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
@@ -303,6 +323,8 @@ class InformationShare(_message.Message):
     EMERGENCY_FIELD_NUMBER: _ClassVar[int]
     EMERGENCY_ACK_FIELD_NUMBER: _ClassVar[int]
     EARLY_WARNING_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLED_CASE_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLING_PART_FIELD_NUMBER: _ClassVar[int]
     topic: ShareTopic
     classification: Classification
     audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
@@ -314,7 +336,9 @@ class InformationShare(_message.Message):
     emergency: EmergencyBroadcast
     emergency_ack: EmergencyAck
     early_warning: EarlyWarning
-    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ..., emergency: _Optional[_Union[EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[EarlyWarning, _Mapping]] = ...) -> None: ...
+    co_handled_case: _case_pb2.Case
+    co_handling_part: CoHandlingPart
+    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ..., emergency: _Optional[_Union[EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[EarlyWarning, _Mapping]] = ..., co_handled_case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., co_handling_part: _Optional[_Union[CoHandlingPart, _Mapping]] = ...) -> None: ...
 
 class Signature(_message.Message):
     __slots__ = ("key_id", "value", "signed_at")

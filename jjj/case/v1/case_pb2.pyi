@@ -394,7 +394,7 @@ class Provenance(_message.Message):
     def __init__(self, source_schema: _Optional[str] = ..., source_version: _Optional[str] = ..., adapter_version: _Optional[str] = ..., document_sha256: _Optional[str] = ..., mapped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "origin", "native_id", "kind", "channel", "request_type", "title", "content", "requester", "location", "category", "urgency", "received_at", "due_at", "status", "handlers", "history", "feedback", "attachments", "petition", "extensions", "quality_flags", "provenance", "procedure", "litigation_related")
+    __slots__ = ("case_id", "origin", "native_id", "kind", "channel", "request_type", "title", "content", "requester", "location", "category", "urgency", "received_at", "due_at", "status", "handlers", "history", "feedback", "attachments", "petition", "extensions", "quality_flags", "provenance", "procedure", "litigation_related", "co_handlers")
     class ExtensionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -427,6 +427,7 @@ class Case(_message.Message):
     PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     PROCEDURE_FIELD_NUMBER: _ClassVar[int]
     LITIGATION_RELATED_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLERS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     origin: Jurisdiction
     native_id: str
@@ -452,4 +453,5 @@ class Case(_message.Message):
     provenance: Provenance
     procedure: Procedure
     litigation_related: bool
-    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[Jurisdiction, str]] = ..., native_id: _Optional[str] = ..., kind: _Optional[_Union[CaseKind, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., request_type: _Optional[_Union[RequestType, str]] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., requester: _Optional[_Union[Party, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., category: _Optional[_Union[Category, _Mapping]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[Status, str]] = ..., handlers: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., petition: _Optional[_Union[PetitionDetails, _Mapping]] = ..., extensions: _Optional[_Mapping[str, str]] = ..., quality_flags: _Optional[_Iterable[str]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, str]] = ..., litigation_related: _Optional[bool] = ...) -> None: ...
+    co_handlers: _containers.RepeatedScalarFieldContainer[Jurisdiction]
+    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[Jurisdiction, str]] = ..., native_id: _Optional[str] = ..., kind: _Optional[_Union[CaseKind, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., request_type: _Optional[_Union[RequestType, str]] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., requester: _Optional[_Union[Party, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., category: _Optional[_Union[Category, _Mapping]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[Status, str]] = ..., handlers: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., petition: _Optional[_Union[PetitionDetails, _Mapping]] = ..., extensions: _Optional[_Mapping[str, str]] = ..., quality_flags: _Optional[_Iterable[str]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, str]] = ..., litigation_related: _Optional[bool] = ..., co_handlers: _Optional[_Iterable[_Union[Jurisdiction, str]]] = ...) -> None: ...

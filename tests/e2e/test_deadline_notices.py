@@ -59,6 +59,8 @@ async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(feder
             (SANHE_ID, "hotline_sign_ordinary", envelope_pb2.DEADLINE_KIND_REMINDER),
             (SANHE_ID, "hotline_sign_ordinary", envelope_pb2.DEADLINE_KIND_OVERDUE)]
         assert all(item.envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED for item in items)
+        # both sides see whose limits applied: the holder's, here the federation's defaults
+        assert [(n.limits_of, n.own_limits) for n in notices] == [(case_pb2.JURISDICTION_HEBEI, False)] * 2
 
 
 async def test_signing_in_time_stops_the_clock(federation):

@@ -1,5 +1,5 @@
-"""One federation, one afternoon: a disputed return through coordination, an extension of a petition's
-handling clock, and a gas-leak broadcast one member does not acknowledge."""
+"""One federation, one afternoon: a disputed return through coordination, the case then co-handled,
+an extension of a petition's handling clock, and a gas-leak broadcast one member does not acknowledge."""
 
 from __future__ import annotations
 
@@ -61,6 +61,19 @@ async def test_dispute_extension_and_an_unacknowledged_broadcast_in_one_federati
     await status_at(hebei, SANHE_ID, c.STATUS_RECEIVED)
     await hebei_sanhe(c.STATUS_IN_PROGRESS)
 
+    # 1b. Tianjin co-handles the Sanhe ticket; Beijing sees every part.
+    await beijing.ShareInformation(adapter_pb2.ShareInformationRequest(
+        request_id="co-1", topic=e.SHARE_TOPIC_CO_HANDLING_REQUEST, title="请天津协办",
+        audience=[c.JURISDICTION_TIANJIN], co_handled_case_id=SANHE_ID))
+    (asked,) = await take(tianjin, 1, flows=[SHARE])
+    assert asked.envelope.information_share.co_handled_case.case_id == SANHE_ID
+    for status in (c.STATUS_RECEIVED, c.STATUS_IN_PROGRESS, c.STATUS_REPLIED):
+        await tianjin.ShareInformation(adapter_pb2.ShareInformationRequest(
+            request_id=f"part-{status}", topic=e.SHARE_TOPIC_CO_HANDLING_PART, title="协办",
+            co_handling_part=e.CoHandlingPart(case_id=SANHE_ID, lead=c.JURISDICTION_HEBEI, status=status)))
+    parts = [i.envelope.information_share.co_handling_part.status for i in await take(beijing, 3, flows=[SHARE])]
+    assert parts == [c.STATUS_RECEIVED, c.STATUS_IN_PROGRESS, c.STATUS_REPLIED]
+
     # 2. Hebei accepts the petition and extends its handling clock once, with a reason Beijing reads.
     hebei_petition = reporter(hebei, PETITION_ID)
     await hebei_petition(c.STATUS_RECEIVED)
@@ -73,8 +86,11 @@ async def test_dispute_extension_and_an_unacknowledged_broadcast_in_one_federati
         return deadline if deadline and deadline.extensions == 1 else None
 
     await eventually(extended)
-    at_beijing = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=PETITION_ID))
-    assert at_beijing.case.history[-1].type == c.EVENT_TYPE_EXTENSION
+    async def beijing_read_the_extension():
+        record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=PETITION_ID))
+        return record if record.case.history and record.case.history[-1].type == c.EVENT_TYPE_EXTENSION else None
+
+    assert (await eventually(beijing_read_the_extension)).case.history[-1].extension.amount == 30
 
     # 3. A gas leak on the Tongzhou-Sanhe border: Tianjin acknowledges, Hebei does not.
     await beijing.ShareInformation(adapter_pb2.ShareInformationRequest(

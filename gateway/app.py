@@ -71,8 +71,10 @@ def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
         if state.status == case_pb2.STATUS_CLOSED:
             continue
         notifier.remember_case(state)
+        extensions = store.extensions(state.case_id)
         for entry in store.trail(state.case_id):
-            notifier.replay_step(state.case_id, entry.status, entry.at)
+            notifier.replay_step(state.case_id, entry.status, entry.at, event_type=entry.event_type,
+                                 extension=extensions.get(entry.sequence))
 
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:

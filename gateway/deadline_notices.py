@@ -97,14 +97,24 @@ class DeadlineNotifier:
     def remember_case(self, state: CaseState) -> None:
         self.states[state.case_id] = state
 
-    def replay_step(self, case_id: str, status: int, at: datetime) -> None:
+    def replay_step(self, case_id: str, status: int, at: datetime, *, event_type: int = 0,
+                    extension: tuple[str, int] | None = None) -> None:
         """Feed one step of a case's stored trail (rebuilding clocks after a restart), in order.
-        A step repeating the status before it is event-only and restarts nothing."""
+        A step repeating the status before it is event-only: it restarts nothing, and its event
+        (an extension, a hearing, a reply delivered) moves the clocks as it did when it came."""
         state = self.states.get(case_id)
-        if state is None or self._replayed.get(case_id) == status:
+        if state is None:
             return
-        self._replayed[case_id] = status
-        self._observe(dataclasses.replace(state, status=status), at)
+        replayed = dataclasses.replace(state, status=status)
+        if self._replayed.get(case_id) != status:
+            self._replayed[case_id] = status
+            self._observe(replayed, at)
+            return
+        update = envelope_pb2.StatusUpdate(case_id=case_id, status=status, event=case_pb2.Event(type=event_type))
+        if extension is not None:
+            update.event.extension.step, update.event.extension.amount = extension
+        if event_type:
+            self._observe_event(replayed, update, at)
 
     async def tick(self) -> list[DeadlineEvent]:
         """Publish every notice due by now (and any that failed before); returns those sent."""

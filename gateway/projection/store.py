@@ -120,6 +120,8 @@ CREATE TABLE IF NOT EXISTS trail (
   lag_ms REAL, day TEXT, event_type INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
 CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
+CREATE TABLE IF NOT EXISTS extensions (
+  case_id TEXT, sequence INTEGER, step TEXT, amount INTEGER, PRIMARY KEY(case_id, sequence));
 CREATE TABLE IF NOT EXISTS deadline_notices (
   case_id TEXT, step TEXT, kind INTEGER, due_at TEXT, provisional INTEGER, PRIMARY KEY(case_id, step, kind, due_at));
 """
@@ -209,6 +211,10 @@ class SqliteProjection(ProjectionStore):
         self._fold(case_id, envelope, sent_at, day)
         if payload == "status_update":
             self._record_facts(case_id, envelope.status_update, _ts(envelope.status_update.event.at) or sent_at)
+            extension = envelope.status_update.event.extension
+            if envelope.status_update.event.type == case_pb2.EVENT_TYPE_EXTENSION and extension.step:
+                self.db.execute("INSERT OR IGNORE INTO extensions VALUES(?,?,?,?)",
+                                (case_id, sequence, extension.step, extension.amount))
         return True
 
     _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence",
@@ -291,6 +297,11 @@ class SqliteProjection(ProjectionStore):
                 "replied_at", "evaluated_at")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
+
+    def extensions(self, case_id: str) -> dict[int, tuple[str, int]]:
+        """sequence -> (step, amount) of the case's extension steps (rebuilding clocks after a restart)."""
+        rows = self.db.execute("SELECT sequence, step, amount FROM extensions WHERE case_id=?", (case_id,))
+        return {sequence: (step, amount) for sequence, step, amount in rows}
 
     def measure_facts(self) -> list[CaseFacts]:
         """Every referred case as the measures (kernel.domain.measures) see it."""

@@ -103,3 +103,21 @@ def test_replaying_a_trail_with_event_only_steps_restarts_no_clock():
                        (c.STATUS_ACCEPTED, T0 + timedelta(days=1)), (c.STATUS_ACCEPTED, T0 + timedelta(days=40))]:
         rebuilt.replay_step(CASE_ID, status, at)
     assert rebuilt.watcher.deadline(CASE_ID, "petition_handle") == before
+
+
+def test_a_gateway_restart_keeps_an_extension_granted_before_it():
+    from gateway.app import rebuild_clocks
+    from gateway.projection.store import SqliteProjection
+
+    store, watched = SqliteProjection(":memory:"), notifier()
+    extension = c.DeadlineExtension(step="petition_handle", amount=30)
+    steps = [referral(), step(1, c.STATUS_RECEIVED, T0 + timedelta(hours=1)), step(2, c.STATUS_ACCEPTED, T0 + timedelta(days=1)),
+             step(3, c.STATUS_ACCEPTED, T0 + timedelta(days=20), type=c.EVENT_TYPE_EXTENSION, extension=extension,
+                  note="需异地调查取证")]
+    for number, envelope in enumerate(steps, start=1):
+        store.apply(envelope, stream="S", stream_seq=number, observed_at=T0 + timedelta(days=21))
+        watched.observe(envelope)
+    rebuilt = notifier()
+    rebuild_clocks(store, rebuilt)
+    assert rebuilt.watcher.deadline(CASE_ID, "petition_handle") == watched.watcher.deadline(CASE_ID, "petition_handle")
+    assert rebuilt.watcher.deadline(CASE_ID, "petition_handle").extensions == 1

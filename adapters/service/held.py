@@ -35,8 +35,9 @@ from jjj.bus.v1 import envelope_pb2
 log = structlog.get_logger(__name__)
 AckResult = adapter_pb2.AckResult
 # Items shown and no longer held (their session ended, they went back to the bus) whose
-# acknowledgement is still taken: enough for any member's backlog of shown items.
+# acknowledgement is still taken: the latest, within a count and a size (the bytes are kept for the receipt).
 SHOWN_MEMORY = 4096
+SHOWN_MEMORY_BYTES = 16 * 1024 * 1024
 TICK_SECONDS = 0.25
 
 
@@ -81,6 +82,7 @@ class HeldItems:
     shown: OrderedDict[str, Shown] = field(default_factory=OrderedDict)
     parked_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _shown_bytes: int = 0
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._keep_alive_and_return()),
@@ -116,10 +118,16 @@ class HeldItems:
     def mark_shown(self, held: Held, envelope: envelope_pb2.Envelope, item: adapter_pb2.InboxItem) -> None:
         held.item = item
         held.shown += 1
+        self._forget_shown(held.item_id)
         self.shown[held.item_id] = Shown(envelope, held.message.data)
-        self.shown.move_to_end(held.item_id)
-        while len(self.shown) > SHOWN_MEMORY:
-            self.shown.popitem(last=False)
+        self._shown_bytes += len(held.message.data)
+        while len(self.shown) > SHOWN_MEMORY or self._shown_bytes > SHOWN_MEMORY_BYTES:
+            self._forget_shown(next(iter(self.shown)))
+
+    def _forget_shown(self, item_id: str) -> None:
+        shown = self.shown.pop(item_id, None)
+        if shown is not None:
+            self._shown_bytes -= len(shown.data)
 
     def drop(self, held: Held) -> None:
         if self.held.get(held.item_id) is held:
@@ -161,6 +169,7 @@ class HeldItems:
         shown = self.shown.get(item_id)
         if shown is not None:
             await self._record(shown, item_id)
+            self._forget_shown(item_id)
             log.info("acknowledged_after_session", item_id=item_id, envelope_id=shown.envelope.envelope_id)
             return AckResult.ACK_RESULT_ACKNOWLEDGED
         raise InboxItemUnknown(f"{self.relay.member.name}'s inbox has no item {item_id!r} waiting for acknowledgement",
@@ -185,7 +194,7 @@ class HeldItems:
             raise
         held.acking.set_result(None)
         self.drop(held)
-        self.shown.pop(held.item_id, None)
+        self._forget_shown(held.item_id)
         _notify_owner(held)
         return AckResult.ACK_RESULT_ACKNOWLEDGED
 

@@ -50,16 +50,11 @@ Reason = envelope_pb2.DeadLetterReason
 INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
 
 
-def backoff_of(limits: InboxSettings, ack_wait: float) -> list[float]:
-    """Waits before each redelivery of an unacknowledged message: the ack wait, doubling, capped.
-    One fewer than max_deliver, as JetStream requires."""
-    return [min(limits.backoff_cap_seconds, ack_wait * 2 ** n) for n in range(limits.max_deliver - 1)]
-
-
 def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfig:
+    """Bounded deliveries, growing waits between them (an adapter that died); a held item is kept alive meanwhile."""
     return api.ConsumerConfig(ack_wait=ack_wait, max_ack_pending=limits.max_ack_pending,
                               deliver_policy=api.DeliverPolicy.ALL, max_deliver=limits.max_deliver,
-                              backoff=backoff_of(limits, ack_wait))
+                              backoff=jetstream.redelivery_backoff(ack_wait, limits.max_deliver, limits.backoff_cap_seconds))
 
 
 @dataclass(eq=False)

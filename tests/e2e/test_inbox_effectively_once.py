@@ -137,3 +137,47 @@ async def test_an_item_acknowledged_after_its_session_ended_is_settled_without_r
 
 async def _async(value):
     return value
+
+
+def crash_and_restart(server, layout) -> None:
+    """nats-server killed (no flush of its consumers' state), then the same server again on its port and
+    JetStream store (the fixture stops it at the end)."""
+    from cli import natsserver
+
+    server.process.kill()
+    server.process.wait()
+    again = natsserver.start(server.store_dir.parent, layout, host=server.host, port=server.port)
+    server.process, server.log_file = again.process, again.log_file
+
+
+async def test_referrals_acknowledged_just_before_a_nats_server_restart_are_not_shown_again(federation, nats_server):
+    await federation.start("beijing", "hebei")
+    beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
+    samples = SHARED / "jurisdictions/beijing/samples/valid"
+    names = ("bj_rx_transfer_sanhe.json", "bj_rx_quality_flags.json", "bj_rx_anonymous_web.json")
+    for name in names:
+        await beijing.SubmitDocument(submit_request(samples / name, destination=case_pb2.JURISDICTION_HEBEI))
+    acknowledged = await take(hebei, len(names), flows=[REFERRAL])
+
+    crash_and_restart(nats_server, federation.pki)  # the bus remembers of those acks what it had flushed
+
+    async def marker_sent():
+        try:
+            await beijing.SubmitDocument(submit_request(CHAOYANG, request_id="marker", destination=case_pb2.JURISDICTION_HEBEI))
+        except grpc.aio.AioRpcError:  # the bus is still coming back: a member retries
+            return False
+        return True
+
+    await eventually(marker_sent, timeout=20, interval=0.5)
+
+    async def first_item():
+        try:
+            (item,), call = await read_items(hebei, count=1, flows=[REFERRAL])
+        except grpc.aio.AioRpcError:
+            return None
+        return item, call
+
+    item, call = await eventually(first_item, timeout=20, interval=0.5)
+    assert item.envelope.envelope_id not in {earlier.envelope.envelope_id for earlier in acknowledged}
+    assert item.envelope.referral.case.native_id in CHAOYANG.read_text(encoding="utf-8")
+    call.cancel()

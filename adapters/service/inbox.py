@@ -140,14 +140,24 @@ class InboxSession:
                 if held.owner is self:
                     return held
 
+    def _room_left(self) -> int:
+        # Items a closed session left are this session's to take first: they count against its window.
+        return self.window - self.holding() - self.inboxes.held.count(None)
+
     async def _pump(self, flow: int, subscription: JetStreamContext.PullSubscription) -> None:
         """Fetch only what the window has room for; the rest waits on the bus."""
         while True:
-            room = min(self.inboxes.limits.fetch_batch, self.window - self.holding())
+            room = min(self.inboxes.limits.fetch_batch, self._room_left())
             if room <= 0:
                 self._room.clear()
-                if self.window - self.holding() <= 0:
-                    await self._room.wait()
+                if self._room_left() <= 0:
+                    try:  # woken by an acknowledgement; parked items leaving (back to the bus) are seen within a second
+                        await asyncio.wait_for(self._room.wait(), 1.0)
+                    except asyncio.TimeoutError:
+                        pass
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():  # 3.11's wait_for may swallow a cancellation
+                        raise asyncio.CancelledError
                 continue
             try:
                 messages = await jetstream.fetch_batch(subscription, batch=room, timeout=1.0)

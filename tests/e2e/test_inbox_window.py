@@ -108,3 +108,15 @@ async def test_a_slow_member_leaves_the_backlog_on_the_bus_and_the_adapter_holds
     assert consumer.num_ack_pending <= WINDOW
     assert [item.envelope.envelope_id for item in items] == [f"share/bj/backlog/{n}" for n in range(41)]
     call.cancel()
+
+    # The member comes back: the items the closed session held come first, in order, within the window still.
+    call = hebei.OpenInbox(adapter_pb2.OpenInboxRequest(flows=[SHARE]))
+    again = []
+    for _ in range(2 * WINDOW):
+        again.append((await asyncio.wait_for(call.read(), 10)).item)
+        most = max(most, held.count())
+        await hebei.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=again[-1].item_id))
+    assert most <= WINDOW
+    assert [item.envelope.envelope_id for item in again] == [f"share/bj/backlog/{n}" for n in range(40, 40 + 2 * WINDOW)]
+    assert again[0].item_id == items[-1].item_id and again[0].delivery_count == 2
+    call.cancel()

@@ -45,10 +45,9 @@ class InboxSettings(BaseModel):
     window: int = Field(default=16, ge=1)
     # Unacknowledged messages JetStream lets one inbox consumer have out at once.
     max_ack_pending: int = Field(default=1024, ge=1)
-    # Deliveries by JetStream before a message the member never acknowledged is dead-lettered (the last is not shown),
-    # with growing waits between redeliveries (ConsumerConfig.backoff, from ack_wait, doubling, at most the cap).
+    # Deliveries by JetStream before a message the member never acknowledged is dead-lettered (the last is not shown);
+    # above SecuritySettings.max_retries, so a step waiting for its referral is dead-lettered for that reason first.
     max_deliver: int = Field(default=10, ge=2)
-    backoff_cap_seconds: float = Field(default=600.0, gt=0)
     # A closed session's items wait this long for the member's next session, then go back to the bus (nak).
     handover_seconds: float = Field(default=2.0, ge=0)
     # What the member acknowledged is remembered this long (beyond JetStream's duplicate window).

@@ -51,10 +51,16 @@ INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
 
 
 def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfig:
-    """Bounded deliveries, growing waits between them (an adapter that died); a held item is kept alive meanwhile."""
+    """Bounded deliveries; a held item is kept alive meanwhile (in_progress), so the ack wait only covers a dead adapter.
+
+    No ConsumerConfig.backoff: nats-server places a nak's delay relative to the consumer's
+    ack wait (processNak: now - AckWait + delay) but expires it by the backoff of its delivery
+    count, so a deferred message (a step whose referral is not here yet, guard.py) would wait
+    backoff[n] - backoff[0] longer than asked: minutes instead of a fraction of a second.
+    The waits between redeliveries are the guard's growing nak delays instead.
+    """
     return api.ConsumerConfig(ack_wait=ack_wait, max_ack_pending=limits.max_ack_pending,
-                              deliver_policy=api.DeliverPolicy.ALL, max_deliver=limits.max_deliver,
-                              backoff=jetstream.redelivery_backoff(ack_wait, limits.max_deliver, limits.backoff_cap_seconds))
+                              deliver_policy=api.DeliverPolicy.ALL, max_deliver=limits.max_deliver)
 
 
 @dataclass(eq=False)

@@ -373,9 +373,7 @@ class AdapterRelay:
                     stream=route.stream,
                     # A message the tracker cannot apply is retried a bounded number of times, not forever;
                     # it stays in the stream (and reaches the member's inbox, which has no such bound).
-                    config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver,
-                                              backoff=jetstream.redelivery_backoff(self.tracker.ack_wait_seconds,
-                                                                                   self.tracker.max_deliver, 600.0)),
+                    config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
                 )
                 break
             except jetstream.BusUnavailable as error:  # until the operator provisions the stream

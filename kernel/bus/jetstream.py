@@ -257,12 +257,6 @@ async def ordered_subscribe(js: JetStreamContext, subject: str, *, stream: str, 
         raise BusUnavailable(_UNANSWERED.format(what=f"consumer on {subject}")) from error
 
 
-def redelivery_backoff(first: float, max_deliver: int, cap: float) -> list[float]:
-    """ConsumerConfig.backoff: the wait before each redelivery, from `first` (the ack wait), doubling, capped;
-    one fewer than max_deliver, as JetStream requires."""
-    return [min(cap, first * 2 ** n) for n in range(max(0, max_deliver - 1))]
-
-
 async def durable_pull(js: JetStreamContext, subject: str, *, durable: str, stream: str,
                        config: api.ConsumerConfig) -> JetStreamContext.PullSubscription:
     """Bind to (creating if new) a durable pull consumer; nats-py creates it through the filtered API subject."""

@@ -120,3 +120,29 @@ async def test_a_slow_member_leaves_the_backlog_on_the_bus_and_the_adapter_holds
     assert [item.envelope.envelope_id for item in again] == [f"share/bj/backlog/{n}" for n in range(40, 40 + 2 * WINDOW)]
     assert again[0].item_id == items[-1].item_id and again[0].delivery_count == 2
     call.cancel()
+
+
+@pytest.fixture
+async def long_ack_wait(settings):
+    federation = Federation(settings.model_copy(update={"ack_wait_seconds": 60.0}))
+    yield federation
+    await federation.close()
+
+
+async def test_what_a_stopping_adapter_held_comes_back_at_once_and_in_order(long_ack_wait, nats_server):
+    federation = long_ack_wait
+    await federation.start("hebei")
+    await publish_notices(nats_server.url, load_signer(federation.settings.signing_key_path("beijing"), "beijing"), 5)
+    (first, second), call = await read_items(federation.stub("hebei"), count=2, flows=[SHARE])
+    await federation.stub("hebei").AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=second.item_id))
+    call.cancel()
+    await federation.stop("hebei")  # holds the first (shown, not acknowledged) and what it fetched after it
+
+    await federation.start("hebei")
+    started = asyncio.get_running_loop().time()
+    items, call = await read_items(federation.stub("hebei"), count=4, flows=[SHARE], timeout=20)
+    waited = asyncio.get_running_loop().time() - started
+    assert [item.envelope.envelope_id for item in items] == [f"share/bj/backlog/{n}" for n in (0, 2, 3, 4)]
+    assert items[0].item_id == first.item_id and items[0].delivery_count == 2
+    assert waited < 30  # not the 60 s ack wait: returned to the bus (nak) when the adapter stopped
+    call.cancel()

@@ -235,8 +235,11 @@ class HeldItems:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for held in sorted(self.held.values(), key=lambda held: held.sequence):
+        returned = sorted(self.held.values(), key=lambda held: held.sequence)
+        for held in returned:
             await _nak(held.message)
+        if returned:
+            log.info("inbox_returned", items=[held.item_id for held in returned])
         self.held.clear()
         self.acknowledged.close()
 

@@ -33,7 +33,7 @@ from nats.js import JetStreamContext, api
 from adapters.service import records
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.guard import Guard
-from adapters.service.held import Held, HeldItems
+from adapters.service.held import Held, HeldItems, sequence_of
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
@@ -172,7 +172,8 @@ class InboxSession:
             self._hold(messages, flow)
 
     def _hold(self, messages: list[Msg], flow: int) -> None:
-        for message in messages:
+        # In stream order: JetStream redelivers returned messages ahead of new ones, but not always in order.
+        for message in sorted(messages, key=sequence_of):
             held = self.inboxes.held.take(message, self, flow)
             if held is not None:
                 self.queue.put_nowait(held)

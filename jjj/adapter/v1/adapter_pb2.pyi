@@ -19,11 +19,20 @@ class DocumentFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_FORMAT_TIANJIN_XML: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_HEBEI_CSV: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_COMMON_JSONL: _ClassVar[DocumentFormat]
+
+class AckResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACK_RESULT_UNSPECIFIED: _ClassVar[AckResult]
+    ACK_RESULT_ACKNOWLEDGED: _ClassVar[AckResult]
+    ACK_RESULT_ALREADY_ACKNOWLEDGED: _ClassVar[AckResult]
 DOCUMENT_FORMAT_UNSPECIFIED: DocumentFormat
 DOCUMENT_FORMAT_BEIJING_JSON: DocumentFormat
 DOCUMENT_FORMAT_TIANJIN_XML: DocumentFormat
 DOCUMENT_FORMAT_HEBEI_CSV: DocumentFormat
 DOCUMENT_FORMAT_COMMON_JSONL: DocumentFormat
+ACK_RESULT_UNSPECIFIED: AckResult
+ACK_RESULT_ACKNOWLEDGED: AckResult
+ACK_RESULT_ALREADY_ACKNOWLEDGED: AckResult
 
 class NativeDocument(_message.Message):
     __slots__ = ("content", "format", "filename")
@@ -122,8 +131,10 @@ class AcknowledgeInboxItemRequest(_message.Message):
     def __init__(self, item_id: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeInboxItemResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: AckResult
+    def __init__(self, result: _Optional[_Union[AckResult, str]] = ...) -> None: ...
 
 class ReportStatusRequest(_message.Message):
     __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension", "return_reason", "closing", "merged_into", "coordination")

@@ -74,6 +74,8 @@ class DeadLetterReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEAD_LETTER_REASON_NOT_ALLOWED: _ClassVar[DeadLetterReason]
     DEAD_LETTER_REASON_ILLEGAL_STEP: _ClassVar[DeadLetterReason]
     DEAD_LETTER_REASON_UNKNOWN_CASE: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNDELIVERABLE: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNPROCESSABLE: _ClassVar[DeadLetterReason]
 FLOW_UNSPECIFIED: Flow
 FLOW_REFERRAL: Flow
 FLOW_HOTLINE_TRANSFER: Flow
@@ -117,6 +119,8 @@ DEAD_LETTER_REASON_SENDER_MISMATCH: DeadLetterReason
 DEAD_LETTER_REASON_NOT_ALLOWED: DeadLetterReason
 DEAD_LETTER_REASON_ILLEGAL_STEP: DeadLetterReason
 DEAD_LETTER_REASON_UNKNOWN_CASE: DeadLetterReason
+DEAD_LETTER_REASON_UNDELIVERABLE: DeadLetterReason
+DEAD_LETTER_REASON_UNPROCESSABLE: DeadLetterReason
 
 class Referral(_message.Message):
     __slots__ = ("case", "basis", "attempt", "note", "sequence")

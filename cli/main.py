@@ -1,6 +1,7 @@
 """The `jjj` command.
 
-  jjj up                         the local federation, supervised
+  jjj up [--cluster N]           the local federation, supervised (N nats-server nodes, R N)
+  jjj config nats --output DIR   the production bus: hub and per-jurisdiction leaf configs (docs/TOPOLOGY.md)
   jjj adapter {beijing|tianjin|hebei}   one adapter process
   jjj gateway                    the gateway (projection + query service)
   jjj map --from J FILE          native -> canonical JSON Lines of jjj.case.v1.Case
@@ -30,7 +31,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jjj", description="jjj-exchange: the Jing-Jin-Ji case exchange gateway")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up = commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up.add_argument("--cluster", type=int, default=1, metavar="N",
+                    help="run N nats-server nodes as a JetStream cluster on loopback (streams replicated N times)")
     adapter = commands.add_parser("adapter", help="run one jurisdiction's adapter")
     adapter.add_argument("jurisdiction", choices=jurisdictions.names())
     adapter.add_argument("--port", type=int, default=None)
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from cli.supervisor import up
 
-        return up(settings)
+        return up(settings, cluster_size=args.cluster)
     if args.command == "adapter":
         from adapters.service.app import start_adapter
         from kernel.rpc.server import serve_until_signalled

@@ -6,10 +6,16 @@ directory), provisions the streams and buckets as the operator principal, then t
 gateway and the three adapters, each its own process with its own certificate;
 prints where each listens and where the member systems' certificates are; restarts
 a process that dies, nats-server included (on its port, configuration and store; the
-others reconnect to it by themselves), at most MAX_RESTARTS times within
-RESTART_WINDOW_SECONDS (cli/restarts.py); and on SIGINT or SIGTERM stops everything it started, adapters
-first and the bus last, leaving no process behind (children also get SIGTERM if the
-supervisor itself dies: see natsserver.dying_with_parent).
+others reconnect to it by themselves; the streams and buckets are provisioned again,
+so a node that lost its store comes back with them), after a capped exponential
+back-off, at most MAX_RESTARTS times within RESTART_WINDOW_SECONDS (cli/restarts.py).
+A process that keeps dying is backed off until the window has room and then tried
+again, said loudly (log, stderr, and <data_dir>/up-status.json), while every other
+process keeps running. `--cluster N` runs N nats-server nodes as a JetStream cluster on
+loopback (cli/busnodes.py) with streams and buckets replicated N times. On SIGINT or
+SIGTERM it stops everything it started, adapters first and the bus last, leaving no
+process behind (children also get SIGTERM if the supervisor itself dies: see
+natsserver.dying_with_parent).
 
 Standard output is the federation's log stream: each child writes to a pipe of its
 own and the supervisor copies whole lines to its stdout, one write per line, so the
@@ -22,6 +28,7 @@ records to stdout.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -35,19 +42,21 @@ import grpc
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli import certs, natsserver
-from cli.restarts import RestartPolicy
+from cli import busnodes, certs, natsserver
+from cli.restarts import RestartPolicy, Restarts
 from kernel import jurisdictions, logs
 from kernel.config import Settings
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
-from kernel.errors import StartupError
+from kernel.errors import BusUnavailable, StartupError
 from kernel.security.keys import init_keys
 
 # Read when `jjj up` starts (tests lower them): at most this many restarts of one process within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
-NATS = "nats"
+STATUS_FILE = "up-status.json"
+# Between two attempts at provisioning a bus that came back but does not answer yet.
+PROVISION_RETRY_SECONDS = 2.0
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +79,7 @@ class Child:
     principal: str
     process: subprocess.Popen | None = None
     relay: threading.Thread | None = None
-    restarts: list[float] = field(default_factory=list)
+    restarts: Restarts = field(default_factory=Restarts)
     started_at: float = 0.0
 
     def start(self, env: dict[str, str], layout: pki.PkiLayout) -> None:
@@ -91,20 +100,37 @@ class Child:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.returncode
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
 
 @dataclass
 class Supervisor:
     settings: Settings
+    cluster_size: int = 1
     children: list[Child] = field(default_factory=list)
-    nats: natsserver.NatsServer | None = None
+    bus: list[busnodes.BusNode] = field(default_factory=list)
     layout: pki.PkiLayout | None = None
     stopping: bool = False
     policy: RestartPolicy = field(default_factory=lambda: RestartPolicy(MAX_RESTARTS, RESTART_WINDOW_SECONDS))
-    nats_restarts: list[float] = field(default_factory=list)
     store_key: str | None = None
+    provision_at: float | None = None  # set while the bus must be provisioned (again)
 
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
+
+    @property
+    def nats_url(self) -> str:
+        return ",".join(node.url for node in self.bus)
+
+    @property
+    def replicas(self) -> int:
+        return len(self.bus)
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._on_signal)
@@ -116,12 +142,12 @@ class Supervisor:
                 print(f"jjj up: created signing keys for {', '.join(created)} in {self.settings.keys_dir()}",
                       file=sys.stderr, flush=True)
             self.store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
-            self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
-                                         port=self.settings.nats_port, store_key=self.store_key)
-            asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
-                                            duplicate_window=self.settings.duplicate_window_seconds))
+            self.bus = busnodes.plan(self.settings, self.cluster_size)
+            for node in self.bus:
+                self._start_node(node)
+            self._provision(patience=60.0)
             # The children write to pipes: they render as our own stdout would have them render.
-            env = {**os.environ, "JJJ_NATS_URL": self.nats.url, "JJJ_DATA_DIR": str(self.settings.data_dir),
+            env = {**os.environ, "JJJ_NATS_URL": self.nats_url, "JJJ_DATA_DIR": str(self.settings.data_dir),
                    "JJJ_TLS__PKI_DIR": str(self.layout.root), "JJJ_LOG_FORMAT": logs.resolved_format(self.settings.log_format),
                    "JJJ_SECURITY__KEYS_DIR": str(self.settings.keys_dir())}
             cli = [sys.executable, "-m", "cli.main"]
@@ -134,11 +160,18 @@ class Supervisor:
             for child in self.children:
                 if not self.stopping:
                     self._wait_serving(child)
+            self._write_status()
             if not self.stopping:
                 self._print_banner()
             while not self.stopping:
-                self._restart_nats_if_dead()
-                self._restart_dead(env)
+                for node in self.bus:
+                    self._supervise(node.name, node.restarts, node.alive(), node.exit_code,
+                                    lambda node=node: self._start_node(node, again=True))
+                for child in self.children:
+                    self._supervise(child.role, child.restarts, child.alive(), child.exit_code,
+                                    lambda child=child: child.start(env, self.layout))
+                if self.provision_at is not None and time.monotonic() >= self.provision_at:
+                    self._provision(patience=0.0)
                 time.sleep(0.2)
             return 0
         except Exception as error:  # a start-up failure is reported plainly, then everything is stopped
@@ -155,6 +188,32 @@ class Supervisor:
             layout, made = certs.init_for(self.settings)
             print(f"jjj up: made a development PKI in {layout.root} ({len(made)} certificates)", file=sys.stderr, flush=True)
         return layout
+
+    def _start_node(self, node: busnodes.BusNode, *, again: bool = False) -> None:
+        node.start(self.layout, store_key=self.store_key, sync_interval=self.settings.nats_server.sync_interval)
+        if again:  # its store may be gone (a new disk, a restore): declare what is missing
+            self.provision_at = time.monotonic()
+
+    def _provision(self, *, patience: float) -> None:
+        """Streams and buckets on the bus, idempotently; retried later (or within `patience`) while it does not answer."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                declared = asyncio.run(certs.provision_bus(self.nats_url, certs.operator_files(self.layout),
+                                                           duplicate_window=self.settings.duplicate_window_seconds,
+                                                           replicas=self.replicas))
+            except (BusUnavailable, OSError, TimeoutError) as error:
+                if time.monotonic() + PROVISION_RETRY_SECONDS > deadline:
+                    if patience:
+                        raise StartupError(f"the bus could not be provisioned within {patience:.0f}s: {error}") from error
+                    log.warning("bus_provisioning_failed", error=str(error), retry_in_seconds=PROVISION_RETRY_SECONDS)
+                    self.provision_at = time.monotonic() + PROVISION_RETRY_SECONDS
+                    return
+                time.sleep(PROVISION_RETRY_SECONDS)
+                continue
+            self.provision_at = None
+            log.info("bus_provisioned", streams_and_buckets=len(declared), replicas=self.replicas)
+            return
 
     def _wait_serving(self, child: Child, timeout: float = 60.0) -> None:
         address = f"{self.settings.host}:{child.port}"
@@ -173,47 +232,80 @@ class Supervisor:
             raise StartupError(f"{child.role} not serving on {address} after {timeout}s")
 
     def _print_banner(self) -> None:
+        store = ", ".join(str(node.server.store_dir) for node in self.bus)
+        kind = f"a JetStream cluster of {len(self.bus)}, R{len(self.bus)}" if len(self.bus) > 1 else "JetStream"
         lines = ["jjj-exchange local federation is up:",
-                 f"  nats      {self.nats.url}  (TLS, client certificates; JetStream store {self.nats.store_dir})"]
+                 f"  nats      {self.nats_url}  (TLS, client certificates; {kind} store {store})"]
         for child in self.children:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
         lines.extend(certs.member_system_lines(self.layout))
+        lines.append(f"Process states: {self.settings.data_dir / STATUS_FILE}")
         lines.append("Ctrl-C stops everything.")
         print("\n".join(lines), file=sys.stderr, flush=True)
-        log.info("federation_up", nats=self.nats.url,
+        log.info("federation_up", nats=self.nats_url,
                  **{child.role: f"{self.settings.host}:{child.port}" for child in self.children})
 
-    def _restart_dead(self, env: dict[str, str]) -> None:
-        for child in self.children:
-            if child.alive() or self.stopping:
-                continue
-            self._before_restart(child.role, child.process.returncode, child.restarts)
-            child.start(env, self.layout)
-
-    def _restart_nats_if_dead(self) -> None:
-        """nats-server again on its port, configuration and store; poll() has reaped the one that died."""
-        while not self.stopping and self.nats.process.poll() is not None:
-            self._before_restart(NATS, self.nats.process.returncode, self.nats_restarts)
-            try:
-                self.nats = natsserver.start(self.nats.store_dir.parent, self.layout, host=self.nats.host,
-                                             port=self.nats.port, store_key=self.store_key)
-            except natsserver.NatsServerError as error:  # counts as one more death: the loop tries again or gives up
-                log.error("process_restart_failed", role=NATS, error=str(error))
-
-    def _before_restart(self, role: str, exit_code: int, restarts: list[float]) -> None:
-        """Says so, records the restart and waits its back-off; raises when `role` keeps dying."""
+    def _supervise(self, role: str, restarts: Restarts, alive: bool, exit_code: int | None, start) -> None:
+        """One look at one process: plan the restart of a dead one, or start it when its time has come."""
+        if alive or self.stopping:
+            return
         now = time.monotonic()
-        restarts[:] = self.policy.recent(restarts, now)
-        if not self.policy.allows(restarts, now):
-            raise StartupError(f"{role} keeps dying (exit {exit_code}); giving up")
-        restarts.append(now)
-        count = len(restarts)
-        log.warning("process_restarting", role=role, exit_code=exit_code, restart=count,
-                    within_seconds=self.policy.window_seconds)
-        print(f"jjj up: {role} exited with {exit_code}; restarting ({count}/{self.policy.limit})",
-              file=sys.stderr, flush=True)
-        time.sleep(self.policy.backoff_seconds(count))
+        if restarts.due_at is None:
+            self._plan_restart(role, restarts, exit_code, now)
+            return
+        if now < restarts.due_at:
+            return
+        restarts.due_at = None
+        restarts.at[:] = [*self.policy.recent(restarts.at, now), now]
+        try:
+            start()
+        except StartupError as error:  # counts as one more death: planned again at the next look
+            log.error("process_restart_failed", role=role, error=str(error))
+            print(f"jjj up: {role} did not start again: {error}", file=sys.stderr, flush=True)
+            return
+        restarts.state = "running"
+        log.info("process_restarted", role=role, restart=len(restarts.at))
+        self._write_status()
+
+    def _plan_restart(self, role: str, restarts: Restarts, exit_code: int | None, now: float) -> None:
+        decision = self.policy.decide(restarts.at, now)
+        restarts.due_at = now + decision.delay_seconds
+        restarts.exit_code = exit_code
+        window = self.policy.window_seconds
+        if decision.backing_off:
+            restarts.state = "backing_off"
+            log.error("process_backing_off", role=role, exit_code=exit_code, restarts=len(self.policy.recent(restarts.at, now)),
+                      within_seconds=window, retry_in_seconds=round(decision.delay_seconds, 1))
+            print(f"jjj up: {role} keeps dying (exit {exit_code}): {self.policy.limit} restarts within {window:.0f}s; "
+                  f"backing off, next try in {decision.delay_seconds:.0f}s; the other processes keep running",
+                  file=sys.stderr, flush=True)
+        else:
+            restarts.state = "restarting"
+            log.warning("process_restarting", role=role, exit_code=exit_code, restart=decision.restart_number,
+                        within_seconds=window, in_seconds=decision.delay_seconds)
+            print(f"jjj up: {role} exited with {exit_code}; restarting ({decision.restart_number}/{self.policy.limit})",
+                  file=sys.stderr, flush=True)
+        self._write_status()
+
+    def _write_status(self) -> None:
+        """Each process's state for an operator (and a monitoring probe): <data_dir>/up-status.json."""
+        now = time.monotonic()
+        processes = {}
+        for role, restarts, pid, alive in ([(node.name, node.restarts, node.pid, node.alive()) for node in self.bus]
+                                           + [(c.role, c.restarts, c.pid, c.alive()) for c in self.children]):
+            processes[role] = {
+                "state": restarts.state if not alive or restarts.state != "running" else "running",
+                "pid": pid if alive else None,
+                "restarts_in_window": len(self.policy.recent(restarts.at, now)),
+                "last_exit_code": restarts.exit_code,
+                "next_start_in_seconds": None if restarts.due_at is None else round(max(0.0, restarts.due_at - now), 1),
+            }
+        target = self.settings.data_dir / STATUS_FILE
+        staged = target.with_suffix(".tmp")
+        staged.write_text(json.dumps({"updated_at": time.time(), "window_seconds": self.policy.window_seconds,
+                                      "processes": processes}, indent=2), encoding="utf-8")
+        staged.replace(target)
 
     def shutdown(self) -> None:
         for child in self.children:
@@ -230,11 +322,11 @@ class Supervisor:
                 child.process.wait()
         for child in self.children:
             child.drain(max(0.1, deadline - time.monotonic()))
-        if self.nats is not None:
-            self.nats.stop()
+        for node in self.bus:
+            node.stop()
         log.info("federation_stopped")
         print("jjj up: stopped", file=sys.stderr, flush=True)
 
 
-def up(settings: Settings) -> int:
-    return Supervisor(settings).run()
+def up(settings: Settings, cluster_size: int = 1) -> int:
+    return Supervisor(settings, cluster_size=cluster_size).run()

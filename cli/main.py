@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import topology
+
+    topology.add_parser(commands)
     return parser
 
 
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import audit as auditcli
 
         return auditcli.run(settings, args)
+    if args.command == "config":
+        from cli import topology
+
+        return topology.command(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

@@ -17,7 +17,7 @@ source only takes the other side's own sends (or what is addressed to it), so no
 loops. While a jurisdiction's link to the hub is down, its members' calls keep being
 accepted into its own streams; sources resume where they stopped once it is back.
 
-  jjj config nats --output DIR [--loopback --base-port P] [--hub-url URL] [--tls-dir DIR]
+  jjj config nats --output DIR [--loopback --base-port P] [--hub-url URL] [--tls-dir DIR] [--leaf-user SUBJECT]...
   jjj config nats --provision DOMAIN     declare DOMAIN's streams and buckets (operator, JJJ_NATS_URL)
 """
 
@@ -86,8 +86,8 @@ def plan(*, output: Path, loopback: bool, base_port: int, hub_url: str | None, t
     """Where everything runs: on loopback from `base_port` (tests, a rehearsal), or production placeholders."""
     names = [HUB, *jurisdictions.names()]
     if loopback:
-        ports = {name: base_port + (0 if name == HUB else index + 1) for index, name in enumerate(names)}
-        leaf_port = base_port + len(names) + 1
+        ports = {name: base_port + index for index, name in enumerate(names)}
+        leaf_port = base_port + len(names)
         stores = {name: output / name / "jetstream" for name in names}
         keys: dict[str, str | Variable] = {name: natsserver.local_store_key(_private_dir(output / name)) for name in names}
         host, hub_url = "127.0.0.1", f"tls://127.0.0.1:{leaf_port}"
@@ -290,7 +290,8 @@ def command(settings: Settings, args) -> int:
             return EXIT_FAILED
         topology = plan(output=args.output, loopback=args.loopback, base_port=args.base_port, hub_url=args.hub_url,
                         tls_dir=args.tls_dir, layout=layout, sync_interval=settings.nats_server.sync_interval)
-        written = write(args.output, topology, users_of(layout), leaf_users_of(layout), duplicate_window=settings.duplicate_window_seconds,
+        leaf_users = args.leaf_user or leaf_users_of(layout)
+        written = write(args.output, topology, users_of(layout), leaf_users, duplicate_window=settings.duplicate_window_seconds,
                         replicas=args.replicas)
     except (OSError, ValueError, BusError) as error:
         print(f"jjj config nats: {error}", file=sys.stderr)
@@ -311,6 +312,9 @@ def add_parser(commands) -> None:
     nats.add_argument("--tls-dir", type=Path, default=None,
                       help="the servers' CA, certificate and key paths as installed there (default: the PKI's, "
                            f"or {PRODUCTION_TLS_DIR} without --loopback)")
+    nats.add_argument("--leaf-user", action="append", default=None, metavar="SUBJECT",
+                      help="a jurisdiction server's certificate subject the hub admits as a leaf node (repeat; "
+                           "default: the PKI's nats-server certificate)")
     nats.add_argument("--replicas", type=int, default=1, help="stream replicas (3 where each domain is a cluster of 3)")
     nats.add_argument("--provision", metavar="DOMAIN", default=None,
                       help="declare DOMAIN's streams and buckets on the server of JJJ_NATS_URL, as the operator")

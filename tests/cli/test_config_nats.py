@@ -20,7 +20,8 @@ def generated(tmp_path, pki_layout, monkeypatch, *extra: str) -> int:
 
 def test_production_configs_name_each_domain_link_to_the_hub_and_keep_the_store_key_out(tmp_path, pki_layout, monkeypatch):
     monkeypatch.setenv("JJJ_NATS_SERVER__SYNC_INTERVAL", "always")
-    assert generated(tmp_path, pki_layout, monkeypatch, "--hub-url", "tls://hub.jjj.test:7422") == 0
+    assert generated(tmp_path, pki_layout, monkeypatch, "--hub-url", "tls://hub.jjj.test:7422",
+                     "--leaf-user", "CN=nats-beijing,OU=bus,O=jjj", "--leaf-user", "CN=nats-hebei,OU=bus,O=jjj") == 0
     out = tmp_path / "out"
     hub, beijing = (out / "hub.conf").read_text(), (out / "beijing.conf").read_text()
     assert '"domain": "hub"' in hub and '"domain": "beijing"' in beijing
@@ -29,6 +30,7 @@ def test_production_configs_name_each_domain_link_to_the_hub_and_keep_the_store_
     assert '"tls://hub.jjj.test:7422"' in beijing and '"remotes"' not in hub
     assert '"/etc/jjj/pki/nats-server.crt"' in beijing and str(pki_layout.root) not in beijing
     assert '"verify_and_map": true' in hub
+    assert '"user": "CN=nats-beijing,OU=bus,O=jjj"' in hub and '"user": "CN=nats-hebei,OU=bus,O=jjj"' in hub
     assert oct((out / "hub.conf").stat().st_mode & 0o777) == "0o600"
 
 

@@ -98,7 +98,7 @@ async def publish(url: str, layout: pki.PkiLayout, msg_id: str):
 
 def test_a_jurisdiction_keeps_accepting_without_the_hub_and_the_other_catches_up(tmp_path, pki_layout):
     output = tmp_path / "nats"
-    base = free_base_port(len(DOMAINS) + 2)
+    base = free_base_port(len(DOMAINS) + 1)
     plan = topology.plan(output=output, loopback=True, base_port=base, hub_url=None, tls_dir=None, layout=pki_layout,
                          sync_interval="default")
     topology.write(output, plan, topology.users_of(pki_layout), topology.leaf_users_of(pki_layout), duplicate_window=3600)

@@ -221,8 +221,11 @@ class Supervisor:
         with grpc.secure_channel(address, grpc_channel_credentials(certs.operator_files(self.layout))) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while time.monotonic() < deadline and not self.stopping:
-                if not child.alive():
-                    raise StartupError(f"{child.role} exited with {child.process.returncode} while starting")
+                if not child.alive():  # supervised from now on like any death: the others start regardless
+                    log.error("process_failed_starting", role=child.role, exit_code=child.process.returncode)
+                    print(f"jjj up: {child.role} exited with {child.process.returncode} while starting; "
+                          "it is restarted with back-off, the others start", file=sys.stderr, flush=True)
+                    return
                 try:
                     if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
                         return
@@ -260,7 +263,7 @@ class Supervisor:
         restarts.at[:] = [*self.policy.recent(restarts.at, now), now]
         try:
             start()
-        except StartupError as error:  # counts as one more death: planned again at the next look
+        except (StartupError, OSError) as error:  # counts as one more death: planned again at the next look
             log.error("process_restart_failed", role=role, error=str(error))
             print(f"jjj up: {role} did not start again: {error}", file=sys.stderr, flush=True)
             return
@@ -295,7 +298,7 @@ class Supervisor:
         for role, restarts, pid, alive in ([(node.name, node.restarts, node.pid, node.alive()) for node in self.bus]
                                            + [(c.role, c.restarts, c.pid, c.alive()) for c in self.children]):
             processes[role] = {
-                "state": restarts.state if not alive or restarts.state != "running" else "running",
+                "state": "running" if alive else "stopped" if self.stopping else restarts.state,
                 "pid": pid if alive else None,
                 "restarts_in_window": len(self.policy.recent(restarts.at, now)),
                 "last_exit_code": restarts.exit_code,
@@ -308,6 +311,7 @@ class Supervisor:
         staged.replace(target)
 
     def shutdown(self) -> None:
+        self.stopping = True
         for child in self.children:
             if child.alive():
                 child.process.send_signal(signal.SIGTERM)
@@ -324,6 +328,8 @@ class Supervisor:
             child.drain(max(0.1, deadline - time.monotonic()))
         for node in self.bus:
             node.stop()
+        if self.children:
+            self._write_status()
         log.info("federation_stopped")
         print("jjj up: stopped", file=sys.stderr, flush=True)
 

@@ -97,6 +97,35 @@ def test_an_adapter_that_keeps_crashing_is_backed_off_while_the_others_keep_serv
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0
         assert still_running(started) == []
+        assert {state_of(data_dir, role)["state"] for role in ("nats", "gateway", "beijing", "tianjin", "hebei")} == {"stopped"}
+    finally:
+        blocker.close()
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+
+
+def test_an_adapter_that_cannot_start_does_not_keep_the_others_from_starting(tmp_path):
+    data_dir = tmp_path / "var"
+    ports, env = up_environment(data_dir)
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", ports["hebei"]))  # Hebei's adapter cannot bind: it exits at once
+    blocker.listen()
+    started_up = start_up(env, command=[sys.executable, "-c", UP])
+    up, lines = started_up.process, started_up.lines
+    try:
+        wait_for(lambda: started_up.banner_shown() or up.poll() is not None, timeout=90, what="the banner", lines=lines)
+        assert up.poll() is None, "".join(lines)
+        assert any("jjj up: hebei exited with 1 while starting" in line for line in lines), "".join(lines)
+        layout = pki.PkiLayout(data_dir / "pki")
+        for name in ("gateway", "beijing", "tianjin"):
+            assert health_status(layout, ports[name]) == SERVING, name
+        wait_for(lambda: state_of(data_dir, "hebei").get("state") in ("restarting", "backing_off"), timeout=10,
+                 what="Hebei shown restarting", lines=lines)
+        started = descendants(up.pid)
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=30) == 0
+        assert still_running(started) == []
     finally:
         blocker.close()
         if up.poll() is None:

@@ -125,8 +125,9 @@ def test_a_jurisdiction_keeps_accepting_without_the_hub_and_the_other_catches_up
 
         # The hub is back on its store: the sources resume, and Hebei catches up (each message once).
         processes["hub"] = start_server(output / "hub.conf")
-        asyncio.run(eventually_count(url["hub"], pki_layout, "JJJ_REFERRALS", 2, timeout=60))
-        asyncio.run(eventually_count(url["hebei"], pki_layout, "JJJ_REFERRALS", 2, timeout=60))
+        # nats-server retries a broken source with a back-off of its own: up to tens of seconds.
+        asyncio.run(eventually_count(url["hub"], pki_layout, "JJJ_REFERRALS", 2, timeout=90))
+        asyncio.run(eventually_count(url["hebei"], pki_layout, "JJJ_REFERRALS", 2, timeout=90))
     finally:
         pids = [process.pid for process in processes.values()]
         for process in processes.values():

@@ -22,6 +22,10 @@ pytestmark = pytest.mark.slow
 
 NODES = 3
 REFERRALS = 8
+# `jjj up --cluster 3` with a back-off of 12 s before any restart: the killed node stays down long enough
+# for the other two to elect new leaders (seconds on a loaded machine) and take referrals without it.
+UP = ("import sys, cli.restarts as r; r.RestartPolicy.backoff_seconds = lambda self, count: 12.0; "
+      f"from cli.main import main; sys.exit(main(['up', '--cluster', '{NODES}']))")
 
 
 def wait_for(condition, *, timeout: float, what: str, lines: list[str]):
@@ -57,7 +61,7 @@ def test_a_three_node_cluster_keeps_delivering_while_a_node_is_killed_and_the_no
     client_ports = [ports["nats"], free_port(), free_port()]
     route_ports = [free_port() for _ in range(NODES)]
     env |= {"JJJ_NATS_SERVER__CLUSTER_PORTS": str(client_ports), "JJJ_NATS_SERVER__ROUTE_PORTS": str(route_ports)}
-    started_up = start_up(env, command=[sys.executable, "-m", "cli.main", "up", "--cluster", str(NODES)])
+    started_up = start_up(env, command=[sys.executable, "-c", UP])
     up, lines = started_up.process, started_up.lines
     try:
         wait_for(lambda: started_up.banner_shown() or up.poll() is not None, timeout=120, what="the banner", lines=lines)
@@ -75,8 +79,12 @@ def test_a_three_node_cluster_keeps_delivering_while_a_node_is_killed_and_the_no
 
         # Referrals flow from Tianjin to Hebei; after the first few, the node leading the referral stream dies.
         sent: list[str] = []
+        sent_while_down: list[str] = []
         errors: list[BaseException] = []
         killed = threading.Event()
+
+        def restarted() -> bool:
+            return any('"process_restarted"' in line and f'"role": "nats-{victim_node[-1]}"' in line for line in lines)
 
         def send() -> None:
             try:
@@ -84,14 +92,16 @@ def test_a_three_node_cluster_keeps_delivering_while_a_node_is_killed_and_the_no
                     if number == REFERRALS // 2:
                         killed.wait(30)
                     sent.append(refer(layout, ports["tianjin"], number, timeout=60))
+                    if killed.is_set() and not restarted():
+                        sent_while_down.append(sent[-1])
             except BaseException as error:  # reported by the test below
                 errors.append(error)
 
         sender = threading.Thread(target=send, daemon=True)
-        sender.start()
-        wait_for(lambda: len(sent) >= REFERRALS // 2 or errors, timeout=60, what="the first referrals", lines=lines)
         leader = infos["JJJ_REFERRALS"].cluster.leader  # jjj-local-nats-<n>
         victim_node = f"node-{leader.rsplit('-', 1)[1]}"
+        sender.start()
+        wait_for(lambda: len(sent) >= REFERRALS // 2 or errors, timeout=60, what="the first referrals", lines=lines)
         victim = nodes[victim_node]
         os.kill(victim, signal.SIGKILL)
         killed.set()
@@ -101,6 +111,7 @@ def test_a_three_node_cluster_keeps_delivering_while_a_node_is_killed_and_the_no
         assert not sender.is_alive() and not errors, errors
         assert take(layout, ports["hebei"], set(sent), timeout=90) == set(sent)
         assert len(sent) == REFERRALS
+        assert sent_while_down, "no referral was sent while the node was down: " + "".join(lines[-40:])
 
         # The supervisor started the node again, and it caught up: every replica of every stream current.
         wait_for(lambda: any(f"nats-{victim_node[-1]} exited with -9; restarting" in line for line in lines),

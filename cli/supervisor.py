@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import grpc
+import nats.errors
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -48,7 +49,8 @@ from kernel import jurisdictions, logs
 from kernel.config import Settings
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
-from kernel.errors import BusUnavailable, StartupError
+from kernel.bus import jetstream
+from kernel.errors import BusError, BusUnavailable, StartupError
 from kernel.security.keys import init_keys
 
 # Read when `jjj up` starts (tests lower them): at most this many restarts of one process within the window.
@@ -202,11 +204,15 @@ class Supervisor:
                 declared = asyncio.run(certs.provision_bus(self.nats_url, certs.operator_files(self.layout),
                                                            duplicate_window=self.settings.duplicate_window_seconds,
                                                            replicas=self.replicas))
-            except (BusUnavailable, OSError, TimeoutError) as error:
+            except (BusError, nats.errors.Error, OSError, TimeoutError) as error:
+                outage = isinstance(error, (BusUnavailable, OSError, *jetstream.OUTAGES))  # not answering (yet)
+                if patience and not outage:
+                    raise
                 if time.monotonic() + PROVISION_RETRY_SECONDS > deadline:
                     if patience:
                         raise StartupError(f"the bus could not be provisioned within {patience:.0f}s: {error}") from error
-                    log.warning("bus_provisioning_failed", error=str(error), retry_in_seconds=PROVISION_RETRY_SECONDS)
+                    (log.warning if outage else log.error)("bus_provisioning_failed", error=str(error),
+                                                           retry_in_seconds=PROVISION_RETRY_SECONDS)
                     self.provision_at = time.monotonic() + PROVISION_RETRY_SECONDS
                     return
                 time.sleep(PROVISION_RETRY_SECONDS)

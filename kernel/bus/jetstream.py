@@ -203,6 +203,8 @@ async def provision(js: JetStreamContext, *, duplicate_window: float, replicas: 
         raise BusUnavailable(_UNANSWERED.format(what="streams and buckets") + " (only the operator may provision)") from error
     except nats.js.errors.ServiceUnavailableError as error:  # a cluster still electing its leader
         raise BusUnavailable(f"JetStream is not available yet: {error}") from error
+    except NotFoundError as error:  # a cluster still placing a stream an earlier, timed-out attempt created
+        raise BusUnavailable(f"JetStream is still placing the streams: {error}") from error
 
 
 async def _provision(js: JetStreamContext, *, duplicate_window: float, replicas: int) -> list[str]:

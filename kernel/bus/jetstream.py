@@ -238,7 +238,12 @@ class _NamedAtEachCreation(api.ConsumerConfig):
 
     def evolve(self, **params):
         # Called on the config the subscription keeps, whose name stays the owner's prefix.
-        return dataclasses.replace(self, **params, name=f"{self.name}_{uuid.uuid4().hex}")
+        fresh = dataclasses.replace(self, **params, name=f"{self.name}_{uuid.uuid4().hex}")
+        if fresh.deliver_policy == api.DeliverPolicy.BY_START_SEQUENCE and fresh.opt_start_time is not None:
+            # nats-py resets a consumer that began at a time to the next sequence but leaves the
+            # time set, which the server refuses (10094): the consumer would never come back.
+            fresh = dataclasses.replace(fresh, opt_start_time=None)
+        return fresh
 
 
 async def ordered_subscribe(js: JetStreamContext, subject: str, *, stream: str, owner: str, cb,

@@ -2,11 +2,30 @@
 
 Transport-thin: mapping is the codec's, routing and record-keeping are pure
 functions; this module only sequences them with the bus and the stores.
+
+Durable before acknowledged: a submission's cases are written to the local outbox
+(adapters/service/outbox.py) in one transaction with the answer to its request_id, then
+relayed by the drainer (adapters/service/drainer.py), which publishes every case this
+adapter sends, in outbox order. The member's answer waits for its cases a bounded time;
+if the bus is away or slow it is OK with `queued = true`: the cases are on disk and
+will be relayed (after a restart too), deduplicated by their Nats-Msg-Id. Planning a
+submission needs the case's record: the bus's key-value bucket, or while the bus is
+away the outbox's copy of it, with the case's still-queued steps folded in.
+
+ReportStatus is not queued: while the bus is away it answers UNAVAILABLE with retry
+advice, as it does while the case's own referral is still queued. A step is checked
+against the case's current state, and the counterpart may have taken a step of its own
+that this adapter only learns from the bus; a step accepted against a stale local copy
+could be refused or conflict later, after the member was told it was done (a sequence
+number the counterpart took, a transition no longer allowed), and nobody would be
+there to tell. Refusing while the bus is away keeps "OK" meaning "it happened".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,16 +42,18 @@ from adapters.service import records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
-from adapters.service.sharing import Sharing, share_id_base, sketched_digest
-from adapters.service.store import CaseStore, RequestLog
+from adapters.service.drainer import Drainer
+from adapters.service.outbox import Answer, Entry, Outbox, Outgoing
+from adapters.service.sharing import RepeatLinks, Sharing, share_id_base, sketched_digest
+from adapters.service.store import CaseStore
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
-from kernel.config import LimitSettings, TrackerSettings
+from kernel.config import LimitSettings, OutboxSettings, TrackerSettings
 from kernel.domain.lifecycle import Lifecycle, TransitionError
 from kernel.errors import (
-    CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
+    BusUnavailable, CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
     UnsupportedDocumentFormat,
 )
 from kernel.jurisdictions import Member
@@ -72,6 +93,35 @@ def _fingerprint(message) -> str:
     return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What relaying one outbox entry told: whether the bus had it already, the repeat links found."""
+
+    duplicate: bool
+    repeats: RepeatLinks
+
+
+class KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple):
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 @dataclass
 class AdapterRelay:
     member: Member
@@ -79,7 +129,7 @@ class AdapterRelay:
     nc: Client
     js: JetStreamContext
     cases: CaseStore
-    requests: RequestLog
+    outbox: Outbox
     quarantine: Quarantine
     sharing: Sharing
     signer: Signer
@@ -87,30 +137,53 @@ class AdapterRelay:
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    outbox_settings: OutboxSettings = field(default_factory=OutboxSettings)
+    watch: jetstream.ConnectionWatch | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _requests: KeyedLocks = field(default_factory=KeyedLocks)
+    # Whether an entry's first publish found it on the bus already (a retry of ours would say so falsely).
+    _first_acks: dict[int, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
+
+    def bus_up(self) -> bool:
+        return self.nc.is_connected and (self.watch is None or self.watch.connected)
 
     # -- submitting cases -------------------------------------------------
 
-    async def _idempotent(self, method: str, request, handle, response_type):
-        """The first answer to a request_id is the answer to every retry of it."""
-        jetstream.require_connected(self.nc)
+    async def _idempotent(self, method: str, request, handle, response_type, *, needs_bus: bool = True):
+        """The first answer to a request_id is the answer to every retry of it (kept in the outbox's database).
+
+        `handle(request, answer)` gets the answer to remember (its response still empty) when
+        it wants to store a provisional one with what it commits; the final one replaces it."""
+        if needs_bus:
+            jetstream.require_connected(self.nc)
         if not request.request_id:
-            return await handle(request)
+            return await handle(request, None)
         fingerprint = _fingerprint(request)
-        remembered = await self.requests.recall(method, request.request_id)
-        if remembered is not None:
-            if remembered[0] != fingerprint:
-                raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request",
-                                      metadata={"requestId": request.request_id})
-            return response_type.FromString(remembered[1])
-        response = await handle(request)
-        await self.requests.remember(method, request.request_id, fingerprint, response.SerializeToString())
-        return response
+        # Two concurrent calls with one request_id: the second waits and gets the first's answer.
+        async with self._requests.hold((method, request.request_id)):
+            remembered = self.outbox.recall(method, request.request_id)
+            if remembered is not None:
+                if remembered[0] != fingerprint:
+                    raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request",
+                                          metadata={"requestId": request.request_id})
+                return response_type.FromString(remembered[1])
+            response = await handle(request, Answer(method, request.request_id, fingerprint, b""))
+            self.outbox.remember(Answer(method, request.request_id, fingerprint, response.SerializeToString()))
+            return response
 
     async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
-        return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse)
+        return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse,
+                                      needs_bus=False)
 
-    async def _submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
+    async def start_outbox(self) -> None:
+        """Relay what an earlier run left in the outbox, then every submission, in order."""
+        await self.drainer.start(self.watch)
+
+    async def _submit(self, request: adapter_pb2.SubmitDocumentRequest,
+                      answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
         document = request.document
         flow = request.flow or Flow.FLOW_REFERRAL
         if flow not in CASE_FLOWS:
@@ -118,16 +191,18 @@ class AdapterRelay:
                                  violations=[("flow", "must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER")])
         cases, rejected = self._decode_within_limits(document)
         response = adapter_pb2.SubmitDocumentResponse()
+        outgoing: list[Outgoing] = []
+        sent: list[adapter_pb2.Submission] = []  # the submissions `outgoing` answers, in its order
         for case in cases:
             route = plan_route(case, self.member, request.destination)
             if isinstance(route, Rejected):
                 rejected.append(route)
                 continue
-            submission = await self._send_case(case, route, flow, request)
-            repeats = await self.sharing.register([case], request_id=request.request_id)
-            submission.repeats.extend(repeats.links)
-            submission.repeats_omitted = repeats.omitted
+            submission, message = await self._prepare_case(case, route, flow, request)
             response.submissions.append(submission)
+            if message is not None:
+                outgoing.append(message)
+                sent.append(response.submissions[-1])
         for rejection in rejected:
             quarantine_id = self.quarantine.keep(
                 rejection, filename=document.filename, document=document.content, request_id=request.request_id
@@ -141,7 +216,46 @@ class AdapterRelay:
                 f"no case could be sent ({len(response.rejections)} rejected); first: {first.field}: {first.reason}",
                 violations=[(r.field, r.reason) for r in response.rejections],
             )
+        return await self._commit_and_relay(response, outgoing, sent, answer)
+
+    async def _commit_and_relay(self, response: adapter_pb2.SubmitDocumentResponse, outgoing: list[Outgoing],
+                                sent: list[adapter_pb2.Submission], answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
+        """Durable first (the cases and the answer "queued" in one transaction), then relayed if the bus takes them in time."""
+        for submission in sent:
+            submission.queued = True
+        provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
+        entry_ids = self.outbox.commit(outgoing, provisional)
+        if not entry_ids:
+            return response
+        self.drainer.wake()
+        results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
+        if results is None:
+            log.warning("submission_queued", jurisdiction=self.member.name, cases=len(entry_ids),
+                        first_entry=entry_ids[0], bus_up=self.bus_up())
+            return response
+        for submission, delivered in zip(sent, results, strict=True):
+            submission.queued = False
+            submission.duplicate = delivered.duplicate
+            submission.repeats.extend(delivered.repeats.links)
+            submission.repeats_omitted = delivered.repeats.omitted
         return response
+
+    async def _deliver(self, entry: Entry) -> Delivered:
+        """Finish sending one outbox entry; every step may be done again (after a retry or a crash)."""
+        envelope = envelope_pb2.Envelope.FromString(entry.envelope)
+        ack = await jetstream.publish_bytes(self.js, entry.subject, entry.envelope, msg_id=entry.msg_id,
+                                            content_type=jetstream.ENVELOPE_CONTENT_TYPE)
+        duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
+        await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
+        body = records.case_of(envelope)
+        repeats = RepeatLinks([], 0)
+        if entry.register:
+            repeats = await self.sharing.register([body.case], request_id=envelope.request_id)
+        self._first_acks.pop(entry.id, None)
+        log.info("case_sent", case_id=entry.case_id, flow=subjects.route_of(envelope.flow).token, sender=self.member.name,
+                 destination=jurisdictions.display_name(envelope.destination), attempt=body.attempt, duplicate=duplicate,
+                 stream_seq=ack.seq, entry=entry.id)
+        return Delivered(duplicate, repeats)
 
     def _decode_within_limits(self, document: adapter_pb2.NativeDocument) -> tuple[list[case_pb2.Case], list[Rejected]]:
         """The document's cases and rejections; a case too large to send is a rejection naming the field.
@@ -167,8 +281,25 @@ class AdapterRelay:
         raise UnsupportedDocumentFormat(f"{self.member.name} accepts {accepted}, not {_format_name(fmt)}",
                                         violations=[("document.format", f"must be {accepted}")])
 
-    async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
-        existing = await self.cases.get(case.case_id)
+    async def _record_with_pending(self, case_id: str, *, local_if_away: bool) -> records.Record | None:
+        """The case's record with its still-queued steps folded in: the state the member was told of."""
+        if self.bus_up() or not local_if_away:
+            try:
+                record = await self.cases.get(case_id)
+            except BusUnavailable:
+                if not local_if_away:
+                    raise
+                record = self.outbox.local_record(case_id)
+        else:
+            record = self.outbox.local_record(case_id)
+        for entry in self.outbox.pending(case_id=case_id):
+            record = records.apply(record, envelope_pb2.Envelope.FromString(entry.envelope)) or record
+        return record
+
+    async def _prepare_case(self, case: case_pb2.Case, route: Route, flow: int,
+                            request) -> tuple[adapter_pb2.Submission, Outgoing | None]:
+        """The answer for one case and the signed message to send (None when it is out already)."""
+        existing = await self._record_with_pending(case.case_id, local_if_away=True)
         try:
             plan = plan_attempt(records.state_of(existing) if existing else None, route.destination.enum, self.lifecycle)
         except TransitionError as error:
@@ -178,7 +309,7 @@ class AdapterRelay:
                 case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
                 envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
                 quality_flags=case.quality_flags,
-            )
+            ), None
         attempt, sequence = plan.attempt, plan.sequence
         envelope = envelope_pb2.Envelope(
             envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
@@ -191,15 +322,13 @@ class AdapterRelay:
         else:
             envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
                 case=case, attempt=attempt, note=request.note, sequence=sequence))
-        ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope,
-                                               signer=self.signer)
-        await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
-        log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
-                 destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
+        message = Outgoing(msg_id=envelope.envelope_id, case_id=case.case_id,
+                           subject=subjects.subject(flow, route.destination, self.member),
+                           envelope=signed.sign(envelope, self.signer))
         return adapter_pb2.Submission(
             case_id=case.case_id, destination=route.destination.enum, envelope_id=envelope.envelope_id,
-            duplicate=bool(ack.duplicate), quality_flags=case.quality_flags, basis=route.basis,
-        )
+            quality_flags=case.quality_flags, basis=route.basis,
+        ), message
 
     # -- lifecycle steps --------------------------------------------------
 
@@ -209,7 +338,7 @@ class AdapterRelay:
     async def share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
         return await self._idempotent("ShareInformation", request, self._share, adapter_pb2.ShareInformationResponse)
 
-    async def _share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
+    async def _share(self, request: adapter_pb2.ShareInformationRequest, _answer=None) -> adapter_pb2.ShareInformationResponse:
         try:
             audience = self.sharing.audience(request.audience)
         except jurisdictions.UnknownJurisdiction as error:
@@ -234,7 +363,11 @@ class AdapterRelay:
                  audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
 
-    async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
+    async def _report_status(self, request: adapter_pb2.ReportStatusRequest, _answer=None) -> adapter_pb2.ReportStatusResponse:
+        if self.outbox.pending(case_id=request.case_id):
+            # A step published now could overtake the case's own queued referral on the bus.
+            raise BusUnavailable(f"{request.case_id} is still queued for the bus; report the step once it is relayed"
+                                 " (retry shortly)")
         record = await self.cases.get(request.case_id)
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}",
@@ -353,7 +486,7 @@ class AdapterRelay:
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         jetstream.require_connected(self.nc)
-        record = await self.cases.get(case_id)
+        record = await self._record_with_pending(case_id, local_if_away=False)
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}", metadata={"caseId": case_id})
         return record
@@ -397,6 +530,7 @@ class AdapterRelay:
             await subscription.unsubscribe()
 
     async def close(self) -> None:
+        await self.drainer.stop()
         await self.sharing.stop()
         for task in self._tasks:
             task.cancel()

@@ -58,8 +58,10 @@ class TrackerSettings(BaseModel):
 class OutboxSettings(BaseModel):
     """An adapter's durable outbox (adapters/service/outbox.py) and its relay to the bus."""
 
-    # How long a submission waits for the bus to take its cases before it is answered "queued".
-    answer_wait_seconds: float = Field(default=5.0, ge=0)
+    # A submission waits for the bus to take its cases while the relay makes progress, and at most
+    # this long; then (or at once when the bus is away or an entry still fails after the retries)
+    # it is answered "queued".
+    answer_wait_seconds: float = Field(default=120.0, ge=0)
     # Transient publish failures: attempts per entry, backoff (exponential with jitter) between them.
     publish_attempts: int = Field(default=5, ge=1)
     backoff_initial_seconds: float = Field(default=0.1, gt=0)

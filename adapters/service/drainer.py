@@ -1,8 +1,10 @@
 """Relays the outbox to the bus, oldest entry first, one at a time.
 
 Every case an adapter sends goes through here, whether the bus is up or not, so one
-order holds for all of them: the outbox's. A submission waits for its own entries a
-bounded time (`OutboxSettings.answer_wait_seconds`) and is otherwise answered "queued".
+order holds for all of them: the outbox's. A submission waits for its own entries while
+the relay makes progress; it is answered "queued" as soon as the relay stalls (the bus
+went away, or an entry still failed after the bounded retries), or at the latest after
+`OutboxSettings.answer_wait_seconds`.
 
 An entry is finished by `deliver` (publish with an awaited ack, apply the record change,
 share the digest), each step idempotent: the publish is deduplicated by its Nats-Msg-Id,
@@ -41,6 +43,8 @@ class Drainer:
     settings: OutboxSettings = field(default_factory=OutboxSettings)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
+    # Set (and replaced by a fresh one) whenever the relay stalls: whoever waits stops waiting.
+    _stalled: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task | None = None
 
     async def start(self, watch: ConnectionWatch | None = None) -> None:
@@ -65,23 +69,37 @@ class Drainer:
     async def _bus_changed(self, connected: bool) -> None:
         if connected:
             self.wake()
+        else:
+            self._stall()
+
+    def _stall(self) -> None:
+        self._stalled.set()
+        self._stalled = asyncio.Event()
 
     async def wait_for(self, entry_ids: list[int], timeout: float) -> list[Any] | None:
         """What `deliver` returned for each entry, once all are relayed; None if not within `timeout`.
-        An entry the bus refused raises its error here."""
+        An entry the bus refused raises its error here. Call it right after the commit, with no
+        await in between, so that the drainer cannot finish an entry before it is waited for."""
         loop = asyncio.get_running_loop()
         futures = [self._waiting.setdefault(entry_id, loop.create_future()) for entry_id in entry_ids]
+        stalled = loop.create_task(self._stalled.wait())
+        # One future for all (a document may hold thousands of cases): waited on once, not per entry.
+        every = asyncio.gather(*futures, return_exceptions=True)
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.gather(*futures)), timeout)
-        except TimeoutError:
-            return None
+            await asyncio.wait({every, stalled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not every.done():
+                return None
+            return [future.result() for future in futures]
         finally:
-            for entry_id in entry_ids:
-                future = self._waiting.get(entry_id)
-                if future is not None and not future.done():
+            stalled.cancel()
+            every.cancel()
+            for entry_id, future in zip(entry_ids, futures, strict=True):
+                if not future.done():
                     # Nobody waits any more: the entry is relayed all the same.
                     self._waiting.pop(entry_id, None)
                     future.cancel()
+                elif not future.cancelled():
+                    future.exception()  # retrieved, whether raised above or not
 
     async def _run(self) -> None:
         while True:
@@ -104,6 +122,7 @@ class Drainer:
                 result = await self._deliver_with_retries(entry)
             except TRANSIENT as error:
                 log.warning("outbox_waiting_for_bus", entry=entry.id, msg_id=entry.msg_id, error=str(error))
+                self._stall()
                 return relayed
             except BusError as error:
                 self.outbox.mark_refused(entry.id, str(error))

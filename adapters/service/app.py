@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import nats.errors
 import structlog
 from nats.aio.client import Client
 
@@ -44,7 +45,10 @@ class RunningAdapter:
     async def stop(self, grace: float = 2.0) -> None:
         await self.served.stop(grace)
         await self.relay.close()
-        await self.nc.drain()
+        try:
+            await self.nc.drain()
+        except nats.errors.ConnectionReconnectingError:  # stopping while the bus is away: nothing to drain
+            await self.nc.close()
         self.relay.outbox.close()
 
 

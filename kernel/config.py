@@ -63,7 +63,7 @@ class OutboxSettings(BaseModel):
     # it is answered "queued".
     answer_wait_seconds: float = Field(default=120.0, ge=0)
     # Transient publish failures: attempts per entry, backoff (exponential with jitter) between them.
-    publish_attempts: int = Field(default=5, ge=1)
+    publish_attempts: int = Field(default=3, ge=1)
     backoff_initial_seconds: float = Field(default=0.1, gt=0)
     backoff_max_seconds: float = Field(default=2.0, gt=0)
     # The relay looks again this often even without a wake-up (a missed reconnect, a failed round).

@@ -184,6 +184,10 @@ class Outbox:
         with self._transaction():
             self._remember(answer, self._clock())
 
+    def forget(self, method: str, request_id: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM requests WHERE method = ? AND request_id = ?", (method, request_id))
+
     def _remember(self, answer: Answer, now: float) -> None:
         self._db.execute(
             "INSERT INTO requests (method, request_id, fingerprint, response, at) VALUES (?, ?, ?, ?, ?)"

@@ -116,7 +116,8 @@ class Outbox:
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> "Outbox":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
         # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
         os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         os.chmod(path, 0o600)

@@ -45,6 +45,7 @@ def test_the_database_is_in_wal_mode_commits_entries_with_full_sync_and_only_its
     assert wal.exists()
     for file in (path, wal):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     outbox.close()
 
 

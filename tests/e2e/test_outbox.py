@@ -15,6 +15,7 @@ from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2
+from kernel.config import OutboxSettings
 from tests.support.bus import messages_on
 from tests.support.outbox import NOT_SERVING, SERVING, health, hebei_documents, restart_nats, to_beijing
 from tests.support.relay import eventually, read_items, take
@@ -81,6 +82,47 @@ async def test_submissions_while_the_bus_is_away_are_queued_then_delivered_once_
     # Once relayed, a retry still answers what the member was first told.
     assert await hebei.SubmitDocument(to_beijing(documents[1], "he-1"), timeout=10) == answers[0]
 
+    # A queued case goes on like any other: the receiver's step reaches the origin and the gateway, in order.
+    relayed = expected[1]
+    await beijing.ReportStatus(adapter_pb2.ReportStatusRequest(case_id=relayed, status=case_pb2.STATUS_RECEIVED,
+                                                               actor="北京12345"), timeout=10)
+
+    async def origin_saw_it():
+        record = await hebei.GetCase(adapter_pb2.GetCaseRequest(case_id=relayed), timeout=10)
+        return record if record.sequence == 1 else None
+
+    async def gateway_saw_it():
+        trail = await gateway.GetCaseTrail(gateway_pb2.GetCaseTrailRequest(case_id=relayed), timeout=5)
+        return trail if trail.record.sequence == 1 else None
+
+    at_origin, trail = await eventually(origin_saw_it, timeout=20), await eventually(gateway_saw_it, timeout=20)
+    assert at_origin.case.status == trail.record.status == case_pb2.STATUS_RECEIVED
+    assert [(entry.flow, entry.sequence) for entry in trail.trail] == [(REFERRAL, 0), (envelope_pb2.FLOW_STATUS_UPDATE, 1)]
+    assert trail.trail[0].envelope_id == answers[0].submissions[0].envelope_id
+
 
 async def _health_is(federation, wanted: int) -> bool:
     return await health(federation.pki, federation.address("hebei"), "hebei") == wanted
+
+
+async def test_a_step_on_a_case_still_queued_waits_for_its_referral_and_get_case_shows_it_as_sent(federation):
+    await federation.start("hebei", "beijing")
+    relay = federation.running["hebei"].relay
+    await relay.drainer.stop()  # the bus is up, but the relay is held back: the case stays queued
+    relay.outbox_settings = OutboxSettings(answer_wait_seconds=0.5)
+    hebei = federation.stub("hebei")
+    (submission,) = (await hebei.SubmitDocument(to_beijing(hebei_documents(1)[0], "he-held"), timeout=10)).submissions
+    assert submission.queued
+
+    record = await hebei.GetCase(adapter_pb2.GetCaseRequest(case_id=submission.case_id), timeout=10)
+    assert (record.holder, record.attempt, record.case.status) == (
+        case_pb2.JURISDICTION_BEIJING, 1, case_pb2.STATUS_REFERRED)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await hebei.ReportStatus(adapter_pb2.ReportStatusRequest(case_id=submission.case_id, status=case_pb2.STATUS_CLOSED),
+                                 timeout=10)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "still queued" in refused.value.details()
+
+    await relay.drainer.start()
+    (item,) = await take(federation.stub("beijing"), 1, flows=[REFERRAL], timeout=20)
+    assert item.envelope.envelope_id == submission.envelope_id

@@ -45,6 +45,8 @@ class Drainer:
     _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
     # Set (and replaced by a fresh one) whenever the relay stalls: whoever waits stops waiting.
     _stalled: asyncio.Event = field(default_factory=asyncio.Event)
+    # The head entry failed its retries and none has gone since: a new waiter would wait in vain.
+    _stuck: bool = False
     _task: asyncio.Task | None = None
 
     async def start(self, watch: ConnectionWatch | None = None) -> None:
@@ -68,11 +70,13 @@ class Drainer:
 
     async def _bus_changed(self, connected: bool) -> None:
         if connected:
+            self._stuck = False  # worth waiting for again
             self.wake()
         else:
             self._stall()
 
     def _stall(self) -> None:
+        self._stuck = True
         self._stalled.set()
         self._stalled = asyncio.Event()
 
@@ -80,6 +84,8 @@ class Drainer:
         """What `deliver` returned for each entry, once all are relayed; None if not within `timeout`.
         An entry the bus refused raises its error here. Call it right after the commit, with no
         await in between, so that the drainer cannot finish an entry before it is waited for."""
+        if self._stuck:
+            return None
         loop = asyncio.get_running_loop()
         futures = [self._waiting.setdefault(entry_id, loop.create_future()) for entry_id in entry_ids]
         stalled = loop.create_task(self._stalled.wait())
@@ -131,6 +137,7 @@ class Drainer:
                 self._settle(entry.id, error=error)
                 continue
             self.outbox.mark_done(entry.id)
+            self._stuck = False
             self._settle(entry.id, result=result)
             relayed += 1
         return relayed

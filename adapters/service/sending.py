@@ -43,7 +43,7 @@ from jjj.case.v1 import case_pb2
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
-BUCKET_RETRY_SECONDS = 5.0
+BUCKET_RETRY_SECONDS = 15.0
 
 
 def _format_name(document_format: int) -> str:

@@ -135,3 +135,28 @@ async def test_a_waiter_is_released_as_soon_as_an_entry_fails_after_its_retries(
     finally:
         await drainer.stop()
     assert [e.msg_id for e in outbox.pending()] == ["m1"]
+
+
+async def test_while_the_head_entry_is_stuck_a_new_waiter_is_answered_at_once_until_an_entry_goes(outbox):
+    bus = Bus()
+    bus.up = False
+    drainer = Drainer(outbox, bus.deliver, lambda: True, FAST)
+    first = outbox.commit([outgoing(1)])
+    await drainer.drain()  # fails its retries: stuck
+    second = outbox.commit([outgoing(2)])
+    attempts = len(bus.attempts)
+    assert await drainer.wait_for(second, timeout=30) is None
+    assert len(bus.attempts) == attempts  # answered without trying again
+    bus.up = True
+    await drainer.start()
+    try:
+        drainer.wake()
+        deadline = asyncio.get_running_loop().time() + 5
+        while outbox.pending() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        third = outbox.commit([outgoing(3)])
+        drainer.wake()
+        assert await drainer.wait_for(third, timeout=5) == ["ack m3"]
+    finally:
+        await drainer.stop()
+    assert bus.stored == ["m1", "m2", "m3"] and first[0] < second[0] < third[0]

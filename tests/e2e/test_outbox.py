@@ -7,6 +7,9 @@ Real adapters and gateway in this process, a real nats-server stopped and starte
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 
 import grpc
 import pytest
@@ -17,7 +20,9 @@ from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2
 from kernel.config import OutboxSettings
 from tests.support.bus import messages_on
-from tests.support.outbox import NOT_SERVING, SERVING, health, hebei_documents, restart_nats, to_beijing
+from tests.support.outbox import (
+    NOT_SERVING, SERVING, every_thread_stopped, health, hebei_documents, restart_nats, to_beijing,
+)
 from tests.support.relay import eventually, read_items, take
 
 REFERRAL = envelope_pb2.FLOW_REFERRAL
@@ -126,3 +131,35 @@ async def test_a_step_on_a_case_still_queued_waits_for_its_referral_and_get_case
     await relay.drainer.start()
     (item,) = await take(federation.stub("beijing"), 1, flows=[REFERRAL], timeout=20)
     assert item.envelope.envelope_id == submission.envelope_id
+
+
+async def test_a_bus_that_stops_answering_gets_submissions_queued_after_the_bounded_retries_then_relayed_once(
+        federation, nats_server):
+    federation.settings.outbox = OutboxSettings(publish_attempts=1)
+    await federation.start("hebei", "beijing")
+    hebei = federation.stub("hebei")
+    documents = hebei_documents(2)
+    os.kill(nats_server.process.pid, signal.SIGSTOP)  # connected, but nothing answers
+    try:
+        await eventually(lambda: _async(every_thread_stopped(nats_server.process.pid)))
+        started = time.monotonic()
+        first = await hebei.SubmitDocument(to_beijing(documents[0], "silent-0"), timeout=60)
+        took_first = time.monotonic() - started
+        started = time.monotonic()
+        second = await hebei.SubmitDocument(to_beijing(documents[1], "silent-1"), timeout=60)
+        took_second = time.monotonic() - started
+    finally:
+        os.kill(nats_server.process.pid, signal.SIGCONT)
+    assert first.submissions[0].queued and second.submissions[0].queued
+    # The first waited out the bus's timeouts (a bucket read, one publish); the second is told at once.
+    assert took_second < 5 <= took_first, (took_first, took_second)
+    expected = [first.submissions[0].case_id, second.submissions[0].case_id]
+    items = await take(federation.stub("beijing"), 2, flows=[REFERRAL], timeout=40)
+    assert [item.envelope.referral.case.case_id for item in items] == expected
+    # The publish that timed out may have reached the stream after all: its re-send was a duplicate.
+    assert await messages_on(nats_server.url, REFERRAL) == {"jjj.referral.bj.he": 2}
+    print(f"a silent bus: first submission answered queued in {took_first:.1f} s, the next in {took_second:.2f} s")
+
+
+async def _async(value):
+    return value

@@ -53,3 +53,11 @@ async def health(layout, address: str, member: str) -> int | None:
 
 
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def every_thread_stopped(pid: int) -> bool:
+    """SIGSTOP takes effect thread by thread, after kill() returned."""
+    from pathlib import Path
+
+    states = [(path / "stat").read_text().rsplit(")", 1)[1].split()[0] for path in Path(f"/proc/{pid}/task").iterdir()]
+    return bool(states) and all(state in ("T", "t") for state in states)

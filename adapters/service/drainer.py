@@ -33,6 +33,8 @@ from kernel.errors import BusError, BusUnavailable, UpdateContention
 
 log = structlog.get_logger(__name__)
 TRANSIENT = (BusUnavailable, UpdateContention)
+# How often a running adapter removes what was relayed long ago (and request ids past their TTL).
+PRUNE_SECONDS = 3600.0
 
 
 @dataclass
@@ -108,12 +110,17 @@ class Drainer:
                     future.exception()  # retrieved, whether raised above or not
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + PRUNE_SECONDS
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
+            if loop.time() >= next_prune:
+                self.outbox.prune()
+                next_prune = loop.time() + PRUNE_SECONDS
             if self.is_connected():
                 try:
                     await self.drain()

@@ -64,6 +64,21 @@ class TrackerSettings(BaseModel):
     max_deliver: int = Field(default=20, ge=1)
 
 
+class OutboxSettings(BaseModel):
+    """An adapter's durable outbox (adapters/service/outbox.py) and its relay to the bus."""
+
+    # A submission waits for the bus to take its cases while the relay makes progress, and at most
+    # this long; then (or at once when the bus is away or an entry still fails after the retries)
+    # it is answered "queued".
+    answer_wait_seconds: float = Field(default=120.0, ge=0)
+    # Transient publish failures: attempts per entry, backoff (exponential with jitter) between them.
+    publish_attempts: int = Field(default=3, ge=1)
+    backoff_initial_seconds: float = Field(default=0.1, gt=0)
+    backoff_max_seconds: float = Field(default=2.0, gt=0)
+    # The relay looks again this often even without a wake-up (a missed reconnect, a failed round).
+    poll_seconds: float = Field(default=2.0, gt=0)
+
+
 class TlsSettings(BaseModel):
     """Certificates by path. Unset paths default to the PKI directory `jjj certs init` writes
     (<pki_dir>/ca.crt, <pki_dir>/<principal>.crt and .key), which is what `jjj up` uses."""
@@ -195,6 +210,7 @@ class Settings(BaseSettings):
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     # How often the gateway's deadline watcher looks for reminders and overdue cases.
     deadline_poll_seconds: float = 30.0
     # Where rejected documents are kept for an operator.

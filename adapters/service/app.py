@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import nats.errors
 import structlog
 from nats.aio.client import Client
 
@@ -12,11 +13,12 @@ from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
+from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
 from adapters.service.sharing import Sharing
 from adapters.service.servicer import AdapterServicer
-from adapters.service.store import CaseStore, RequestLog
+from adapters.service.store import CaseStore
 from kernel import jurisdictions
 from kernel.bus import jetstream
 from kernel.config import Settings
@@ -47,7 +49,11 @@ class RunningAdapter:
         await self.served.stop(grace)
         await self.inboxes.shut()
         await self.relay.close()
-        await self.nc.drain()
+        try:
+            await self.nc.drain()
+        except nats.errors.ConnectionReconnectingError:  # stopping while the bus is away: nothing to drain
+            await self.nc.close()
+        self.relay.outbox.close()
 
 
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
@@ -62,21 +68,25 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
                                  principal=principal, watch=bus_watch)
     js = nc.jetstream()
     guard = Guard(member, js, keys, settings.security)
+    outbox = Outbox.open(outbox_path(settings.data_dir, member))
     relay = AdapterRelay(
         member=member,
         codec=codec_for(member.name),
         nc=nc,
         js=js,
-        cases=CaseStore.open(js, member),
-        requests=RequestLog.open(js, member),
+        cases=MirroredCaseStore(CaseStore.open(js, member), outbox),
+        outbox=outbox,
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
         sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode(), signer, guard),
         signer=signer,
         guard=guard,
         tracker=settings.tracker,
         limits=settings.limits,
+        outbox_settings=settings.outbox,
+        watch=bus_watch,
     )
     await relay.sharing.start()
+    await relay.start_outbox()
     relay.start_state_tracker()
     acknowledged = AcknowledgedLog(acknowledged_path(settings.data_dir, member.name),
                                    retention_seconds=settings.inbox.acknowledged_retention_days * 86400)

@@ -2,40 +2,50 @@
 
 Transport-thin: mapping is the codec's, routing and record-keeping are pure
 functions; this module only sequences them with the bus and the stores.
+
+Sending a submitted document's cases (durable before acknowledged, through the
+outbox) is adapters/service/sending.py, a base of AdapterRelay.
+
+ReportStatus is not queued: while the bus is away it answers UNAVAILABLE with retry
+advice, as it does while the case's own referral is still queued. A step is checked
+against the case's current state, and the counterpart may have taken a step of its own
+that this adapter only learns from the bus; a step accepted against a stale local copy
+could be refused or conflict later, after the member was told it was done (a sequence
+number the counterpart took, a transition no longer allowed), and nobody would be
+there to tell. Refusing while the bus is away keeps "OK" meaning "it happened".
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 import structlog
-from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
 
-from kernel.codec import Codec, Rejected, split_outcomes
-from adapters.registry import codec_for_format
+from kernel.codec import Codec
 from adapters.service import cohandling, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
-from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
+from adapters.service.drainer import Drainer
+from adapters.service.outbox import Answer, Outbox
+from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
-from adapters.service.store import CaseStore, RequestLog
+from adapters.service.store import CaseStore
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
-from kernel.config import LimitSettings, TrackerSettings
+from kernel.config import LimitSettings, OutboxSettings, TrackerSettings
 from kernel.domain import emergency, events
 from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
-    CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
-    UnsupportedDocumentFormat,
+    BusUnavailable, CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
 )
 from kernel.jurisdictions import Member
 from kernel.security import envelopes as signed
@@ -48,7 +58,8 @@ from jjj.case.v1 import case_pb2
 
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
-CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
+# Where these were defined before kernel.errors and sending.py; still importable from here.
+__all__ = ["CASE_FLOWS", "AdapterRelay", "DocumentRejected", "RelayError", "now_timestamp"]
 TRACKED_FLOWS = subjects.TRACKED_FLOWS
 TRACKER_RETRY_SECONDS = 5.0
 
@@ -57,31 +68,18 @@ TRACKER_RETRY_SECONDS = 5.0
 RelayError = InvalidRequest
 
 
-def _format_name(document_format: int) -> str:
-    try:
-        return adapter_pb2.DocumentFormat.Name(document_format)
-    except ValueError:
-        return f"document format {document_format}"
-
-
-def now_timestamp() -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(datetime.now(UTC))
-    return stamp
-
-
 def _fingerprint(message) -> str:
     return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
 
 
 @dataclass
-class AdapterRelay:
+class AdapterRelay(CaseSending):
     member: Member
     codec: Codec
     nc: Client
     js: JetStreamContext
     cases: CaseStore
-    requests: RequestLog
+    outbox: Outbox
     quarantine: Quarantine
     sharing: Sharing
     signer: Signer
@@ -89,119 +87,50 @@ class AdapterRelay:
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    outbox_settings: OutboxSettings = field(default_factory=OutboxSettings)
+    watch: jetstream.ConnectionWatch | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _requests: KeyedLocks = field(default_factory=KeyedLocks)
+    # Whether an entry's first publish found it on the bus already (a retry of ours would say so falsely).
+    _first_acks: dict[int, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
+
+    def bus_up(self) -> bool:
+        return self.nc.is_connected and (self.watch is None or self.watch.connected)
 
     # -- submitting cases -------------------------------------------------
 
-    async def _idempotent(self, method: str, request, handle, response_type):
-        """The first answer to a request_id is the answer to every retry of it."""
-        jetstream.require_connected(self.nc)
+    async def _idempotent(self, method: str, request, handle, response_type, *, needs_bus: bool = True):
+        """The first answer to a request_id is the answer to every retry of it (kept in the outbox's database).
+
+        `handle(request, answer)` gets the answer to remember (its response still empty) when
+        it wants to store a provisional one with what it commits; the final one replaces it."""
+        if needs_bus:
+            jetstream.require_connected(self.nc)
         if not request.request_id:
-            return await handle(request)
+            return await handle(request, None)
         fingerprint = _fingerprint(request)
-        remembered = await self.requests.recall(method, request.request_id)
-        if remembered is not None:
-            if remembered[0] != fingerprint:
-                raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request",
-                                      metadata={"requestId": request.request_id})
-            return response_type.FromString(remembered[1])
-        response = await handle(request)
-        await self.requests.remember(method, request.request_id, fingerprint, response.SerializeToString())
-        return response
+        # Two concurrent calls with one request_id: the second waits and gets the first's answer.
+        async with self._requests.hold((method, request.request_id)):
+            remembered = self.outbox.recall(method, request.request_id)
+            if remembered is not None:
+                if remembered[0] != fingerprint:
+                    raise RequestIdReused(f"request_id {request.request_id!r} was already used for a different {method} request",
+                                          metadata={"requestId": request.request_id})
+                return response_type.FromString(remembered[1])
+            response = await handle(request, Answer(method, request.request_id, fingerprint, b""))
+            self.outbox.remember(Answer(method, request.request_id, fingerprint, response.SerializeToString()))
+            return response
 
     async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
-        return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse)
+        return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse,
+                                      needs_bus=False)
 
-    async def _submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
-        document = request.document
-        flow = request.flow or Flow.FLOW_REFERRAL
-        if flow not in CASE_FLOWS:
-            raise InvalidRequest(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}",
-                                 violations=[("flow", "must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER")])
-        cases, rejected = self._decode_within_limits(document)
-        response = adapter_pb2.SubmitDocumentResponse()
-        for case in cases:
-            route = plan_route(case, self.member, request.destination)
-            if isinstance(route, Rejected):
-                rejected.append(route)
-                continue
-            submission = await self._send_case(case, route, flow, request)
-            repeats = await self.sharing.register([case], request_id=request.request_id)
-            submission.repeats.extend(repeats.links)
-            submission.repeats_omitted = repeats.omitted
-            response.submissions.append(submission)
-        for rejection in rejected:
-            quarantine_id = self.quarantine.keep(
-                rejection, filename=document.filename, document=document.content, request_id=request.request_id
-            )
-            response.rejections.append(rejection.to_proto(quarantine_id))
-            log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
-                        reason=rejection.reason, quarantine_id=quarantine_id)
-        if not response.submissions and response.rejections:
-            first = response.rejections[0]
-            raise DocumentRejected(
-                f"no case could be sent ({len(response.rejections)} rejected); first: {first.field}: {first.reason}",
-                violations=[(r.field, r.reason) for r in response.rejections],
-            )
-        return response
-
-    def _decode_within_limits(self, document: adapter_pb2.NativeDocument) -> tuple[list[case_pb2.Case], list[Rejected]]:
-        """The document's cases and rejections; a case too large to send is a rejection naming the field.
-        A document over the size or record limit is refused whole, before anything is sent."""
-        input_limits.check_document(document.content, self.limits)
-        cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
-        input_limits.check_count(len(cases) + len(rejected), self.limits)
-        within = []
-        for case in cases:
-            violations = input_limits.case_violations(case, self.limits)
-            if not violations:
-                within.append(case)
-            rejected.extend(Rejected(field, f"{case.native_id}: {reason}") for field, reason in violations)
-        return within, rejected
-
-    def _codec_for(self, document_format: int) -> Codec:
-        fmt = document_format or self.member.document_format
-        if fmt == self.member.document_format:
-            return self.codec
-        if fmt == adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL:
-            return codec_for_format(fmt)
-        accepted = f"{adapter_pb2.DocumentFormat.Name(self.member.document_format)} or DOCUMENT_FORMAT_COMMON_JSONL"
-        raise UnsupportedDocumentFormat(f"{self.member.name} accepts {accepted}, not {_format_name(fmt)}",
-                                        violations=[("document.format", f"must be {accepted}")])
-
-    async def _send_case(self, case: case_pb2.Case, route: Route, flow: int, request) -> adapter_pb2.Submission:
-        existing = await self.cases.get(case.case_id)
-        try:
-            plan = plan_attempt(records.state_of(existing) if existing else None, route.destination.enum, self.lifecycle)
-        except TransitionError as error:
-            raise StepRefused(str(error), violations=[("destination", str(error))]) from None
-        if isinstance(plan, AlreadyOut):
-            return adapter_pb2.Submission(
-                case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
-                envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
-                quality_flags=case.quality_flags,
-            )
-        attempt, sequence = plan.attempt, plan.sequence
-        envelope = envelope_pb2.Envelope(
-            envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
-            flow=flow, sender=self.member.enum, destination=route.destination.enum,
-            sent_at=now_timestamp(), request_id=request.request_id,
-        )
-        if flow == Flow.FLOW_REFERRAL:
-            envelope.referral.CopyFrom(envelope_pb2.Referral(
-                case=case, basis=route.basis, attempt=attempt, note=request.note, sequence=sequence))
-        else:
-            envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
-                case=case, attempt=attempt, note=request.note, sequence=sequence))
-        ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope,
-                                               signer=self.signer)
-        await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
-        log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
-                 destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
-        return adapter_pb2.Submission(
-            case_id=case.case_id, destination=route.destination.enum, envelope_id=envelope.envelope_id,
-            duplicate=bool(ack.duplicate), quality_flags=case.quality_flags, basis=route.basis,
-        )
+    async def start_outbox(self) -> None:
+        """Relay what an earlier run left in the outbox, then every submission, in order."""
+        await self.drainer.start(self.watch)
 
     # -- lifecycle steps --------------------------------------------------
 
@@ -211,7 +140,7 @@ class AdapterRelay:
     async def share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
         return await self._idempotent("ShareInformation", request, self._share, adapter_pb2.ShareInformationResponse)
 
-    async def _share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
+    async def _share(self, request: adapter_pb2.ShareInformationRequest, _answer=None) -> adapter_pb2.ShareInformationResponse:
         try:
             audience = self.sharing.audience(request.audience)
         except jurisdictions.UnknownJurisdiction as error:
@@ -245,7 +174,11 @@ class AdapterRelay:
                  audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
 
-    async def _report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
+    async def _report_status(self, request: adapter_pb2.ReportStatusRequest, _answer=None) -> adapter_pb2.ReportStatusResponse:
+        if self.outbox.pending(case_id=request.case_id):
+            # A step published now could overtake the case's own queued referral on the bus.
+            raise BusUnavailable(f"{request.case_id} is still queued for the bus; report the step once it is relayed"
+                                 " (retry shortly)")
         record = await self.cases.get(request.case_id)
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}",
@@ -375,7 +308,7 @@ class AdapterRelay:
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         jetstream.require_connected(self.nc)
-        record = await self.cases.get(case_id)
+        record = await self._record_with_pending(case_id, local_if_away=False)
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}", metadata={"caseId": case_id})
         return record
@@ -419,6 +352,7 @@ class AdapterRelay:
             await subscription.unsubscribe()
 
     async def close(self) -> None:
+        await self.drainer.stop()
         await self.sharing.stop()
         for task in self._tasks:
             task.cancel()

@@ -2,7 +2,8 @@
 
 Cases: the record of every case this jurisdiction sent or received, updated with
 compare-and-set so the inbox, the state tracker and ReportStatus never overwrite
-each other. Requests: the first answer to each request_id, for idempotent retries.
+each other. (The first answer to each request_id is kept locally, in the adapter's
+outbox database: adapters/service/outbox.py.)
 
 The operator creates the buckets (kernel.bus.jetstream.provision); an adapter only
 looks them up, when first needed and again after the bus lost one, so a missing
@@ -14,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
-import json
 from collections.abc import Callable
 
 import nats
@@ -102,37 +101,3 @@ class CaseStore:
                 except KeyWrongLastSequenceError:
                     continue
         raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
-
-
-class RequestLog:
-    """request_id -> first response, kept for a week."""
-
-    def __init__(self, bucket: Bucket) -> None:
-        self._bucket = bucket
-
-    @classmethod
-    def open(cls, js: JetStreamContext, member: Member) -> "RequestLog":
-        return cls(Bucket(js, subjects.requests_bucket(member)))
-
-    @staticmethod
-    def _key(method: str, request_id: str) -> str:
-        return hashlib.sha256(f"{method}\0{request_id}".encode()).hexdigest()
-
-    async def recall(self, method: str, request_id: str) -> tuple[str, bytes] | None:
-        """(fingerprint of the first request, its response bytes), if this id was seen."""
-        with bus_errors("reading the request log"):
-            try:
-                async with self._bucket.use() as kv:
-                    entry = await kv.get(self._key(method, request_id))
-            except KeyNotFoundError:
-                return None
-        if not entry.value:
-            return None
-        saved = json.loads(entry.value)
-        return saved["fingerprint"], base64.b64decode(saved["response"])
-
-    async def remember(self, method: str, request_id: str, fingerprint: str, response: bytes) -> None:
-        value = json.dumps({"fingerprint": fingerprint, "response": base64.b64encode(response).decode()})
-        with bus_errors("writing the request log"):
-            async with self._bucket.use() as kv:
-                await kv.put(self._key(method, request_id), value.encode())

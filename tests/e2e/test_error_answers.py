@@ -20,6 +20,7 @@ from jjj.case.v1 import case_pb2
 from jjj.gateway.v1 import gateway_pb2
 from tests.conftest import SHARED
 from tests.support.secure import connect_as
+from tests.support.outbox import hebei_documents, to_beijing
 from tests.support.relay import eventually, read_items, submit_request, take
 from tests.support.status import from_call
 
@@ -120,8 +121,10 @@ async def test_a_bus_outage_answers_unavailable_at_once_with_retry_info_and_a_re
     await eventually(disconnected)
     started = time.monotonic()
     received = adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED, request_id="sign-1")
+    # A submission is not refused: it is kept in the adapter's outbox and relayed later (tests/e2e/test_outbox.py).
+    queued = await hebei.SubmitDocument(to_beijing(hebei_documents(1)[0], "req-outage"), timeout=FAST)
+    assert [s.queued for s in queued.submissions] == [True]
     calls = [
-        beijing.SubmitDocument(submit_request(CHAOYANG, "req-outage"), timeout=FAST),
         hebei.ReportStatus(received, timeout=FAST),
         beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=FAST),
         read_items(hebei, count=1, timeout=FAST),

@@ -11,10 +11,15 @@ from cli import certs, natsserver
 from kernel.bus import jetstream
 from kernel.config import SecuritySettings, Settings, TlsSettings
 from tests.conftest import SHARED
-from tests.support.relay import submit_request
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+from tests.support.bus import messages_on
+from tests.support.relay import eventually, submit_request
 from tests.support.secure import connect_as
 
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
+SANHE_ID = "jjj:BJ:BJ2026112400002001"
 
 
 def _reason(error: grpc.aio.AioRpcError) -> str:
@@ -39,21 +44,34 @@ async def _provision(nats_server, layout) -> None:
 
 
 @pytest.mark.parametrize("missing", [{"bucket": "JJJ_CASES_BJ"}, {"stream": "JJJ_REFERRALS"}])
-async def test_a_missing_bucket_or_stream_answers_unavailable_until_the_operator_provisions_again(
+async def test_a_missing_bucket_or_stream_queues_submissions_until_the_operator_provisions_again(
         federation, nats_server, missing):
     await federation.start("beijing")
     beijing = federation.stub("beijing")
     await _operator_deletes(nats_server, federation.pki, **missing)
 
-    with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await beijing.SubmitDocument(submit_request(SANHE), timeout=30)
-    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert _reason(raised.value) == "BUS_UNAVAILABLE"
-    assert next(iter(missing.values())) in raised.value.details() and "jjj bus init" in raised.value.details()
+    # The case is kept in the adapter's outbox (README, Durability) rather than refused.
+    answer = await beijing.SubmitDocument(submit_request(SANHE), timeout=30)
+    assert answer.submissions[0].case_id == SANHE_ID and answer.submissions[0].queued
+    if "bucket" in missing:
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=30)
+        assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert _reason(raised.value) == "BUS_UNAVAILABLE"
+        assert missing["bucket"] in raised.value.details() and "jjj bus init" in raised.value.details()
 
     await _provision(nats_server, federation.pki)
-    answer = await beijing.SubmitDocument(submit_request(SANHE), timeout=30)
-    assert answer.submissions[0].case_id == "jjj:BJ:BJ2026112400002001"
+
+    async def relayed():
+        try:
+            record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID), timeout=10)
+        except grpc.aio.AioRpcError:
+            return None
+        sent = await messages_on(nats_server.url, envelope_pb2.FLOW_REFERRAL)
+        return record if sent == {"jjj.referral.he.bj": 1} and record.attempt == 1 else None
+
+    record = await eventually(relayed, timeout=30)
+    assert record.holder == case_pb2.JURISDICTION_HEBEI
 
 
 async def test_an_adapter_creates_no_stream_on_an_unprovisioned_bus(tmp_path, pki_layout, registry_file, keys_dir):

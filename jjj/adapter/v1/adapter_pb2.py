@@ -27,17 +27,17 @@ from jjj.bus.v1 import envelope_pb2 as jjj_dot_bus_dot_v1_dot_envelope__pb2
 from jjj.case.v1 import case_pb2 as jjj_dot_case_dot_v1_dot_case__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cjjj/adapter/v1/adapter.proto\x12\x0ejjj.adapter.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19jjj/bus/v1/envelope.proto\x1a\x16jjj/case/v1/case.proto\"c\n\x0eNativeDocument\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12.\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1e.jjj.adapter.v1.DocumentFormat\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"^\n\tRejection\x12\x0b\n\x03row\x18\x01 \x01(\x05\x12\x0e\n\x06record\x18\x02 \x01(\x05\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x15\n\rquarantine_id\x18\x05 \x01(\t\"\xbb\x01\n\x15SubmitDocumentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x30\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x1e\n\x04\x66low\x18\x03 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x0c\n\x04note\x18\x05 \x01(\t\"\xf7\x01\n\nSubmission\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12.\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x13\n\x0b\x65nvelope_id\x18\x03 \x01(\t\x12\x11\n\tduplicate\x18\x04 \x01(\x08\x12\x15\n\rquality_flags\x18\x05 \x03(\t\x12\'\n\x05\x62\x61sis\x18\x06 \x01(\x0e\x32\x18.jjj.bus.v1.RoutingBasis\x12\'\n\x07repeats\x18\x07 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12\x17\n\x0frepeats_omitted\x18\x08 \x01(\x05\"x\n\x16SubmitDocumentResponse\x12/\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x1a.jjj.adapter.v1.Submission\x12-\n\nrejections\x18\x02 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"3\n\x10OpenInboxRequest\x12\x1f\n\x05\x66lows\x18\x01 \x03(\x0e\x32\x10.jjj.bus.v1.Flow\"\x8c\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12&\n\x08\x65nvelope\x18\x02 \x01(\x0b\x32\x14.jjj.bus.v1.Envelope\x12.\n\x06native\x18\x03 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x16\n\x0e\x64\x65livery_count\x18\x04 \x01(\x05\"<\n\x11OpenInboxResponse\x12\'\n\x04item\x18\x01 \x01(\x0b\x32\x19.jjj.adapter.v1.InboxItem\".\n\x1b\x41\x63knowledgeInboxItemRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\t\"I\n\x1c\x41\x63knowledgeInboxItemResponse\x12)\n\x06result\x18\x01 \x01(\x0e\x32\x19.jjj.adapter.v1.AckResult\"\xe3\x03\n\x13ReportStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\'\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x07 \x01(\x0b\x32\x15.jjj.case.v1.Feedback\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\nevent_type\x18\t \x01(\x0e\x32\x16.jjj.case.v1.EventType\x12\x31\n\textension\x18\n \x01(\x0b\x32\x1e.jjj.case.v1.DeadlineExtension\x12\x30\n\rreturn_reason\x18\x0b \x01(\x0e\x32\x19.jjj.case.v1.ReturnReason\x12%\n\x07\x63losing\x18\x0c \x01(\x0e\x32\x14.jjj.case.v1.Closing\x12\x13\n\x0bmerged_into\x18\r \x01(\t\x12\x37\n\x0c\x63oordination\x18\x0e \x01(\x0b\x32!.jjj.case.v1.CoordinationDecision\"^\n\x14ReportStatusResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12#\n\x06status\x18\x02 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\x10\n\x08sequence\x18\x03 \x01(\x03\"\xeb\x03\n\x17ShareInformationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12%\n\x05topic\x18\x02 \x01(\x0e\x32\x16.jjj.bus.v1.ShareTopic\x12\x32\n\x0e\x63lassification\x18\x03 \x01(\x0e\x32\x1a.jjj.bus.v1.Classification\x12+\n\x08\x61udience\x18\x04 \x03(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x30\n\x08\x64ocument\x18\x07 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x31\n\temergency\x18\x08 \x01(\x0b\x32\x1e.jjj.bus.v1.EmergencyBroadcast\x12/\n\remergency_ack\x18\t \x01(\x0b\x32\x18.jjj.bus.v1.EmergencyAck\x12/\n\rearly_warning\x18\n \x01(\x0b\x32\x18.jjj.bus.v1.EarlyWarning\x12\x1a\n\x12\x63o_handled_case_id\x18\x0b \x01(\t\x12\x34\n\x10\x63o_handling_part\x18\x0c \x01(\x0b\x32\x1a.jjj.bus.v1.CoHandlingPart\"\x88\x01\n\x18ShareInformationResponse\x12\x14\n\x0c\x65nvelope_ids\x18\x01 \x03(\t\x12\'\n\x07repeats\x18\x02 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12-\n\nrejections\x18\x03 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xe1\x01\n\x0fGetCaseResponse\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x1e\n\x04\x66low\x18\x04 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x17\n\x0fholder_sequence\x18\x06 \x01(\x03\x12&\n\x08receipts\x18\x07 \x03(\x0b\x32\x14.jjj.bus.v1.Envelope\"F\n\x12MapToCommonRequest\x12\x30\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\"f\n\x13MapToCommonResponse\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.jjj.case.v1.Case\x12-\n\nrejections\x18\x02 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"8\n\x14MapFromCommonRequest\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.jjj.case.v1.Case\"I\n\x15MapFromCommonResponse\x12\x30\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument*\xb5\x01\n\x0e\x44ocumentFormat\x12\x1f\n\x1b\x44OCUMENT_FORMAT_UNSPECIFIED\x10\x00\x12 \n\x1c\x44OCUMENT_FORMAT_BEIJING_JSON\x10\x01\x12\x1f\n\x1b\x44OCUMENT_FORMAT_TIANJIN_XML\x10\x02\x12\x1d\n\x19\x44OCUMENT_FORMAT_HEBEI_CSV\x10\x03\x12 \n\x1c\x44OCUMENT_FORMAT_COMMON_JSONL\x10\x04*i\n\tAckResult\x12\x1a\n\x16\x41\x43K_RESULT_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41\x43K_RESULT_ACKNOWLEDGED\x10\x01\x12#\n\x1f\x41\x43K_RESULT_ALREADY_ACKNOWLEDGED\x10\x02\x32\xfc\x05\n\x0e\x41\x64\x61pterService\x12_\n\x0eSubmitDocument\x12%.jjj.adapter.v1.SubmitDocumentRequest\x1a&.jjj.adapter.v1.SubmitDocumentResponse\x12R\n\tOpenInbox\x12 .jjj.adapter.v1.OpenInboxRequest\x1a!.jjj.adapter.v1.OpenInboxResponse0\x01\x12q\n\x14\x41\x63knowledgeInboxItem\x12+.jjj.adapter.v1.AcknowledgeInboxItemRequest\x1a,.jjj.adapter.v1.AcknowledgeInboxItemResponse\x12Y\n\x0cReportStatus\x12#.jjj.adapter.v1.ReportStatusRequest\x1a$.jjj.adapter.v1.ReportStatusResponse\x12J\n\x07GetCase\x12\x1e.jjj.adapter.v1.GetCaseRequest\x1a\x1f.jjj.adapter.v1.GetCaseResponse\x12\x65\n\x10ShareInformation\x12\'.jjj.adapter.v1.ShareInformationRequest\x1a(.jjj.adapter.v1.ShareInformationResponse\x12V\n\x0bMapToCommon\x12\".jjj.adapter.v1.MapToCommonRequest\x1a#.jjj.adapter.v1.MapToCommonResponse\x12\\\n\rMapFromCommon\x12$.jjj.adapter.v1.MapFromCommonRequest\x1a%.jjj.adapter.v1.MapFromCommonResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cjjj/adapter/v1/adapter.proto\x12\x0ejjj.adapter.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19jjj/bus/v1/envelope.proto\x1a\x16jjj/case/v1/case.proto\"c\n\x0eNativeDocument\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12.\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1e.jjj.adapter.v1.DocumentFormat\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"^\n\tRejection\x12\x0b\n\x03row\x18\x01 \x01(\x05\x12\x0e\n\x06record\x18\x02 \x01(\x05\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x15\n\rquarantine_id\x18\x05 \x01(\t\"\xbb\x01\n\x15SubmitDocumentRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x30\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x1e\n\x04\x66low\x18\x03 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x0c\n\x04note\x18\x05 \x01(\t\"\x87\x02\n\nSubmission\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12.\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x13\n\x0b\x65nvelope_id\x18\x03 \x01(\t\x12\x11\n\tduplicate\x18\x04 \x01(\x08\x12\x15\n\rquality_flags\x18\x05 \x03(\t\x12\'\n\x05\x62\x61sis\x18\x06 \x01(\x0e\x32\x18.jjj.bus.v1.RoutingBasis\x12\'\n\x07repeats\x18\x07 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12\x17\n\x0frepeats_omitted\x18\x08 \x01(\x05\x12\x0e\n\x06queued\x18\t \x01(\x08\"x\n\x16SubmitDocumentResponse\x12/\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x1a.jjj.adapter.v1.Submission\x12-\n\nrejections\x18\x02 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"3\n\x10OpenInboxRequest\x12\x1f\n\x05\x66lows\x18\x01 \x03(\x0e\x32\x10.jjj.bus.v1.Flow\"\x8c\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12&\n\x08\x65nvelope\x18\x02 \x01(\x0b\x32\x14.jjj.bus.v1.Envelope\x12.\n\x06native\x18\x03 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x16\n\x0e\x64\x65livery_count\x18\x04 \x01(\x05\"<\n\x11OpenInboxResponse\x12\'\n\x04item\x18\x01 \x01(\x0b\x32\x19.jjj.adapter.v1.InboxItem\".\n\x1b\x41\x63knowledgeInboxItemRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\t\"I\n\x1c\x41\x63knowledgeInboxItemResponse\x12)\n\x06result\x18\x01 \x01(\x0e\x32\x19.jjj.adapter.v1.AckResult\"\xe3\x03\n\x13ReportStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\'\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x07 \x01(\x0b\x32\x15.jjj.case.v1.Feedback\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\nevent_type\x18\t \x01(\x0e\x32\x16.jjj.case.v1.EventType\x12\x31\n\textension\x18\n \x01(\x0b\x32\x1e.jjj.case.v1.DeadlineExtension\x12\x30\n\rreturn_reason\x18\x0b \x01(\x0e\x32\x19.jjj.case.v1.ReturnReason\x12%\n\x07\x63losing\x18\x0c \x01(\x0e\x32\x14.jjj.case.v1.Closing\x12\x13\n\x0bmerged_into\x18\r \x01(\t\x12\x37\n\x0c\x63oordination\x18\x0e \x01(\x0b\x32!.jjj.case.v1.CoordinationDecision\"^\n\x14ReportStatusResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12#\n\x06status\x18\x02 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\x10\n\x08sequence\x18\x03 \x01(\x03\"\xeb\x03\n\x17ShareInformationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12%\n\x05topic\x18\x02 \x01(\x0e\x32\x16.jjj.bus.v1.ShareTopic\x12\x32\n\x0e\x63lassification\x18\x03 \x01(\x0e\x32\x1a.jjj.bus.v1.Classification\x12+\n\x08\x61udience\x18\x04 \x03(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x30\n\x08\x64ocument\x18\x07 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\x12\x31\n\temergency\x18\x08 \x01(\x0b\x32\x1e.jjj.bus.v1.EmergencyBroadcast\x12/\n\remergency_ack\x18\t \x01(\x0b\x32\x18.jjj.bus.v1.EmergencyAck\x12/\n\rearly_warning\x18\n \x01(\x0b\x32\x18.jjj.bus.v1.EarlyWarning\x12\x1a\n\x12\x63o_handled_case_id\x18\x0b \x01(\t\x12\x34\n\x10\x63o_handling_part\x18\x0c \x01(\x0b\x32\x1a.jjj.bus.v1.CoHandlingPart\"\x88\x01\n\x18ShareInformationResponse\x12\x14\n\x0c\x65nvelope_ids\x18\x01 \x03(\t\x12\'\n\x07repeats\x18\x02 \x03(\x0b\x32\x16.jjj.bus.v1.RepeatLink\x12-\n\nrejections\x18\x03 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xe1\x01\n\x0fGetCaseResponse\x12\x1f\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x11.jjj.case.v1.Case\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x1e\n\x04\x66low\x18\x04 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x17\n\x0fholder_sequence\x18\x06 \x01(\x03\x12&\n\x08receipts\x18\x07 \x03(\x0b\x32\x14.jjj.bus.v1.Envelope\"F\n\x12MapToCommonRequest\x12\x30\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument\"f\n\x13MapToCommonResponse\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.jjj.case.v1.Case\x12-\n\nrejections\x18\x02 \x03(\x0b\x32\x19.jjj.adapter.v1.Rejection\"8\n\x14MapFromCommonRequest\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.jjj.case.v1.Case\"I\n\x15MapFromCommonResponse\x12\x30\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1e.jjj.adapter.v1.NativeDocument*\xb5\x01\n\x0e\x44ocumentFormat\x12\x1f\n\x1b\x44OCUMENT_FORMAT_UNSPECIFIED\x10\x00\x12 \n\x1c\x44OCUMENT_FORMAT_BEIJING_JSON\x10\x01\x12\x1f\n\x1b\x44OCUMENT_FORMAT_TIANJIN_XML\x10\x02\x12\x1d\n\x19\x44OCUMENT_FORMAT_HEBEI_CSV\x10\x03\x12 \n\x1c\x44OCUMENT_FORMAT_COMMON_JSONL\x10\x04*i\n\tAckResult\x12\x1a\n\x16\x41\x43K_RESULT_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41\x43K_RESULT_ACKNOWLEDGED\x10\x01\x12#\n\x1f\x41\x43K_RESULT_ALREADY_ACKNOWLEDGED\x10\x02\x32\xfc\x05\n\x0e\x41\x64\x61pterService\x12_\n\x0eSubmitDocument\x12%.jjj.adapter.v1.SubmitDocumentRequest\x1a&.jjj.adapter.v1.SubmitDocumentResponse\x12R\n\tOpenInbox\x12 .jjj.adapter.v1.OpenInboxRequest\x1a!.jjj.adapter.v1.OpenInboxResponse0\x01\x12q\n\x14\x41\x63knowledgeInboxItem\x12+.jjj.adapter.v1.AcknowledgeInboxItemRequest\x1a,.jjj.adapter.v1.AcknowledgeInboxItemResponse\x12Y\n\x0cReportStatus\x12#.jjj.adapter.v1.ReportStatusRequest\x1a$.jjj.adapter.v1.ReportStatusResponse\x12J\n\x07GetCase\x12\x1e.jjj.adapter.v1.GetCaseRequest\x1a\x1f.jjj.adapter.v1.GetCaseResponse\x12\x65\n\x10ShareInformation\x12\'.jjj.adapter.v1.ShareInformationRequest\x1a(.jjj.adapter.v1.ShareInformationResponse\x12V\n\x0bMapToCommon\x12\".jjj.adapter.v1.MapToCommonRequest\x1a#.jjj.adapter.v1.MapToCommonResponse\x12\\\n\rMapFromCommon\x12$.jjj.adapter.v1.MapFromCommonRequest\x1a%.jjj.adapter.v1.MapFromCommonResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jjj.adapter.v1.adapter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DOCUMENTFORMAT']._serialized_start=3060
-  _globals['_DOCUMENTFORMAT']._serialized_end=3241
-  _globals['_ACKRESULT']._serialized_start=3243
-  _globals['_ACKRESULT']._serialized_end=3348
+  _globals['_DOCUMENTFORMAT']._serialized_start=3076
+  _globals['_DOCUMENTFORMAT']._serialized_end=3257
+  _globals['_ACKRESULT']._serialized_start=3259
+  _globals['_ACKRESULT']._serialized_end=3364
   _globals['_NATIVEDOCUMENT']._serialized_start=132
   _globals['_NATIVEDOCUMENT']._serialized_end=231
   _globals['_REJECTION']._serialized_start=233
@@ -45,39 +45,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SUBMITDOCUMENTREQUEST']._serialized_start=330
   _globals['_SUBMITDOCUMENTREQUEST']._serialized_end=517
   _globals['_SUBMISSION']._serialized_start=520
-  _globals['_SUBMISSION']._serialized_end=767
-  _globals['_SUBMITDOCUMENTRESPONSE']._serialized_start=769
-  _globals['_SUBMITDOCUMENTRESPONSE']._serialized_end=889
-  _globals['_OPENINBOXREQUEST']._serialized_start=891
-  _globals['_OPENINBOXREQUEST']._serialized_end=942
-  _globals['_INBOXITEM']._serialized_start=945
-  _globals['_INBOXITEM']._serialized_end=1085
-  _globals['_OPENINBOXRESPONSE']._serialized_start=1087
-  _globals['_OPENINBOXRESPONSE']._serialized_end=1147
-  _globals['_ACKNOWLEDGEINBOXITEMREQUEST']._serialized_start=1149
-  _globals['_ACKNOWLEDGEINBOXITEMREQUEST']._serialized_end=1195
-  _globals['_ACKNOWLEDGEINBOXITEMRESPONSE']._serialized_start=1197
-  _globals['_ACKNOWLEDGEINBOXITEMRESPONSE']._serialized_end=1270
-  _globals['_REPORTSTATUSREQUEST']._serialized_start=1273
-  _globals['_REPORTSTATUSREQUEST']._serialized_end=1756
-  _globals['_REPORTSTATUSRESPONSE']._serialized_start=1758
-  _globals['_REPORTSTATUSRESPONSE']._serialized_end=1852
-  _globals['_SHAREINFORMATIONREQUEST']._serialized_start=1855
-  _globals['_SHAREINFORMATIONREQUEST']._serialized_end=2346
-  _globals['_SHAREINFORMATIONRESPONSE']._serialized_start=2349
-  _globals['_SHAREINFORMATIONRESPONSE']._serialized_end=2485
-  _globals['_GETCASEREQUEST']._serialized_start=2487
-  _globals['_GETCASEREQUEST']._serialized_end=2520
-  _globals['_GETCASERESPONSE']._serialized_start=2523
-  _globals['_GETCASERESPONSE']._serialized_end=2748
-  _globals['_MAPTOCOMMONREQUEST']._serialized_start=2750
-  _globals['_MAPTOCOMMONREQUEST']._serialized_end=2820
-  _globals['_MAPTOCOMMONRESPONSE']._serialized_start=2822
-  _globals['_MAPTOCOMMONRESPONSE']._serialized_end=2924
-  _globals['_MAPFROMCOMMONREQUEST']._serialized_start=2926
-  _globals['_MAPFROMCOMMONREQUEST']._serialized_end=2982
-  _globals['_MAPFROMCOMMONRESPONSE']._serialized_start=2984
-  _globals['_MAPFROMCOMMONRESPONSE']._serialized_end=3057
-  _globals['_ADAPTERSERVICE']._serialized_start=3351
-  _globals['_ADAPTERSERVICE']._serialized_end=4115
+  _globals['_SUBMISSION']._serialized_end=783
+  _globals['_SUBMITDOCUMENTRESPONSE']._serialized_start=785
+  _globals['_SUBMITDOCUMENTRESPONSE']._serialized_end=905
+  _globals['_OPENINBOXREQUEST']._serialized_start=907
+  _globals['_OPENINBOXREQUEST']._serialized_end=958
+  _globals['_INBOXITEM']._serialized_start=961
+  _globals['_INBOXITEM']._serialized_end=1101
+  _globals['_OPENINBOXRESPONSE']._serialized_start=1103
+  _globals['_OPENINBOXRESPONSE']._serialized_end=1163
+  _globals['_ACKNOWLEDGEINBOXITEMREQUEST']._serialized_start=1165
+  _globals['_ACKNOWLEDGEINBOXITEMREQUEST']._serialized_end=1211
+  _globals['_ACKNOWLEDGEINBOXITEMRESPONSE']._serialized_start=1213
+  _globals['_ACKNOWLEDGEINBOXITEMRESPONSE']._serialized_end=1286
+  _globals['_REPORTSTATUSREQUEST']._serialized_start=1289
+  _globals['_REPORTSTATUSREQUEST']._serialized_end=1772
+  _globals['_REPORTSTATUSRESPONSE']._serialized_start=1774
+  _globals['_REPORTSTATUSRESPONSE']._serialized_end=1868
+  _globals['_SHAREINFORMATIONREQUEST']._serialized_start=1871
+  _globals['_SHAREINFORMATIONREQUEST']._serialized_end=2362
+  _globals['_SHAREINFORMATIONRESPONSE']._serialized_start=2365
+  _globals['_SHAREINFORMATIONRESPONSE']._serialized_end=2501
+  _globals['_GETCASEREQUEST']._serialized_start=2503
+  _globals['_GETCASEREQUEST']._serialized_end=2536
+  _globals['_GETCASERESPONSE']._serialized_start=2539
+  _globals['_GETCASERESPONSE']._serialized_end=2764
+  _globals['_MAPTOCOMMONREQUEST']._serialized_start=2766
+  _globals['_MAPTOCOMMONREQUEST']._serialized_end=2836
+  _globals['_MAPTOCOMMONRESPONSE']._serialized_start=2838
+  _globals['_MAPTOCOMMONRESPONSE']._serialized_end=2940
+  _globals['_MAPFROMCOMMONREQUEST']._serialized_start=2942
+  _globals['_MAPFROMCOMMONREQUEST']._serialized_end=2998
+  _globals['_MAPFROMCOMMONRESPONSE']._serialized_start=3000
+  _globals['_MAPFROMCOMMONRESPONSE']._serialized_end=3073
+  _globals['_ADAPTERSERVICE']._serialized_start=3367
+  _globals['_ADAPTERSERVICE']._serialized_end=4131
 # @@protoc_insertion_point(module_scope)

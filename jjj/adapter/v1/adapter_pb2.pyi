@@ -73,7 +73,7 @@ class SubmitDocumentRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis", "repeats", "repeats_omitted")
+    __slots__ = ("case_id", "destination", "envelope_id", "duplicate", "quality_flags", "basis", "repeats", "repeats_omitted", "queued")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +82,7 @@ class Submission(_message.Message):
     BASIS_FIELD_NUMBER: _ClassVar[int]
     REPEATS_FIELD_NUMBER: _ClassVar[int]
     REPEATS_OMITTED_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     destination: _case_pb2.Jurisdiction
     envelope_id: str
@@ -90,7 +91,8 @@ class Submission(_message.Message):
     basis: _envelope_pb2.RoutingBasis
     repeats: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.RepeatLink]
     repeats_omitted: int
-    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ..., repeats_omitted: _Optional[int] = ...) -> None: ...
+    queued: bool
+    def __init__(self, case_id: _Optional[str] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., envelope_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., quality_flags: _Optional[_Iterable[str]] = ..., basis: _Optional[_Union[_envelope_pb2.RoutingBasis, str]] = ..., repeats: _Optional[_Iterable[_Union[_envelope_pb2.RepeatLink, _Mapping]]] = ..., repeats_omitted: _Optional[int] = ..., queued: _Optional[bool] = ...) -> None: ...
 
 class SubmitDocumentResponse(_message.Message):
     __slots__ = ("submissions", "rejections")

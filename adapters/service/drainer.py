@@ -1,0 +1,175 @@
+"""Relays the outbox to the bus, oldest entry first, one at a time.
+
+Every case an adapter sends goes through here, whether the bus is up or not, so one
+order holds for all of them: the outbox's. A submission waits for its own entries while
+the relay makes progress; it is answered "queued" as soon as the relay stalls (the bus
+went away, or an entry still failed after the bounded retries), or at the latest after
+`OutboxSettings.answer_wait_seconds`.
+
+An entry is finished by `deliver` (publish with an awaited ack, apply the record change,
+share the digest), each step idempotent: the publish is deduplicated by its Nats-Msg-Id,
+the record change is a fold that ignores what it already applied. So an entry is simply
+done again after a crash at any point before it was marked done. Transient bus failures
+are retried with tenacity (bounded exponential backoff with jitter); after the bounded
+attempts the entry stays at the head and the drainer waits for the next wake-up (the bus
+coming back, a new entry, or the poll). An entry the bus refuses for good (a refused
+publish, a message too large) is marked refused, logged and kept, and the rest go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from adapters.service.outbox import Entry, Outbox
+from kernel.bus.jetstream import ConnectionWatch
+from kernel.config import OutboxSettings
+from kernel.errors import BusError, BusUnavailable, UpdateContention
+
+log = structlog.get_logger(__name__)
+TRANSIENT = (BusUnavailable, UpdateContention)
+# How often a running adapter removes what was relayed long ago (and request ids past their TTL).
+PRUNE_SECONDS = 3600.0
+
+
+@dataclass
+class Drainer:
+    outbox: Outbox
+    deliver: Callable[[Entry], Awaitable[Any]]
+    is_connected: Callable[[], bool]
+    settings: OutboxSettings = field(default_factory=OutboxSettings)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
+    # Set (and replaced by a fresh one) whenever the relay stalls: whoever waits stops waiting.
+    _stalled: asyncio.Event = field(default_factory=asyncio.Event)
+    # The head entry failed its retries and none has gone since: a new waiter would wait in vain.
+    _stuck: bool = False
+    _task: asyncio.Task | None = None
+
+    async def start(self, watch: ConnectionWatch | None = None) -> None:
+        """Relay what an earlier run left (a crash between commit and publish), then whatever comes."""
+        if watch is not None:
+            await watch.follow(self._bus_changed)
+        self._task = asyncio.create_task(self._run(), name="outbox-drainer")
+        self.wake()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for future in self._waiting.values():
+            future.cancel()
+        self._waiting.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _bus_changed(self, connected: bool) -> None:
+        if connected:
+            self._stuck = False  # worth waiting for again
+            self.wake()
+        else:
+            self._stall()
+
+    def _stall(self) -> None:
+        self._stuck = True
+        self._stalled.set()
+        self._stalled = asyncio.Event()
+
+    async def wait_for(self, entry_ids: list[int], timeout: float) -> list[Any] | None:
+        """What `deliver` returned for each entry, once all are relayed; None if not within `timeout`.
+        An entry the bus refused raises its error here. Call it right after the commit, with no
+        await in between, so that the drainer cannot finish an entry before it is waited for."""
+        if self._stuck:
+            return None
+        loop = asyncio.get_running_loop()
+        futures = [self._waiting.setdefault(entry_id, loop.create_future()) for entry_id in entry_ids]
+        stalled = loop.create_task(self._stalled.wait())
+        # One future for all (a document may hold thousands of cases): waited on once, not per entry.
+        every = asyncio.gather(*futures, return_exceptions=True)
+        try:
+            await asyncio.wait({every, stalled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if not every.done():
+                return None
+            return [future.result() for future in futures]
+        finally:
+            stalled.cancel()
+            every.cancel()
+            for entry_id, future in zip(entry_ids, futures, strict=True):
+                if not future.done():
+                    # Nobody waits any more: the entry is relayed all the same.
+                    self._waiting.pop(entry_id, None)
+                    future.cancel()
+                elif not future.cancelled():
+                    future.exception()  # retrieved, whether raised above or not
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + PRUNE_SECONDS
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if loop.time() >= next_prune:
+                self.outbox.prune()
+                next_prune = loop.time() + PRUNE_SECONDS
+            if self.is_connected():
+                try:
+                    await self.drain()
+                except Exception:  # the drainer must outlive any one failure; the entry stays for the next round
+                    log.exception("outbox_drain_failed")
+
+    async def drain(self) -> int:
+        """Relay pending entries in order until none is left or the bus is away; how many were relayed."""
+        relayed = 0
+        for entry in self.outbox.pending():
+            try:
+                result = await self._deliver_with_retries(entry)
+            except TRANSIENT as error:
+                log.warning("outbox_waiting_for_bus", entry=entry.id, msg_id=entry.msg_id, error=str(error))
+                self._stall()
+                return relayed
+            except BusError as error:
+                self.outbox.mark_refused(entry.id, str(error))
+                log.error("outbox_entry_refused", entry=entry.id, msg_id=entry.msg_id, case_id=entry.case_id,
+                          error=str(error))
+                self._settle(entry.id, error=error)
+                continue
+            self.outbox.mark_done(entry.id)
+            self._stuck = False
+            self._settle(entry.id, result=result)
+            relayed += 1
+        return relayed
+
+    async def _deliver_with_retries(self, entry: Entry) -> Any:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.settings.publish_attempts),
+            # Up to one initial delay of jitter: adapters coming back together do not retry in step.
+            wait=wait_exponential_jitter(multiplier=self.settings.backoff_initial_seconds,
+                                         max=self.settings.backoff_max_seconds,
+                                         jitter=self.settings.backoff_initial_seconds),
+            retry=retry_if_exception_type(TRANSIENT),
+            reraise=True,
+        ):
+            with attempt:
+                if not self.is_connected():
+                    raise BusUnavailable("the bus is away: the entry waits in the outbox")
+                return await self.deliver(entry)
+        raise AssertionError("unreachable")
+
+    def _settle(self, entry_id: int, *, result: Any = None, error: BaseException | None = None) -> None:
+        future = self._waiting.pop(entry_id, None)
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)

@@ -1,0 +1,256 @@
+"""The sending half of an adapter's relay: a submitted document's cases, planned, committed to the
+outbox and relayed (AdapterRelay derives from CaseSending; the fields it uses are AdapterRelay's).
+
+Durable before acknowledged: a submission's cases are written to the local outbox
+(adapters/service/outbox.py) in one transaction with the answer to its request_id, then
+relayed by the drainer (adapters/service/drainer.py), which publishes every case this
+adapter sends, in outbox order. The member's answer waits for its cases while the relay
+makes progress; if the bus is away or an entry still fails after the bounded retries, it
+is OK with `queued = true`: the cases are on disk and will be relayed (after a restart
+too), deduplicated by their Nats-Msg-Id. Planning a submission needs the case's record:
+the bus's key-value bucket, or while the bus is away the outbox's copy of it, with the
+case's still-queued steps folded in. Repeat detection (digests, links) for a queued case
+happens when it is relayed; its answer then carries no repeat links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from google.protobuf import timestamp_pb2
+
+from adapters.registry import codec_for_format
+from adapters.service import records
+from adapters.service.outbox import Answer, Entry, Outgoing
+from adapters.service.sharing import RepeatLinks
+from kernel import jurisdictions
+from kernel import limits as input_limits
+from kernel.bus import jetstream, subjects
+from kernel.codec import Codec, Rejected, split_outcomes
+from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
+from kernel.domain.lifecycle import TransitionError
+from kernel.errors import BusError, BusUnavailable, DocumentRejected, InvalidRequest, StepRefused, UnsupportedDocumentFormat
+from kernel.security import envelopes as signed
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+log = structlog.get_logger(__name__)
+Flow = envelope_pb2.Flow
+CASE_FLOWS = (Flow.FLOW_REFERRAL, Flow.FLOW_HOTLINE_TRANSFER)
+BUCKET_RETRY_SECONDS = 15.0
+
+
+def _format_name(document_format: int) -> str:
+    try:
+        return adapter_pb2.DocumentFormat.Name(document_format)
+    except ValueError:
+        return f"document format {document_format}"
+
+
+def now_timestamp() -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(datetime.now(UTC))
+    return stamp
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What relaying one outbox entry told: whether the bus had it already, the repeat links found."""
+
+    duplicate: bool
+    repeats: RepeatLinks
+
+
+class KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple):
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class CaseSending:
+    """Submitting documents; mixed into AdapterRelay."""
+
+    # Until when (event loop time) submissions plan with the outbox's copy of records: the bucket failed to answer.
+    _bucket_away_until: float = 0.0
+
+    async def _submit(self, request: adapter_pb2.SubmitDocumentRequest,
+                      answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
+        document = request.document
+        flow = request.flow or Flow.FLOW_REFERRAL
+        if flow not in CASE_FLOWS:
+            raise InvalidRequest(f"flow must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER, not {Flow.Name(flow)}",
+                                 violations=[("flow", "must be FLOW_REFERRAL or FLOW_HOTLINE_TRANSFER")])
+        cases, rejected = self._decode_within_limits(document)
+        response = adapter_pb2.SubmitDocumentResponse()
+        outgoing: list[Outgoing] = []
+        sent: list[adapter_pb2.Submission] = []  # the submissions `outgoing` answers, in its order
+        for case in cases:
+            route = plan_route(case, self.member, request.destination)
+            if isinstance(route, Rejected):
+                rejected.append(route)
+                continue
+            submission, message = await self._prepare_case(case, route, flow, request)
+            response.submissions.append(submission)
+            if message is not None:
+                outgoing.append(message)
+                sent.append(response.submissions[-1])
+        for rejection in rejected:
+            quarantine_id = self.quarantine.keep(
+                rejection, filename=document.filename, document=document.content, request_id=request.request_id
+            )
+            response.rejections.append(rejection.to_proto(quarantine_id))
+            log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
+                        reason=rejection.reason, quarantine_id=quarantine_id)
+        if not response.submissions and response.rejections:
+            first = response.rejections[0]
+            raise DocumentRejected(
+                f"no case could be sent ({len(response.rejections)} rejected); first: {first.field}: {first.reason}",
+                violations=[(r.field, r.reason) for r in response.rejections],
+            )
+        return await self._commit_and_relay(response, outgoing, sent, answer)
+
+    async def _commit_and_relay(self, response: adapter_pb2.SubmitDocumentResponse, outgoing: list[Outgoing],
+                                sent: list[adapter_pb2.Submission], answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
+        """Durable first (the cases and the answer "queued" in one transaction), then relayed if the bus takes them in time."""
+        for submission in sent:
+            submission.queued = True
+        provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
+        entry_ids = self.outbox.commit(outgoing, provisional)
+        if not entry_ids:
+            return response
+        self.drainer.wake()
+        try:
+            results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
+        except BusError:
+            # The bus refused a case for good: the member is told so, and a retry is planned afresh
+            # (what did go out is then a duplicate) rather than answered "queued".
+            if answer is not None:
+                self.outbox.forget(answer.method, answer.request_id)
+            raise
+        if results is None:
+            log.warning("submission_queued", jurisdiction=self.member.name, cases=len(entry_ids),
+                        first_entry=entry_ids[0], bus_up=self.bus_up())
+            return response
+        for submission, delivered in zip(sent, results, strict=True):
+            submission.queued = False
+            submission.duplicate = delivered.duplicate
+            submission.repeats.extend(delivered.repeats.links)
+            submission.repeats_omitted = delivered.repeats.omitted
+        return response
+
+    async def _deliver(self, entry: Entry) -> Delivered:
+        """Finish sending one outbox entry; every step may be done again (after a retry or a crash)."""
+        envelope = envelope_pb2.Envelope.FromString(entry.envelope)
+        ack = await jetstream.publish_bytes(self.js, entry.subject, entry.envelope, msg_id=entry.msg_id,
+                                            content_type=jetstream.ENVELOPE_CONTENT_TYPE)
+        duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
+        await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
+        body = records.case_of(envelope)
+        repeats = RepeatLinks([], 0)
+        if entry.register:
+            repeats = await self.sharing.register([body.case], request_id=envelope.request_id)
+        self._first_acks.pop(entry.id, None)
+        log.info("case_sent", case_id=entry.case_id, flow=subjects.route_of(envelope.flow).token, sender=self.member.name,
+                 destination=jurisdictions.display_name(envelope.destination), attempt=body.attempt, duplicate=duplicate,
+                 stream_seq=ack.seq, entry=entry.id)
+        return Delivered(duplicate, repeats)
+
+    def _decode_within_limits(self, document: adapter_pb2.NativeDocument) -> tuple[list[case_pb2.Case], list[Rejected]]:
+        """The document's cases and rejections; a case too large to send is a rejection naming the field.
+        A document over the size or record limit is refused whole, before anything is sent."""
+        input_limits.check_document(document.content, self.limits)
+        cases, rejected = split_outcomes(self._codec_for(document.format).decode(document.content))
+        input_limits.check_count(len(cases) + len(rejected), self.limits)
+        within = []
+        for case in cases:
+            violations = input_limits.case_violations(case, self.limits)
+            if not violations:
+                within.append(case)
+            rejected.extend(Rejected(field, f"{case.native_id}: {reason}") for field, reason in violations)
+        return within, rejected
+
+    def _codec_for(self, document_format: int) -> Codec:
+        fmt = document_format or self.member.document_format
+        if fmt == self.member.document_format:
+            return self.codec
+        if fmt == adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL:
+            return codec_for_format(fmt)
+        accepted = f"{adapter_pb2.DocumentFormat.Name(self.member.document_format)} or DOCUMENT_FORMAT_COMMON_JSONL"
+        raise UnsupportedDocumentFormat(f"{self.member.name} accepts {accepted}, not {_format_name(fmt)}",
+                                        violations=[("document.format", f"must be {accepted}")])
+
+    async def _record_with_pending(self, case_id: str, *, local_if_away: bool) -> records.Record | None:
+        """The case's record with its still-queued steps folded in: the state the member was told of.
+
+        With `local_if_away`, the outbox's copy stands in for the bus's while the bus is away, and
+        for a while after a read of it failed (a bus that stops answering costs one timeout, not
+        one per case)."""
+        loop = asyncio.get_running_loop()
+        if local_if_away and (not self.bus_up() or loop.time() < self._bucket_away_until):
+            record = self.outbox.local_record(case_id)
+        else:
+            try:
+                record = await self.cases.get(case_id)
+            except BusUnavailable:
+                if not local_if_away:
+                    raise
+                self._bucket_away_until = loop.time() + BUCKET_RETRY_SECONDS
+                record = self.outbox.local_record(case_id)
+        for entry in self.outbox.pending(case_id=case_id):
+            record = records.apply(record, envelope_pb2.Envelope.FromString(entry.envelope)) or record
+        return record
+
+    async def _prepare_case(self, case: case_pb2.Case, route: Route, flow: int,
+                            request) -> tuple[adapter_pb2.Submission, Outgoing | None]:
+        """The answer for one case and the signed message to send (None when it is out already)."""
+        existing = await self._record_with_pending(case.case_id, local_if_away=True)
+        try:
+            plan = plan_attempt(records.state_of(existing) if existing else None, route.destination.enum, self.lifecycle)
+        except TransitionError as error:
+            raise StepRefused(str(error), violations=[("destination", str(error))]) from None
+        if isinstance(plan, AlreadyOut):
+            return adapter_pb2.Submission(
+                case_id=case.case_id, destination=existing.holder, duplicate=True, basis=route.basis,
+                envelope_id=subjects.case_envelope_id(case.case_id, existing.flow, existing.attempt),
+                quality_flags=case.quality_flags,
+            ), None
+        attempt, sequence = plan.attempt, plan.sequence
+        envelope = envelope_pb2.Envelope(
+            envelope_id=subjects.case_envelope_id(case.case_id, flow, attempt),
+            flow=flow, sender=self.member.enum, destination=route.destination.enum,
+            sent_at=now_timestamp(), request_id=request.request_id,
+        )
+        if flow == Flow.FLOW_REFERRAL:
+            envelope.referral.CopyFrom(envelope_pb2.Referral(
+                case=case, basis=route.basis, attempt=attempt, note=request.note, sequence=sequence))
+        else:
+            envelope.hotline_transfer.CopyFrom(envelope_pb2.HotlineTransfer(
+                case=case, attempt=attempt, note=request.note, sequence=sequence))
+        message = Outgoing(msg_id=envelope.envelope_id, case_id=case.case_id,
+                           subject=subjects.subject(flow, route.destination, self.member),
+                           envelope=signed.sign(envelope, self.signer))
+        return adapter_pb2.Submission(
+            case_id=case.case_id, destination=route.destination.enum, envelope_id=envelope.envelope_id,
+            quality_flags=case.quality_flags, basis=route.basis,
+        ), message

@@ -61,7 +61,10 @@ def take(layout: pki.PkiLayout, hebei_port: int, expected: set[str], *, timeout:
                 for response in call:
                     item = response.item
                     stub.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id), timeout=10)
-                    taken.add(item.envelope.referral.case.case_id or item.envelope.hotline_transfer.case.case_id)
+                    # Federation notices (a cross-border cluster warning this traffic may raise) are not cases.
+                    case_id = item.envelope.referral.case.case_id or item.envelope.hotline_transfer.case.case_id
+                    if case_id:
+                        taken.add(case_id)
                     if expected <= taken:
                         call.cancel()
                         break

@@ -29,7 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from adapters.service.outbox import Entry, Outbox
 from kernel.bus.jetstream import ConnectionWatch
 from kernel.config import OutboxSettings
-from kernel.errors import BusError, BusUnavailable, UpdateContention
+from kernel.errors import BusError, BusUnavailable, StepConflict, UpdateContention
 
 log = structlog.get_logger(__name__)
 TRANSIENT = (BusUnavailable, UpdateContention)
@@ -137,7 +137,7 @@ class Drainer:
                 log.warning("outbox_waiting_for_bus", entry=entry.id, msg_id=entry.msg_id, error=str(error))
                 self._stall()
                 return relayed
-            except BusError as error:
+            except (BusError, StepConflict) as error:  # refused for good: set aside, the waiting call told
                 self.outbox.mark_refused(entry.id, str(error))
                 log.error("outbox_entry_refused", entry=entry.id, msg_id=entry.msg_id, case_id=entry.case_id,
                           error=str(error))

@@ -18,6 +18,7 @@ there to tell. Refusing while the bus is away keeps "OK" meaning "it happened".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from datetime import UTC, datetime
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from adapters.service import cohandling, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from adapters.service.drainer import Drainer
-from adapters.service.outbox import Answer, Outbox
+from adapters.service.outbox import Answer, Outbox, Outgoing
 from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore
@@ -45,7 +46,7 @@ from kernel.domain import emergency, events
 from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
-    BusUnavailable, CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
+    BusError, CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
 )
 from kernel.jurisdictions import Member
 from kernel.security import envelopes as signed
@@ -93,6 +94,11 @@ class AdapterRelay(CaseSending):
     _requests: KeyedLocks = field(default_factory=KeyedLocks)
     # Whether an entry's first publish found it on the bus already (a retry of ours would say so falsely).
     _first_acks: dict[int, bool] = field(default_factory=dict)
+    # One step of a case planned at a time: its sequence comes from the record with the queued steps folded in.
+    _case_steps: KeyedLocks = field(default_factory=KeyedLocks)
+    # Status entries committed by this process and not yet tried: only there does "duplicate" mean
+    # another report took the step number (after a failed try or a restart, it is our own earlier publish).
+    _untried_steps: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
@@ -174,12 +180,21 @@ class AdapterRelay(CaseSending):
                  audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
 
-    async def _report_status(self, request: adapter_pb2.ReportStatusRequest, _answer=None) -> adapter_pb2.ReportStatusResponse:
-        if self.outbox.pending(case_id=request.case_id):
-            # A step published now could overtake the case's own queued referral on the bus.
-            raise BusUnavailable(f"{request.case_id} is still queued for the bus; report the step once it is relayed"
-                                 " (retry shortly)")
-        record = await self.cases.get(request.case_id)
+    async def _report_status(self, request: adapter_pb2.ReportStatusRequest,
+                             answer: Answer | None = None) -> adapter_pb2.ReportStatusResponse:
+        async with self._case_steps.hold((request.case_id,)):
+            return await self._report_step(request, answer)
+
+    async def _report_step(self, request: adapter_pb2.ReportStatusRequest, answer: Answer | None) -> adapter_pb2.ReportStatusResponse:
+        """Checked against the case as the member was told of it, then durable (outbox) before relayed, like a submission.
+
+        The step, its record change and the answer to its request_id are one outbox commit: a
+        crash between publishing and recording, or a retry after a lost acknowledgement, relays
+        the same envelope again (deduplicated by its id) instead of planning the step afresh
+        with a step number the bus already has."""
+        # The case's own queued referral and earlier steps are folded in; the drainer relays in outbox order,
+        # so this step cannot overtake them on the bus.
+        record = await self._record_with_pending(request.case_id, local_if_away=False)
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} holds no cross-region case {request.case_id!r}",
                                metadata={"caseId": request.case_id})
@@ -222,19 +237,26 @@ class AdapterRelay(CaseSending):
             flow=Flow.FLOW_STATUS_UPDATE, sender=self.member.enum, destination=counterpart.enum,
             sent_at=now_timestamp(), request_id=request.request_id, status_update=update,
         )
-        ack = await jetstream.publish_envelope(self.js, subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member),
-                                               envelope, signer=self.signer)
-        if ack.duplicate:
-            # The other side (or a concurrent call) already took this step number: the bus kept
-            # theirs and dropped ours. Refuse rather than let the two sides disagree.
-            log.warning("status_sequence_taken", case_id=request.case_id, sequence=update.sequence, sender=self.member.name)
-            raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
-                               " read the case again (GetCase) and retry if the step still applies",
-                               metadata={"caseId": request.case_id, "sequence": str(update.sequence)})
-        await self.cases.mutate(request.case_id, lambda current: records.apply(current, envelope))
-        log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
-                 sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
-        return adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status, sequence=update.sequence)
+        outgoing = Outgoing(msg_id=envelope.envelope_id, case_id=request.case_id,
+                            subject=subjects.subject(Flow.FLOW_STATUS_UPDATE, counterpart, self.member),
+                            envelope=signed.sign(envelope, self.signer), register=False)
+        response = adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status,
+                                                    sequence=update.sequence, queued=True)
+        provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
+        entry_ids = self.outbox.commit([outgoing], provisional)
+        self._untried_steps.update(entry_ids)
+        self.drainer.wake()
+        try:
+            results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
+        except (BusError, StepConflict):
+            if answer is not None:  # refused: a retry is planned afresh, not answered "queued"
+                self.outbox.forget(answer.method, answer.request_id)
+            raise
+        if results is None:
+            log.warning("status_queued", case_id=request.case_id, sequence=update.sequence, sender=self.member.name)
+            return response
+        response.queued = False
+        return response
 
     # -- what comes back --------------------------------------------------
 

@@ -34,7 +34,9 @@ from kernel.bus import jetstream, subjects
 from kernel.codec import Codec, Rejected, split_outcomes
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
 from kernel.domain.lifecycle import TransitionError
-from kernel.errors import BusError, BusUnavailable, DocumentRejected, InvalidRequest, StepRefused, UnsupportedDocumentFormat
+from kernel.errors import (
+    BusError, BusUnavailable, DocumentRejected, InvalidRequest, StepConflict, StepRefused, UnsupportedDocumentFormat,
+)
 from kernel.security import envelopes as signed
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -162,8 +164,12 @@ class CaseSending:
     async def _deliver(self, entry: Entry) -> Delivered:
         """Finish sending one outbox entry; every step may be done again (after a retry or a crash)."""
         envelope = envelope_pb2.Envelope.FromString(entry.envelope)
+        untried = entry.id in self._untried_steps
+        self._untried_steps.discard(entry.id)
         ack = await jetstream.publish_bytes(self.js, entry.subject, entry.envelope, msg_id=entry.msg_id,
                                             content_type=jetstream.ENVELOPE_CONTENT_TYPE)
+        if envelope.HasField("status_update"):
+            return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
         duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
         await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
         body = records.case_of(envelope)
@@ -175,6 +181,22 @@ class CaseSending:
                  destination=jurisdictions.display_name(envelope.destination), attempt=body.attempt, duplicate=duplicate,
                  stream_seq=ack.seq, entry=entry.id)
         return Delivered(duplicate, repeats)
+
+    async def _recorded_step(self, entry: Entry, envelope: envelope_pb2.Envelope, *, duplicate: bool,
+                             untried: bool) -> Delivered:
+        update = envelope.status_update
+        if duplicate and untried:
+            # Our first try found the step number taken: the other side's report got there first, the bus
+            # kept theirs and dropped ours. Refused rather than let the two sides disagree.
+            log.warning("status_sequence_taken", case_id=update.case_id, sequence=update.sequence, sender=self.member.name)
+            raise StepConflict(f"{update.case_id}: step {update.sequence} was taken by another report meanwhile;"
+                               " read the case again (GetCase) and retry if the step still applies",
+                               metadata={"caseId": update.case_id, "sequence": str(update.sequence)})
+        await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
+        log.info("status_reported", case_id=update.case_id, status=case_pb2.Status.Name(update.status),
+                 sequence=update.sequence, sender=self.member.name,
+                 destination=jurisdictions.display_name(envelope.destination), duplicate=duplicate, entry=entry.id)
+        return Delivered(duplicate, RepeatLinks([], 0))
 
     def _decode_within_limits(self, document: adapter_pb2.NativeDocument) -> tuple[list[case_pb2.Case], list[Rejected]]:
         """The document's cases and rejections; a case too large to send is a rejection naming the field.

@@ -171,14 +171,16 @@ class ReportStatusRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ..., extension: _Optional[_Union[_case_pb2.DeadlineExtension, _Mapping]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
-    __slots__ = ("case_id", "status", "sequence")
+    __slots__ = ("case_id", "status", "sequence", "queued")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: _case_pb2.Status
     sequence: int
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ...) -> None: ...
+    queued: bool
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ..., queued: _Optional[bool] = ...) -> None: ...
 
 class ShareInformationRequest(_message.Message):
     __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document", "emergency", "emergency_ack", "early_warning", "co_handled_case_id", "co_handling_part")

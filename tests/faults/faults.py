@@ -9,6 +9,7 @@ import signal
 import time
 
 from nats.errors import NoRespondersError
+from nats.js.errors import NotFoundError
 
 from kernel.bus import subjects
 from kernel.jurisdictions import by_name
@@ -92,9 +93,13 @@ async def _dead_letters_of(js, stream: Stream, count: int, timeout: float = 60.0
         letters = []
         try:
             info = await js.stream_info(subjects.DEAD_LETTER_STREAM)
-            for sequence in range(info.state.first_seq, info.state.last_seq + 1):
-                raw = await js.get_msg(subjects.DEAD_LETTER_STREAM, sequence)
-                letters.append(envelope_pb2.DeadLetter.FromString(raw.data))
+            if info.state.messages:
+                for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+                    try:
+                        raw = await js.get_msg(subjects.DEAD_LETTER_STREAM, sequence)
+                    except NotFoundError:
+                        continue
+                    letters.append(envelope_pb2.DeadLetter.FromString(raw.data))
         except NoRespondersError:
             pass
         hebei = [letter for letter in letters if letter.receiver == by_name("hebei").enum]

@@ -68,6 +68,7 @@ class Ledger:
     first_delivery: dict[str, float] = field(default_factory=dict)
     delivery_times: list[tuple[float, str]] = field(default_factory=list)
     acknowledged: dict[str, float] = field(default_factory=dict)  # envelope id -> ack answered OK
+    ack_unanswered: set[str] = field(default_factory=set)  # acks that never got an answer (connection closed)
     duplicates: list[tuple[str, int]] = field(default_factory=list)  # (envelope id, delivery_count) after an OK ack
     reported: dict[str, list[int]] = field(default_factory=dict)  # case id -> steps answered OK
     step_errors: list[tuple[str, str]] = field(default_factory=list)
@@ -85,10 +86,12 @@ class Ledger:
         self.delivery_times.append((now, envelope_id))
 
     def recovery_after(self, moment: float) -> float | None:
-        """From `moment` to the first delivery of a referral whose submission began after it."""
+        """From `moment` to the first delivery of a referral whose submission began after it; when every
+        submission had begun before (a fault late in the run), to the first delivery of anything after it."""
+        submitted_after = any(began >= moment for began in self.attempted.values())
         for at, envelope_id in self.delivery_times:
             case = envelope_id.split("/")[0]
-            if at >= moment and self.attempted.get(case, -1.0) >= moment:
+            if at >= moment and (not submitted_after or self.attempted.get(case, -1.0) >= moment):
                 return at - moment
         return None
 
@@ -174,6 +177,7 @@ class Receiver:
         self.workers = workers
         self.call = None
         self.channel: grpc.aio.Channel | None = None
+        self.stub = None  # on the current channel
         self.stopping = asyncio.Event()
         self.sessions = 0
         self.ack_not_pending = 0
@@ -191,7 +195,7 @@ class Receiver:
         try:
             while not self.stopping.is_set():
                 self.channel = self.federation.member_channel(self.jurisdiction)
-                stub = self.federation.adapter_stub(self.channel)
+                stub = self.stub = self.federation.adapter_stub(self.channel)
                 try:
                     await self._session(stub, work)
                 finally:
@@ -238,13 +242,18 @@ class Receiver:
         while True:
             stub, item = await work.get()
             try:
-                if await self._acknowledge(stub, item) and self.on_item is not None:
+                # The member acts on what it received (its steps), whatever the acknowledgement's answer.
+                if not await self._acknowledge(stub, item):
+                    self.ledger.ack_unanswered.add(item.envelope.envelope_id)
+                if self.on_item is not None:
                     await self.on_item(item)
             finally:
                 work.task_done()
 
     async def _acknowledge(self, stub, item: adapter_pb2.InboxItem) -> bool:
-        for _ in range(5):
+        for attempt in range(20):
+            if attempt:  # again on the member's current connection: an item may be acknowledged in any session
+                stub = self.stub or stub
             try:
                 await stub.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id),
                                                 timeout=CALL_TIMEOUT)
@@ -254,8 +263,10 @@ class Receiver:
                     return False
                 await asyncio.sleep(0.2)
                 continue
-            except (grpc.aio.UsageError, RuntimeError):  # the channel was closed under us: delivered again later
-                return False
+            except (grpc.aio.UsageError, RuntimeError):  # the member closed that connection meanwhile
+                self.ledger.errors["AcknowledgeInboxItem on a closed channel"] += 1
+                await asyncio.sleep(0.2)
+                continue
             self.ledger.acknowledged.setdefault(item.envelope.envelope_id, time.monotonic())
             return True
         return False

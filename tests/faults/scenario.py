@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -57,7 +59,7 @@ class Stream:
         self.federation, self.sizes = federation, sizes
         # Waits scale with the run: a long run takes minutes to get a quarter through.
         self.patience = max(120.0, sizes.referrals * 0.1)
-        self.settle_seconds = settle_seconds if settle_seconds is not None else max(45.0, sizes.referrals * 0.02)
+        self.settle_seconds = settle_seconds if settle_seconds is not None else max(25.0, sizes.referrals * 0.02)
         self.ledger = Ledger()
         self.sender = Sender(federation, self.ledger, sizes)
         self.reporter = Reporter(federation, self.ledger)
@@ -65,6 +67,7 @@ class Stream:
                                  workers=sizes.ack_workers)
         self.origin = Receiver(federation, self.ledger, "beijing", envelope_pb2.FLOW_STATUS_UPDATE, workers=4)
         self.fault_moments: list[float] = []
+        self.phase = "streaming"
         self.notes: list[str] = []
         self.poisoned: list[envelope_pb2.DeadLetter] = []  # what the poison fault found dead-lettered
         self.outage: tuple[float, float | None] | None = None  # the bus-unreachable fault's start and end
@@ -96,18 +99,40 @@ class Stream:
 
     # -- the run -------------------------------------------------------------
 
+    def progress(self) -> str:
+        ledger = self.ledger
+        return (f"{self.phase}: accepted {len(ledger.accepted)}/{self.sizes.referrals}, delivered {len(ledger.deliveries)} envelopes, "
+                f"acknowledged {len(ledger.acknowledged)}, reported {len(ledger.reported)}, in flight "
+                f"{self.sender.in_flight}, faults {len(self.fault_moments)}, sessions {self.receiver.sessions}")
+
+    async def _report_progress(self) -> None:
+        """Every few seconds on stderr (`make chaos` runs for long; pytest -s shows it)."""
+        while True:
+            await asyncio.sleep(float(os.environ.get("JJJ_FAULT_PROGRESS_SECONDS", "10")))
+            print(f"[faults] {self.progress()}", file=sys.stderr, flush=True)
+
     async def run(self, name: str, fault: Fault) -> Result:
+        progress = asyncio.create_task(self._report_progress())
+        try:
+            return await self._run(name, fault)
+        finally:
+            progress.cancel()
+
+    async def _run(self, name: str, fault: Fault) -> Result:
         receiving = asyncio.create_task(self.receiver.run())
         origin = asyncio.create_task(self.origin.run())
         sending = asyncio.create_task(self.sender.send_all())
         try:
             await asyncio.gather(sending, fault(self))
+            self.phase = "settling"
             await self._settle()
         finally:
+            self.phase = "stopping the members"
             self.receiver.stopping.set()
             self.origin.stopping.set()
             await asyncio.gather(receiving, origin, return_exceptions=True)
             await self.reporter.close()
+        self.phase = "checking trails"
         problems, checked = await self._check_trails()
         return self._result(name, problems, checked)
 
@@ -152,7 +177,7 @@ class Stream:
                 member_channel(self.federation.layout, "beijing", gateway_address) as gateway_channel:
             origin = self.federation.adapter_stub(origin_channel)
             gateway = self.federation.gateway_stub(gateway_channel)
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + max(15.0, self.sizes.referrals * 0.01)
             for case in cases:
                 problem = await self._trail_problem(origin, gateway, case, deadline)
                 if problem:

@@ -23,6 +23,7 @@ from tests.faults.conftest import RESULTS, size
 from tests.faults.federation import up_supports_cluster
 from tests.faults.scenario import Result, Stream
 from tests.faults.workload import HAS_QUEUED
+from tests.support.personal_data import leaks
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(int(size("JJJ_FAULT_TIMEOUT", 300)))]
 
@@ -48,6 +49,8 @@ def assert_exactly_once(result: Result, federation) -> None:
     assert result.trail_problems == [], f"trails: {result.trail_problems[:10]}"
     assert result.unexpected == [], f"delivered but never sent: {result.unexpected}"
     assert result.recovery_seconds is not None, f"no delivery after the fault: {result.summary()}"
+    # Error paths under fault log more than the happy path: still never a citizen's name, ID number or phone.
+    assert not leaks("".join(federation.lines)), leaks("".join(federation.lines))
 
 
 def keep_evidence(result: Result, federation) -> None:

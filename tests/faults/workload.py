@@ -30,6 +30,7 @@ RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grp
 STEPS = (case_pb2.STATUS_RECEIVED, case_pb2.STATUS_ACCEPTED)
 CALL_TIMEOUT = 10.0
 MAX_STEP_CONFLICTS = 5
+WORK_TIMEOUT = 150.0  # one item's steps, retried across a fault; longer only when a call hangs
 HAS_QUEUED = "queued" in adapter_pb2.Submission.DESCRIPTOR.fields_by_name
 
 
@@ -178,6 +179,7 @@ class Receiver:
         self.call = None
         self.channel: grpc.aio.Channel | None = None
         self.stub = None  # on the current channel
+        self.dropped: grpc.aio.Channel | None = None  # the channel the member closed itself
         self.stopping = asyncio.Event()
         self.sessions = 0
         self.ack_not_pending = 0
@@ -185,6 +187,7 @@ class Receiver:
     def disconnect(self, *, channel: bool = False) -> None:
         """What a member does at a random moment: cancel its stream, or drop its whole connection."""
         if channel and self.channel is not None:
+            self.dropped = self.channel
             asyncio.ensure_future(self.channel.close(grace=None))
         elif self.call is not None:
             self.call.cancel()
@@ -198,6 +201,8 @@ class Receiver:
                 stub = self.stub = self.federation.adapter_stub(self.channel)
                 try:
                     await self._session(stub, work)
+                except Exception as error:  # whatever happens to a connection, the member connects again
+                    self.ledger.errors[f"inbox session {type(error).__name__}"] += 1
                 finally:
                     await self.channel.close(grace=None)
                 if not self.stopping.is_set():
@@ -209,7 +214,7 @@ class Receiver:
             await asyncio.gather(*workers, return_exceptions=True)
 
     async def _session(self, stub, work: asyncio.Queue) -> None:
-        while not self.stopping.is_set() and self.channel.get_state() != grpc.ChannelConnectivity.SHUTDOWN:
+        while not self.stopping.is_set() and self.dropped is not self.channel:
             self.call = stub.OpenInbox(adapter_pb2.OpenInboxRequest(flows=[self.flow]))
             self.sessions += 1
             reading = asyncio.ensure_future(self._read(self.call, stub, work))
@@ -246,7 +251,9 @@ class Receiver:
                 if not await self._acknowledge(stub, item):
                     self.ledger.ack_unanswered.add(item.envelope.envelope_id)
                 if self.on_item is not None:
-                    await self.on_item(item)
+                    await asyncio.wait_for(self.on_item(item), WORK_TIMEOUT)
+            except asyncio.TimeoutError:
+                self.ledger.errors["member work on an item stuck"] += 1
             finally:
                 work.task_done()
 
@@ -255,15 +262,23 @@ class Receiver:
             if attempt:  # again on the member's current connection: an item may be acknowledged in any session
                 stub = self.stub or stub
             try:
-                await stub.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id),
-                                                timeout=CALL_TIMEOUT)
+                # Bounded here too: a call started as the member closes that connection may never end otherwise.
+                await asyncio.wait_for(stub.AcknowledgeInboxItem(
+                    adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id), timeout=CALL_TIMEOUT), CALL_TIMEOUT + 2)
             except grpc.aio.AioRpcError as error:
                 self.ledger.errors[f"AcknowledgeInboxItem {error.code().name}"] += 1
                 if error.code() not in RETRYABLE:
                     return False
                 await asyncio.sleep(0.2)
                 continue
-            except (grpc.aio.UsageError, RuntimeError):  # the member closed that connection meanwhile
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise
+                # grpc.aio raises CancelledError for a call its channel cancelled: the member closed that connection.
+                self.ledger.errors["AcknowledgeInboxItem on a closed channel"] += 1
+                await asyncio.sleep(0.2)
+                continue
+            except (grpc.aio.UsageError, RuntimeError, asyncio.TimeoutError):  # the member closed that connection
                 self.ledger.errors["AcknowledgeInboxItem on a closed channel"] += 1
                 await asyncio.sleep(0.2)
                 continue

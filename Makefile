@@ -10,13 +10,19 @@ BUF := node_modules/.bin/buf
 # The proto as last released to member systems: `buf breaking` checks proto/ against it.
 PROTO_BASELINE := buf/released.binpb
 
-.PHONY: up test setup proto proto-baseline lint lint-proto check-generated bench mutants chaos clean
+.PHONY: up test setup browser proto proto-baseline lint lint-proto check-generated bench mutants chaos clean
 
 up: setup
 	$(VENV)/bin/jjj up
 
-test: setup lint lint-proto check-generated
+test: setup browser lint lint-proto check-generated
 	$(VENV)/bin/pytest
+
+# The console's browser tests drive Debian's chromium through Playwright (never a downloaded
+# browser); a CJK font so that its screenshots show the Chinese labels.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y fonts-wqy-microhei
 
 setup: $(STAMP) proto
 

@@ -11,6 +11,10 @@
   jjj bus init                   streams and KV buckets, as the operator principal
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
+  jjj submit|inbox|step|case|share|status   a member system's engineer on the running federation
+                                 (cli/engineer.py; exit 0 ok, 1 refused, 2 usage, 3 not running)
+  jjj console [users add|disable|enable|passwd|list]   the operators' console, its operators
+  jjj deadletters list|redrive|discard   refused messages, as the operator
 
 Exit codes of map and route: 0 all accepted, 1 something rejected, 2 usage error.
 """
@@ -59,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import engineer
+
+    engineer.add_parsers(commands)
+
+    from cli import console as consolecli, deadletters as deadletterscli
+
+    consolecli.add_parser(commands)
+    deadletterscli.add_parser(commands)
     return parser
 
 
@@ -79,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             return mapcli.to_common(args.source, args.file)
         return mapcli.from_common(args.target, args.file, args.output)
 
+    from cli import engineer
+
+    if args.command in engineer.COMMANDS:
+        return engineer.run(args)
     settings = Settings()
     if args.command == "quarantine":
         from cli import mapping as mapcli
@@ -96,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import audit as auditcli
 
         return auditcli.run(settings, args)
+    if args.command in ("console", "deadletters"):
+        from cli import console as consolecli, deadletters as deadletterscli
+
+        return (consolecli if args.command == "console" else deadletterscli).run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "up":
         from cli.supervisor import up

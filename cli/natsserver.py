@@ -77,14 +77,17 @@ class NatsServer:
 
 
 def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Path, server_name: str,
-                  store_key: str) -> dict:
+                  store_key: str, monitor_port: int = 0) -> dict:
     """The nats-server configuration (JSON is valid nats-server configuration syntax).
 
     JetStream's store (streams and KV buckets alike: cases, requests, envelopes) is encrypted
     at rest with the server's own cipher under `store_key`."""
     subjects_of = {principal: pki.subject_string(pki.load_certificate(layout.cert(principal)))
                    for principal in natsauth.permissions()}
+    # The HTTP monitoring endpoints (/healthz, /jsz, ...) the console reads: loopback only, when asked for.
+    monitoring = {"http": f"127.0.0.1:{monitor_port}"} if monitor_port else {}
     return {
+        **monitoring,
         "server_name": server_name,
         "host": host,
         "port": port if port else -1,
@@ -111,7 +114,7 @@ def local_store_key(data_dir: Path) -> str:
 
 
 def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0,
-          server_name: str = "jjj-local", store_key: str | None = None) -> NatsServer:
+          server_name: str = "jjj-local", store_key: str | None = None, monitor_port: int = 0) -> NatsServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
     store_dir = data_dir / "jetstream"
@@ -119,7 +122,7 @@ def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", por
     config_file = data_dir / "nats-server.conf"
     log_file.unlink(missing_ok=True)
     config = server_config(layout, host=host, port=port, store_dir=store_dir, server_name=server_name,
-                           store_key=store_key or local_store_key(data_dir))
+                           store_key=store_key or local_store_key(data_dir), monitor_port=monitor_port)
     config_file.touch(mode=0o600)  # it holds the store key
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     command = [binary(), "--config", str(config_file), "--log", str(log_file)]

@@ -4,7 +4,8 @@ Makes a development PKI under the data directory when there is none (`jjj certs
 init`), starts nats-server (TLS, one user per certificate, JetStream under the data
 directory), provisions the streams and buckets as the operator principal, then the
 gateway and the three adapters, each its own process with its own certificate;
-prints where each listens and where the member systems' certificates are; restarts
+prints where each listens and where the member systems' certificates are, and writes
+it to <data_dir>/federation.json (harness.state; removed on stop); restarts
 a process that dies, nats-server included (on its port, configuration and store; the
 others reconnect to it by themselves), at most MAX_RESTARTS times within
 RESTART_WINDOW_SECONDS (cli/restarts.py); and on SIGINT or SIGTERM stops everything it started, adapters
@@ -29,19 +30,21 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 import grpc
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli import certs, natsserver
+from cli import certs, console, natsserver
 from cli.restarts import RestartPolicy
+from harness.state import FederationState
 from kernel import jurisdictions, logs
 from kernel.config import Settings
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
-from kernel.errors import StartupError
+from kernel.errors import JjjError, StartupError
 from kernel.security.keys import init_keys
 
 # Read when `jjj up` starts (tests lower them): at most this many restarts of one process within the window.
@@ -102,6 +105,7 @@ class Supervisor:
     policy: RestartPolicy = field(default_factory=lambda: RestartPolicy(MAX_RESTARTS, RESTART_WINDOW_SECONDS))
     nats_restarts: list[float] = field(default_factory=list)
     store_key: str | None = None
+    first_password: str | None = None
 
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
@@ -117,7 +121,9 @@ class Supervisor:
                       file=sys.stderr, flush=True)
             self.store_key = self.settings.bus_store_key.get_secret_value() if self.settings.bus_store_key else None
             self.nats = natsserver.start(self.settings.data_dir / "nats", self.layout, host=self.settings.host,
-                                         port=self.settings.nats_port, store_key=self.store_key)
+                                         port=self.settings.nats_port, store_key=self.store_key,
+                                         monitor_port=self.settings.console.nats_monitor_port)
+            self.first_password = console.first_operator(self.settings) if self.settings.console.enabled else None
             asyncio.run(certs.provision_bus(self.nats.url, certs.operator_files(self.layout),
                                             duplicate_window=self.settings.duplicate_window_seconds))
             # The children write to pipes: they render as our own stdout would have them render.
@@ -135,10 +141,12 @@ class Supervisor:
                 if not self.stopping:
                     self._wait_serving(child)
             if not self.stopping:
+                self._write_state()
                 self._print_banner()
             while not self.stopping:
-                self._restart_nats_if_dead()
-                self._restart_dead(env)
+                restarted = self._restart_nats_if_dead() + self._restart_dead(env)
+                if restarted and not self.stopping:
+                    self._write_state()
                 time.sleep(0.2)
             return 0
         except Exception as error:  # a start-up failure is reported plainly, then everything is stopped
@@ -178,28 +186,58 @@ class Supervisor:
         for child in self.children:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
+        lines.extend(console.banner_lines(self.settings, self.first_password))
         lines.extend(certs.member_system_lines(self.layout))
+        lines.append(f"  state     {self.state_file}  (jjj status | submit | inbox | step | case read it)")
         lines.append("Ctrl-C stops everything.")
         print("\n".join(lines), file=sys.stderr, flush=True)
         log.info("federation_up", nats=self.nats.url,
                  **{child.role: f"{self.settings.host}:{child.port}" for child in self.children})
 
-    def _restart_dead(self, env: dict[str, str]) -> None:
+    @property
+    def state_file(self) -> Path:
+        return FederationState.default_path(self.settings.data_dir)
+
+    def _write_state(self) -> None:
+        """Where everything listens, for `jjj status|submit|inbox...` and test harnesses (harness.state)."""
+        pids = {"supervisor": os.getpid(), NATS: self.nats.process.pid,
+                **{child.role: child.process.pid for child in self.children if child.process is not None}}
+        FederationState.of_pki(self.layout, data_dir=self.settings.data_dir, nats_url=self.nats.url, host=self.settings.host,
+                               gateway_port=self.settings.gateway_port,
+                               adapter_ports={name: self.settings.adapter_port(name) for name in jurisdictions.names()},
+                               pids=pids).write(self.state_file)
+
+    def _remove_state(self) -> None:
+        """Only our own: a second `jjj up` that failed to start must not hide the running one."""
+        try:
+            if FederationState.load(self.state_file).pids.get("supervisor") == os.getpid():
+                self.state_file.unlink(missing_ok=True)
+        except JjjError:
+            pass
+
+    def _restart_dead(self, env: dict[str, str]) -> int:
+        restarted = 0
         for child in self.children:
             if child.alive() or self.stopping:
                 continue
             self._before_restart(child.role, child.process.returncode, child.restarts)
             child.start(env, self.layout)
+            restarted += 1
+        return restarted
 
-    def _restart_nats_if_dead(self) -> None:
+    def _restart_nats_if_dead(self) -> int:
         """nats-server again on its port, configuration and store; poll() has reaped the one that died."""
+        restarted = 0
         while not self.stopping and self.nats.process.poll() is not None:
             self._before_restart(NATS, self.nats.process.returncode, self.nats_restarts)
             try:
                 self.nats = natsserver.start(self.nats.store_dir.parent, self.layout, host=self.nats.host,
-                                             port=self.nats.port, store_key=self.store_key)
+                                             port=self.nats.port, store_key=self.store_key,
+                                             monitor_port=self.settings.console.nats_monitor_port)
+                restarted += 1
             except natsserver.NatsServerError as error:  # counts as one more death: the loop tries again or gives up
                 log.error("process_restart_failed", role=NATS, error=str(error))
+        return restarted
 
     def _before_restart(self, role: str, exit_code: int, restarts: list[float]) -> None:
         """Says so, records the restart and waits its back-off; raises when `role` keeps dying."""
@@ -216,6 +254,7 @@ class Supervisor:
         time.sleep(self.policy.backoff_seconds(count))
 
     def shutdown(self) -> None:
+        self._remove_state()
         for child in self.children:
             if child.alive():
                 child.process.send_signal(signal.SIGTERM)

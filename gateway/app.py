@@ -42,12 +42,15 @@ class RunningGateway:
     notifier: DeadlineNotifier
     watcher_task: asyncio.Task
     auditor: Auditor
+    console: object | None = None  # gateway.console.app.RunningConsole, when enabled
 
     @property
     def port(self) -> int:
         return self.served.port
 
     async def stop(self, grace: float = 2.0) -> None:
+        if self.console is not None:
+            await self.console.stop()
         self.watcher_task.cancel()
         await asyncio.gather(self.watcher_task, return_exceptions=True)
         await self.served.stop(grace)
@@ -97,4 +100,20 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     )
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    return RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)
+    running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)
+    running.console = await _start_console(settings, served.port, notifier.watcher.running)
+    return running
+
+
+async def _start_console(settings: Settings, gateway_port: int, clocks):
+    """The operators' console beside the query service; the gateway serves on without it if it cannot start."""
+    if not settings.console.enabled:
+        return None
+    from gateway.console.app import start_console
+
+    try:
+        return await start_console(settings, projection_path=settings.data_dir / "gateway" / "projection.sqlite3",
+                                   gateway_port=gateway_port, clocks=clocks)
+    except Exception as error:  # e.g. its port taken: the exchange itself must not stop for the console
+        log.error("console_not_started", error=str(error))
+        return None

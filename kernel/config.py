@@ -114,6 +114,43 @@ class AuditSettings(BaseModel):
     anchor_seconds: float = Field(default=30.0, gt=0)
 
 
+class ConsoleAlertSettings(BaseModel):
+    """When the console raises an alert (shown on its pages and sent as a federation notice)."""
+
+    # Messages waiting in one member's inbox (pending + unacknowledged), and the oldest one's age.
+    inbox_pending: int = Field(default=100, ge=1)
+    oldest_pending_seconds: float = Field(default=600.0, gt=0)
+    # Open cases due within `deadline_wave_hours` (or overdue) across the federation.
+    deadline_wave_cases: int = Field(default=20, ge=1)
+    deadline_wave_hours: float = Field(default=24.0, gt=0)
+    # Unhandled dead letters: any at all raises an alert at this count.
+    dead_letters: int = Field(default=1, ge=1)
+    # Certificates expiring within this many days (default: the TLS warning window).
+    certificate_days: float | None = None
+    # Federation notices for the same alert at most this often.
+    notice_every_seconds: float = Field(default=3600.0, gt=0)
+
+
+class ConsoleSettings(BaseModel):
+    """The operators' monitoring console, served by the gateway (gateway/console)."""
+
+    enabled: bool = True
+    port: int = Field(default=50070, ge=0, lt=65536)
+    # The embedded nats-server's HTTP monitoring port on loopback (/healthz, /jsz); 0: not enabled.
+    nats_monitor_port: int = Field(default=8222, ge=0, lt=65536)
+    users_file: Path | None = None  # default <data_dir>/console/users.sqlite3
+    actions_file: Path | None = None  # default <data_dir>/console/actions.sqlite3 (hash-chained)
+    session_seconds: float = Field(default=8 * 3600.0, gt=0)
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_seconds: float = Field(default=300.0, gt=0)
+    # Set behind a TLS-terminating proxy: the session cookie is then sent over HTTPS only.
+    secure_cookies: bool = False
+    # A dead letter is redriven at most this many times (Jjj-Replay-Count), so a poison message cannot loop.
+    max_replays: int = Field(default=3, ge=1)
+    refresh_seconds: float = Field(default=2.0, gt=0)
+    alerts: ConsoleAlertSettings = Field(default_factory=ConsoleAlertSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
@@ -147,6 +184,7 @@ class Settings(BaseSettings):
     tls: TlsSettings = Field(default_factory=TlsSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @field_validator("adapter_ports")
     @classmethod
@@ -197,6 +235,12 @@ class Settings(BaseSettings):
 
     def signing_key_path(self, owner: str) -> Path:
         return self.security.signing_keys.get(owner) or self.keys_dir() / "private" / f"{owner}.pem"
+
+    def console_users_path(self) -> Path:
+        return self.console.users_file or self.data_dir / "console" / "users.sqlite3"
+
+    def console_actions_path(self) -> Path:
+        return self.console.actions_file or self.data_dir / "console" / "actions.sqlite3"
 
     def audit_path(self) -> Path:
         return self.audit.path or self.data_dir / "gateway" / "audit.sqlite3"

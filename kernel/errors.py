@@ -125,3 +125,14 @@ class BusRefused(BusError):
 
 class MessageTooLarge(BusRefused):
     """A message above the bus's maximum payload."""
+
+
+# -- dead letters (operators) ----------------------------------------------
+
+
+class DeadLetterNotFound(JjjError, LookupError):
+    """No dead letter at that sequence of JJJ_DEAD_LETTERS."""
+
+
+class RedriveRefused(JjjError):
+    """A dead letter may not be redriven or discarded: already handled, or replayed too often (a loop)."""

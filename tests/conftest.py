@@ -21,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 
 from cli import certs, natsserver
 from kernel import logs
-from kernel.config import SecuritySettings, Settings, TlsSettings
+from kernel.config import ConsoleSettings, SecuritySettings, Settings, TlsSettings
 from kernel.security import pki as pki_module
 from kernel.security.keys import init_keys
 from tests.support import bus
@@ -79,7 +79,7 @@ def settings(nats_server: natsserver.NatsServer, tmp_path: Path, pki_layout: pki
              keys_dir: Path) -> Settings:
     return Settings(nats_url=nats_server.url, data_dir=tmp_path / "data", ack_wait_seconds=5.0, log_format="json",
                     tls=TlsSettings(pki_dir=pki_layout.root, registry_file=registry_file),
-                    security=SecuritySettings(keys_dir=keys_dir))
+                    security=SecuritySettings(keys_dir=keys_dir), console=ConsoleSettings(enabled=False))
 
 
 class Federation:

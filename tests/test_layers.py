@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("cli", "adapters", "gateway", "kernel", "jjj")
+PACKAGES = ("cli", "adapters", "gateway", "harness", "kernel", "jjj")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -46,6 +46,9 @@ def test_the_project_keeps_its_layer_contracts(tmp_path: Path):
         ("kernel/bus/subjects.py", "adapters.service.relay", "One way"),
         ("gateway/statistics.py", "adapters.service.store", "One way"),
         ("adapters/hebei/codec.py", "adapters.service.relay", "Codecs are pure"),
+        ("harness/client.py", "adapters.service.relay", "One way"),
+        ("harness/state.py", "cli.supervisor", "One way"),
+        ("gateway/query.py", "harness.client", "One way"),
         ("adapters/beijing/parser.py", "adapters.tianjin.parser", "Codecs are pure"),
     ],
 )

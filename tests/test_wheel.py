@@ -25,8 +25,8 @@ from tests.conftest import SHARED
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "schemas", "jjj", "kernel", "adapters", "gateway", "cli")
-PACKAGES = ("cli", "adapters", "gateway", "kernel", "jjj")
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "schemas", "jjj", "kernel", "adapters", "gateway", "cli", "harness")
+PACKAGES = ("cli", "adapters", "gateway", "harness", "kernel", "jjj")
 BEIJING_SAMPLE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 TIANJIN_SAMPLES = sorted((SHARED / "jurisdictions/tianjin/samples/valid").glob("*.xml"))
 
@@ -125,3 +125,10 @@ def test_jjj_route_from_the_wheel(installed, capsys, sample):
     assert [case_id for case_id, _ in routes] == [f"jjj:TJ:{number}" for number in order_numbers]
     assert all(re.fullmatch(r"JURISDICTION_(BEIJING|TIANJIN|HEBEI)", destination) for _, destination in routes), routes
     assert run.stdout == _in_process(capsys, "route", "--from", "tianjin", str(sample))
+
+
+def test_the_wheel_registers_the_member_teams_pytest_plugin(installed):
+    (entry_points,) = installed["site_packages"].glob("jjj_exchange-*.dist-info/entry_points.txt")
+    text = entry_points.read_text(encoding="utf-8")
+    assert "[pytest11]\njjj = harness.pytest_plugin" in text, text
+    assert (installed["site_packages"] / "harness" / "pytest_plugin.py").is_file()

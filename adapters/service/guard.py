@@ -19,7 +19,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from kernel.bus import jetstream, subjects
+from kernel.bus import deadletters, jetstream, subjects
 from kernel.config import SecuritySettings
 from kernel.jurisdictions import Member
 from kernel.security.envelopes import KeyLookup, Refusal, Verified, VerificationCache
@@ -75,7 +75,7 @@ class Guard:
         letter = envelope_pb2.DeadLetter(
             envelope=message.data, subject=message.subject, reason=refusal.reason, detail=refusal.detail,
             receiver=self.member.enum, delivery_count=deliveries, stream=stream, stream_sequence=sequence,
-            envelope_id=_envelope_id(message.data),
+            envelope_id=_envelope_id(message.data), replay_count=deadletters.replay_count_of(message.headers),
         )
         letter.rejected_at.FromDatetime(datetime.now(UTC))
         sender_token = _sender_token(message.subject)

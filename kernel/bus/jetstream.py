@@ -206,6 +206,11 @@ async def _provision(js: JetStreamContext, *, duplicate_window: float) -> list[s
             except BucketNotFoundError:
                 await js.create_key_value(bucket=bucket, history=1, ttl=ttl)
             declared.append(bucket)
+    try:  # what operators did to dead letters (kernel.bus.deadletters): the operator's alone
+        await js.key_value(subjects.DEAD_LETTER_ACTIONS_BUCKET)
+    except BucketNotFoundError:
+        await js.create_key_value(bucket=subjects.DEAD_LETTER_ACTIONS_BUCKET, history=1)
+    declared.append(subjects.DEAD_LETTER_ACTIONS_BUCKET)
     return declared
 
 

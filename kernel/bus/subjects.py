@@ -48,6 +48,8 @@ MEMBER_ROUTES: tuple[FlowRoute, ...] = tuple(route for route in FLOW_ROUTES if r
 # (jjj.bus.v1.DeadLetter), so on no flow route.
 DEAD_LETTER_STREAM = "JJJ_DEAD_LETTERS"
 DEAD_LETTER_TOKEN = "dead"
+# What operators did to each dead letter (redriven, discarded), by its stream sequence.
+DEAD_LETTER_ACTIONS_BUCKET = "JJJ_DEAD_LETTER_ACTIONS"
 # The gateway's signed audit chain heads (jjj.bus.v1 has no message for them: JSON), kept off-host.
 AUDIT_ANCHOR_STREAM = "JJJ_AUDIT_ANCHORS"
 AUDIT_ANCHOR_SUBJECT = "jjj.audit.anchor"

@@ -56,6 +56,8 @@ ANSWERS: Mapping[type[BaseException], Answer] = {
     errors.BusUnavailable: Answer(Code.UNAVAILABLE, "BUS_UNAVAILABLE", retry_after=BUS_RETRY_SECONDS),
     errors.BusRefused: Answer(Code.FAILED_PRECONDITION, "BUS_REFUSED"),
     errors.MessageTooLarge: Answer(Code.INVALID_ARGUMENT, "MESSAGE_TOO_LARGE"),
+    errors.DeadLetterNotFound: Answer(Code.NOT_FOUND, "DEAD_LETTER_NOT_FOUND"),
+    errors.RedriveRefused: Answer(Code.FAILED_PRECONDITION, "REDRIVE_REFUSED"),
     Exception: Answer(Code.INTERNAL, "INTERNAL_ERROR", internal=True),
 }
 

@@ -12,9 +12,9 @@ import pytest
 
 from kernel import errors
 from kernel.errors import (
-    BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadlineError,
+    BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadLetterNotFound, DeadlineError,
     DocumentRejected, InvalidRequest, JjjError, LimitExceeded, MappingError, MessageTooLarge, RequestIdReused, StartupError,
-    StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
+    RedriveRefused, StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
 )
 from kernel.rpc.status import ANSWERS, DOMAIN, answer_for, answer_for_type, status_for
 from cli.natsserver import NatsServerError
@@ -51,6 +51,8 @@ ROWS = [
     (BusRefused("publishing x: JetStream.APIError maximum messages exceeded"), C.FAILED_PRECONDITION, "BUS_REFUSED", None, False),
     (MessageTooLarge("publishing x: the message exceeds the bus's maximum payload"),
      C.INVALID_ARGUMENT, "MESSAGE_TOO_LARGE", None, False),
+    (DeadLetterNotFound("no dead letter 7 on JJJ_DEAD_LETTERS"), C.NOT_FOUND, "DEAD_LETTER_NOT_FOUND", None, False),
+    (RedriveRefused("dead letter 7 was redriven 3 times already (at most 3)"), C.FAILED_PRECONDITION, "REDRIVE_REFUSED", None, False),
     (JjjError("an error nobody gave a row"), C.INTERNAL, "INTERNAL_ERROR", None, True),
     (Exception("boom"), C.INTERNAL, "INTERNAL_ERROR", None, True),
     (KeyError("some/secret/path"), C.INTERNAL, "INTERNAL_ERROR", None, True),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -73,19 +72,9 @@ class RunningUp:
 
 def up_environment(data_dir: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Free loopback ports for every process of a local federation, and the environment that puts it there."""
-    from tests.support.relay import free_port
+    from harness.federation import up_environment as environment
 
-    ports = {name: free_port() for name in ("nats", "gateway", "beijing", "tianjin", "hebei")}
-    env = {
-        **os.environ,
-        "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",
-        "JJJ_GATEWAY_PORT": str(ports["gateway"]),
-        "JJJ_ADAPTER_PORTS__BEIJING": str(ports["beijing"]),
-        "JJJ_ADAPTER_PORTS__TIANJIN": str(ports["tianjin"]),
-        "JJJ_ADAPTER_PORTS__HEBEI": str(ports["hebei"]),
-        "JJJ_DATA_DIR": str(data_dir),
-    }
-    return ports, env
+    return environment(data_dir)
 
 
 def start_up(env: dict[str, str], command: list[str] | None = None) -> RunningUp:

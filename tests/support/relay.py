@@ -50,8 +50,6 @@ async def eventually(probe, *, timeout: float = 10.0, interval: float = 0.05):
 
 
 def free_port() -> int:
-    import socket
+    from harness.federation import free_port as loopback_port
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return loopback_port()

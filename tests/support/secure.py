@@ -7,6 +7,7 @@ import socket
 import grpc
 from nats.aio.client import Client
 
+from harness.client import secure_channel
 from kernel.bus import jetstream
 from kernel.security import pki
 from kernel.security.tls import TlsFiles, client_context, grpc_channel_credentials
@@ -23,8 +24,7 @@ async def connect_as(url: str, layout: pki.PkiLayout, principal: str = pki.OPERA
 
 def member_channel(layout: pki.PkiLayout, jurisdiction: str, address: str) -> grpc.aio.Channel:
     """A channel as `jurisdiction`'s member system calls its adapter: mutual TLS with its certificate."""
-    files = files_of(layout, pki.member_system_principal(jurisdiction))
-    return grpc.aio.secure_channel(address, grpc_channel_credentials(files))
+    return secure_channel(address, files_of(layout, pki.member_system_principal(jurisdiction)))
 
 
 def raw_nats_exchange(port: int, wrap=None) -> bytes:

@@ -246,7 +246,7 @@ class Receipt(_message.Message):
     def __init__(self, envelope_id: _Optional[str] = ..., envelope_digest: _Optional[bytes] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[Flow, str]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
-    __slots__ = ("envelope", "subject", "reason", "detail", "receiver", "delivery_count", "rejected_at", "stream", "stream_sequence", "envelope_id")
+    __slots__ = ("envelope", "subject", "reason", "detail", "receiver", "delivery_count", "rejected_at", "stream", "stream_sequence", "envelope_id", "replay_count")
     ENVELOPE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +257,7 @@ class DeadLetter(_message.Message):
     STREAM_FIELD_NUMBER: _ClassVar[int]
     STREAM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_COUNT_FIELD_NUMBER: _ClassVar[int]
     envelope: bytes
     subject: str
     reason: DeadLetterReason
@@ -267,7 +268,8 @@ class DeadLetter(_message.Message):
     stream: str
     stream_sequence: int
     envelope_id: str
-    def __init__(self, envelope: _Optional[bytes] = ..., subject: _Optional[str] = ..., reason: _Optional[_Union[DeadLetterReason, str]] = ..., detail: _Optional[str] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., delivery_count: _Optional[int] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stream: _Optional[str] = ..., stream_sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ...) -> None: ...
+    replay_count: int
+    def __init__(self, envelope: _Optional[bytes] = ..., subject: _Optional[str] = ..., reason: _Optional[_Union[DeadLetterReason, str]] = ..., detail: _Optional[str] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., delivery_count: _Optional[int] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stream: _Optional[str] = ..., stream_sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ..., replay_count: _Optional[int] = ...) -> None: ...
 
 class Envelope(_message.Message):
     __slots__ = ("envelope_id", "flow", "sender", "destination", "sent_at", "request_id", "referral", "hotline_transfer", "status_update", "information_share", "receipt", "signature")

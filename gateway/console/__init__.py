@@ -1,0 +1,1 @@
+"""The operators' monitoring console (Starlette on uvicorn), served by the gateway process."""

@@ -1,0 +1,146 @@
+"""The console's API: the same data the pages show, under the same rules (gateway/console/roles)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from kernel import jurisdictions
+from kernel.bus.deadletters import Letter
+from kernel.bus.envelopes import case_id_of
+from kernel.errors import JjjError, RedriveRefused
+from kernel.security.envelopes import parse
+from gateway.console.auth import error
+from gateway.console.masking import envelope_view
+from gateway.console.roles import Principal
+from jjj.bus.v1 import envelope_pb2
+
+log = structlog.get_logger(__name__)
+MAX_BULK = 200
+
+
+def _ctx(request: Request):
+    return request.app.state.console
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def letter_view(letter: Letter, viewer: Principal, *, with_envelope: bool = True) -> dict:
+    dead = letter.letter
+    refused = parse(dead.envelope)
+    case_id = case_id_of(refused) if isinstance(refused, envelope_pb2.Envelope) else ""
+    receiver = jurisdictions.display_name(dead.receiver) if dead.receiver else letter.receiver_token
+    view = {"sequence": letter.sequence, "receiver": receiver, "receiver_token": letter.receiver_token,
+            "sender_token": letter.sender_token, "reason": letter.reason_name.removeprefix("DEAD_LETTER_REASON_"),
+            "detail": dead.detail, "delivery_count": dead.delivery_count, "replay_count": dead.replay_count,
+            "rejected_at": dead.rejected_at.ToDatetime(tzinfo=UTC).isoformat() if dead.rejected_at.seconds else None,
+            "subject": dead.subject, "envelope_id": dead.envelope_id, "case_id": case_id, "bytes": len(dead.envelope),
+            "handled": letter.handled, "action": None}
+    if letter.action is not None:
+        action = letter.action
+        view["action"] = {"action": action.action, "by": action.by, "reason": action.reason, "at": action.at,
+                          "replay_count": action.replay_count}
+    if with_envelope:
+        view["envelope"] = envelope_view(dead.envelope, personal_data=viewer.sees_personal_data)
+    return view
+
+
+def visible_letters(ctx, viewer: Principal) -> list[Letter]:
+    return [letter for letter in ctx.snapshot.letters if viewer.sees_tokens(letter.receiver_token, letter.sender_token)]
+
+
+async def overview(request: Request, viewer: Principal) -> Response:
+    return JSONResponse(_ctx(request).overview_for(viewer))
+
+
+async def charts(request: Request, viewer: Principal) -> Response:
+    ctx = _ctx(request)
+    span = request.query_params.get("span", "hour")
+    result = ctx.data.charts(viewer, _now(), span)
+    result["inbox_lag"] = {member: list(samples) for member, samples in ctx.bus.lag_samples.items()
+                           if viewer.sees_all or member == viewer.jurisdiction}
+    return JSONResponse(result)
+
+
+async def exchanges(request: Request, viewer: Principal) -> Response:
+    query = request.query_params
+    fields = ("case_id", "native_id", "sender", "destination", "flow", "status", "since", "until")
+    try:
+        rows = _ctx(request).data.exchanges(viewer, **{name: query.get(name, "") for name in fields})
+    except JjjError as failure:
+        return error(400, "bad_request", str(failure))
+    return JSONResponse({"exchanges": rows})
+
+
+async def case(request: Request, viewer: Principal) -> Response:
+    ctx = _ctx(request)
+    case_id = request.path_params["case_id"]
+    if not ctx.data.case_exists(case_id):
+        return error(404, "not_found", f"no case {case_id}")
+    if not viewer.sees_case(ctx.data.touching(case_id)):
+        log.warning("console_case_refused", operator=viewer.name, jurisdiction=viewer.jurisdiction, case_id=case_id)
+        return error(403, "forbidden", "this case does not touch your jurisdiction")
+    return JSONResponse(ctx.data.case(case_id, _now()))
+
+
+async def deadlines(request: Request, viewer: Principal) -> Response:
+    hours = float(request.query_params.get("hours", "72"))
+    return JSONResponse({"deadlines": _ctx(request).data.deadlines(viewer, _now(), hours)})
+
+
+async def dead_letters(request: Request, viewer: Principal) -> Response:
+    ctx = _ctx(request)
+    await ctx.refresh_letters()
+    return JSONResponse({"dead_letters": [letter_view(letter, viewer) for letter in visible_letters(ctx, viewer)],
+                         "max_replays": ctx.bus.dead_letters.max_replays})
+
+
+async def _act(request: Request, viewer: Principal, action: str) -> Response:
+    ctx = _ctx(request)
+    try:
+        body = await request.json()
+        sequences = [int(value) for value in body.get("sequences", [])]
+        reason = str(body.get("reason", "")).strip()
+    except Exception:
+        return error(400, "bad_request", "sequences (numbers) and a reason are required")
+    if not reason:
+        return error(400, "reason_required", "every action needs a reason")
+    if not sequences or len(sequences) > MAX_BULK:
+        return error(400, "bad_request", f"between 1 and {MAX_BULK} dead letters at once")
+    results = []
+    for sequence in sequences:
+        results.append(await ctx.act_on_letter(viewer, action, sequence, reason))
+    await ctx.refresh_letters()
+    status = 200 if all(item["ok"] for item in results) else 207 if any(item["ok"] for item in results) else 409
+    return JSONResponse({"results": results}, status_code=status)
+
+
+async def redrive(request: Request, viewer: Principal) -> Response:
+    return await _act(request, viewer, "redrive")
+
+
+async def discard(request: Request, viewer: Principal) -> Response:
+    return await _act(request, viewer, "discard")
+
+
+async def actions(request: Request, viewer: Principal) -> Response:
+    ctx = _ctx(request)
+    rows = []
+    for record in ctx.actions.records():
+        token = record.destination.split(".")[2] if record.destination.count(".") == 3 else ""
+        if not viewer.sees_tokens(token) and record.sender != f"operator:{viewer.name}":
+            continue
+        rows.append({"seq": record.seq, "at": record.at, "action": record.kind.removeprefix("operator_"),
+                     "operator": record.sender.removeprefix("operator:"), "subject": record.destination,
+                     "outcome": record.status, "reason": record.step, "envelope_id": record.envelope_id,
+                     "case_id": record.case_id, "dead_letter": record.key_id.removeprefix("dead_letter:")})
+    return JSONResponse({"actions": rows})
+
+
+def refusal(failure: RedriveRefused | JjjError) -> str:
+    return f"refused:{type(failure).__name__}"

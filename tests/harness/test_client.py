@@ -1,0 +1,105 @@
+"""The harness's clients against a real `jjj up`: the state file it writes, a referral from Beijing to
+Hebei signed for, its trail at the gateway, a refusal decoded to its field, and the file gone on stop."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.client import GatewayClient, MemberClient, health
+from harness.errors import Refused
+from harness.federation import LocalFederation
+from harness.items import case_id_of
+from harness.processes import running
+from harness.state import FederationNotRunning, FederationState
+from jjj.case.v1 import case_pb2
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.slow
+
+SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
+MISSING_GDBH = SHARED / "jurisdictions/beijing/samples/invalid/bj_missing_gdbh.json"
+
+
+@pytest.fixture(scope="module")
+def federation(tmp_path_factory):
+    running = LocalFederation.start(tmp_path_factory.mktemp("harness-client") / "var")
+    yield running
+    running.stop()
+
+
+def test_the_state_file_names_every_process(federation):
+    state = FederationState.load(federation.state_file)
+    raw = json.loads(federation.state_file.read_text())
+    assert raw["version"] == 1
+    assert state.gateway.port == federation.ports["gateway"]
+    assert {name: endpoint.port for name, endpoint in state.adapters.items()} == {
+        name: federation.ports[name] for name in ("beijing", "tianjin", "hebei")}
+    assert state.nats_url == f"tls://127.0.0.1:{federation.ports['nats']}"
+    assert state.pids["supervisor"] == federation.process.pid
+    assert set(state.pids) == {"supervisor", "nats", "gateway", "beijing", "tianjin", "hebei"}
+    assert state.member_files("hebei").cert_file.is_file()
+
+
+async def test_referral_signed_for_and_its_trail(federation):
+    state = federation.state
+    async with MemberClient(state, "beijing") as beijing, MemberClient(state, "hebei") as hebei, \
+            GatewayClient(state) as gateway:
+        sent = await beijing.submit(SANHE.read_bytes(), to="hebei", filename=SANHE.name)
+        (submission,) = sent.submissions
+        assert submission.destination == case_pb2.JURISDICTION_HEBEI
+        item = None
+        async for item in hebei.inbox(follow=True):
+            if case_id_of(item) == submission.case_id:
+                break
+        assert item is not None and case_id_of(item) == submission.case_id
+        await hebei.ack(item.item_id)
+        stepped = await hebei.step(submission.case_id, "signed", note="签收")
+        assert stepped.status == case_pb2.STATUS_RECEIVED
+        case = await beijing.get_case(submission.case_id)
+        assert case.case.case_id == submission.case_id
+        trail = await gateway.case_trail(submission.case_id)
+        assert trail.record.case_id == submission.case_id
+        for endpoint in [state.gateway, *state.adapters.values()]:
+            assert await health(endpoint, state.operator_files()) == 1
+
+
+async def test_a_rejected_document_names_its_field(federation):
+    async with MemberClient(federation.state, "beijing") as beijing:
+        with pytest.raises(Refused) as refused:
+            await beijing.submit(MISSING_GDBH.read_bytes(), filename=MISSING_GDBH.name)
+    refusal = refused.value.refusal
+    assert refusal.code == "INVALID_ARGUMENT" and refusal.reason == "DOCUMENT_REJECTED"
+    assert "gdbh" in [violation.field for violation in refusal.violations], refusal
+
+
+def test_no_state_file_is_federation_not_running(tmp_path):
+    with pytest.raises(FederationNotRunning, match="no federation running"):
+        FederationState.load(tmp_path / "federation.json")
+
+
+def test_stop_removes_the_state_file(tmp_path):
+    running = LocalFederation.start(tmp_path / "var")
+    assert running.state_file.exists()
+    assert running.stop() == 0
+    assert not running.state_file.exists()
+
+
+def test_a_restarted_process_is_in_the_state_file_with_its_new_pid(federation):
+    """jjj up rewrites the state file when it restarts a process: a harness finds the running one."""
+    import os
+    import signal
+    import time
+
+    before = FederationState.load(federation.state_file).pids["tianjin"]
+    os.kill(before, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        after = FederationState.load(federation.state_file).pids["tianjin"]
+        if after != before:
+            break
+        assert time.monotonic() < deadline, federation.output()
+        time.sleep(0.1)
+    assert running(after)
+    assert FederationState.load(federation.state_file).pids["supervisor"] == federation.process.pid

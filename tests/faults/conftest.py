@@ -63,4 +63,6 @@ def pytest_sessionfinish(session):
     if target and RESULTS:
         from tests.faults.report import rewrite, section
 
-        rewrite(Path(target), section(RESULTS, EXTRA_ROWS))
+        names = ("JJJ_FAULT_REFERRALS", "JJJ_FAULT_STALLED", "JJJ_FAULT_OUTAGE_SECONDS", "JJJ_FAULT_CANCELLATIONS")
+        run = ", ".join(f"{name}={os.environ.get(name, 'default')}" for name in names)
+        rewrite(Path(target), section(RESULTS, EXTRA_ROWS, run=f"{run} (defaults: the short run of `make test`)"))

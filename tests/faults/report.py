@@ -12,7 +12,7 @@ HEADING = "## Fault-injection results"
 _NEXT_HEADING = re.compile(r"^## ", re.MULTILINE)
 
 
-def section(results: list[Result], extra_rows: list[str], *, when: datetime | None = None) -> str:
+def section(results: list[Result], extra_rows: list[str], *, run: str = "", when: datetime | None = None) -> str:
     day = (when or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         HEADING, "",
@@ -23,6 +23,7 @@ def section(results: list[Result], extra_rows: list[str], *, when: datetime | No
         "*duplicated*: deliveries of an envelope after its acknowledgement had been answered OK; *recovery*: from the",
         "fault to the first delivery of a referral submitted after it (the longest of them for repeated faults).",
         "",
+        *([f"This run: {run}.", ""] if run else []),
         "| fault | submitted | answered OK (queued) | delivered | lost | duplicated | status updates lost | recovery | trails checked (problems) | date | sizes |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]

@@ -12,8 +12,10 @@ PROTO_BASELINE := buf/released.binpb
 
 .PHONY: up test setup browser proto proto-baseline lint lint-proto check-generated bench mutants chaos clean
 
+# `make up` shows the federation working: simulated member systems (SIMULATED, cases marked 【模拟】)
+# submit and handle a light stream of cases; `jjj up` alone starts the federation only.
 up: setup
-	$(VENV)/bin/jjj up
+	$(VENV)/bin/jjj up --simulate
 
 test: setup browser lint lint-proto check-generated
 	$(VENV)/bin/pytest

@@ -11,6 +11,8 @@
   jjj bus init                   streams and KV buckets, as the operator principal
   jjj keys init|rotate|list      signing keys (created by `jjj up` when missing)
   jjj audit verify|show CASE_ID  the gateway's hash-chained audit log
+  jjj sim [--count N] [--only J | --except J]   simulated member systems (SIMULATED)
+  jjj conformance run [PATH] [--member J --target HOST:PORT]   the conformance kit; JUnit XML
   jjj submit|inbox|step|case|share|status   a member system's engineer on the running federation
                                  (cli/engineer.py; exit 0 ok, 1 refused, 2 usage, 3 not running)
   jjj console [users add|disable|enable|passwd|list]   the operators' console, its operators
@@ -34,7 +36,8 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jjj", description="jjj-exchange: the Jing-Jin-Ji case exchange gateway")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up = commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
+    up.add_argument("--simulate", action="store_true", help="and simulated member systems (jjj sim), marked SIMULATED")
     adapter = commands.add_parser("adapter", help="run one jurisdiction's adapter")
     adapter.add_argument("jurisdiction", choices=jurisdictions.names())
     adapter.add_argument("--port", type=int, default=None)
@@ -63,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     from cli import audit as auditcli
 
     auditcli.add_parser(commands)
+    from cli import sim as simcli
+
+    simcli.add_parser(commands)
+    from cli import conformance as conformancecli
+
+    conformancecli.add_parser(commands)
     from cli import engineer
 
     engineer.add_parsers(commands)
@@ -117,10 +126,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return (consolecli if args.command == "console" else deadletterscli).run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
+    if args.command == "sim":
+        from cli import sim as simcli
+
+        return simcli.run(args)
+    if args.command == "conformance":
+        from cli import conformance as conformancecli
+
+        return conformancecli.run(args)
     if args.command == "up":
         from cli.supervisor import up
 
-        return up(settings)
+        return up(settings, simulate=args.simulate)
     if args.command == "adapter":
         from adapters.service.app import start_adapter
         from kernel.rpc.server import serve_until_signalled

@@ -47,6 +47,8 @@ from kernel.security.tls import grpc_channel_credentials
 from kernel.errors import JjjError, StartupError
 from kernel.security.keys import init_keys
 
+# `jjj up --simulate`: cases per second the simulated members submit (a light load a newcomer can follow).
+SIMULATION_RATE = "0.2"
 # Read when `jjj up` starts (tests lower them): at most this many restarts of one process within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
@@ -106,6 +108,8 @@ class Supervisor:
     nats_restarts: list[float] = field(default_factory=list)
     store_key: str | None = None
     first_password: str | None = None
+    # `jjj up --simulate` (`make up`): a light `jjj sim` as one more supervised child, started once all serve
+    simulate: bool = False
 
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
@@ -143,6 +147,8 @@ class Supervisor:
             if not self.stopping:
                 self._write_state()
                 self._print_banner()
+            if self.simulate and not self.stopping:
+                self._start_simulation(cli, env)
             while not self.stopping:
                 restarted = self._restart_nats_if_dead() + self._restart_dead(env)
                 if restarted and not self.stopping:
@@ -155,6 +161,16 @@ class Supervisor:
             return 1
         finally:
             self.shutdown()
+
+    def _start_simulation(self, cli: list[str], env: dict[str, str]) -> None:
+        # Its member-system identities come from the state file (harness.state), like any member system's;
+        # the environment's identity is the Beijing member system's, never a process principal's.
+        sim = Child("sim", [*cli, "sim", "--rate", SIMULATION_RATE, "--wait", "30"], 0,
+                    pki.member_system_principal(jurisdictions.names()[0]))
+        print(f"jjj up: SIMULATED member systems running (jjj sim, {SIMULATION_RATE} cases/s; every case marked 【模拟】)",
+              file=sys.stderr, flush=True)
+        sim.start(env, self.layout)
+        self.children.append(sim)
 
     def _ensure_pki(self) -> pki.PkiLayout:
         """The development PKI when there is none yet, so `make up` works on a fresh machine."""
@@ -275,5 +291,5 @@ class Supervisor:
         print("jjj up: stopped", file=sys.stderr, flush=True)
 
 
-def up(settings: Settings) -> int:
-    return Supervisor(settings).run()
+def up(settings: Settings, *, simulate: bool = False) -> int:
+    return Supervisor(settings, simulate=simulate).run()

@@ -13,6 +13,8 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.cohandling import CoHandlingWatch
+from gateway.emergency import EmergencyWatch
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
@@ -43,6 +45,9 @@ class RunningGateway:
     watcher_task: asyncio.Task
     auditor: Auditor
     console: object | None = None  # gateway.console.app.RunningConsole, when enabled
+    emergency: EmergencyWatch | None = None
+    co_handling: CoHandlingWatch | None = None
+    emergency_task: asyncio.Task | None = None
 
     @property
     def port(self) -> int:
@@ -51,8 +56,10 @@ class RunningGateway:
     async def stop(self, grace: float = 2.0) -> None:
         if self.console is not None:
             await self.console.stop()
-        self.watcher_task.cancel()
-        await asyncio.gather(self.watcher_task, return_exceptions=True)
+        tasks = [t for t in (self.watcher_task, self.emergency_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
         await self.auditor.stop()
@@ -67,8 +74,10 @@ def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
         if state.status == case_pb2.STATUS_CLOSED:
             continue
         notifier.remember_case(state)
+        extensions = store.extensions(state.case_id)
         for entry in store.trail(state.case_id):
-            notifier.replay_step(state.case_id, entry.status, entry.at)
+            notifier.replay_step(state.case_id, entry.status, entry.at, event_type=entry.event_type,
+                                 extension=extensions.get(entry.sequence))
 
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
@@ -85,12 +94,14 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    projector = Projector(js, store, verifier, observers=[notifier.observe])
+    emergency, co_handling = EmergencyWatch(js, clock, signer), CoHandlingWatch()
+    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe, co_handling.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
     await auditor.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
+    emergency_task = asyncio.create_task(emergency.run(settings.deadline_poll_seconds), name="emergency-watch")
     servicer = GatewayQueryServicer(store, policy)
     served = await serve(
         SERVICE_NAME, lambda server: gateway_pb2_grpc.add_GatewayQueryServiceServicer_to_server(servicer, server),
@@ -100,7 +111,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     )
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
-    running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor)
+    running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
+                             emergency_task=emergency_task, co_handling=co_handling)
     running.console = await _start_console(settings, served.port, notifier.watcher.running)
     return running
 

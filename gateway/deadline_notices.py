@@ -23,6 +23,7 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_step
 from kernel.domain.casestate import CaseState, Referred, fold
 from kernel.domain.watcher import DeadlineEvent, DeadlineWatcher, EventKind
+from kernel.errors import DeadlineError
 from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -41,6 +42,7 @@ class DeadlineNotifier:
     # Each case's state, moved by the kernel's fold like the projection's and the adapters'.
     states: dict[str, CaseState] = field(default_factory=dict)
     _unsent: list[DeadlineEvent] = field(default_factory=list)
+    _replayed: dict[str, int] = field(default_factory=dict)  # the status last replayed per case
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         """Start and stop clocks from a bus message (called by the projector, in stream order)."""
@@ -53,26 +55,66 @@ class DeadlineNotifier:
             return
         self.states[step.case_id] = after
         if isinstance(step, Referred):
-            at = envelope.sent_at
+            self._observe(after, envelope.sent_at.ToDatetime(tzinfo=UTC))
+            return
+        update = envelope.status_update
+        at = (update.event.at if update.event.HasField("at") else envelope.sent_at).ToDatetime(tzinfo=UTC)
+        if before is not None and before.status == after.status:
+            # An event-only step (urging, a note, an extension, a hearing): it never restarts a clock.
+            self._observe_event(after, update, at)
         else:
-            event = envelope.status_update.event
-            at = event.at if event.HasField("at") else envelope.sent_at
-        self._observe(after, at.ToDatetime(tzinfo=UTC))
+            self._observe(after, at)
 
     def _observe(self, state: CaseState, when: datetime) -> None:
         if state.attempt == 0:
             return  # a step whose referral was never seen (e.g. expired from the stream): nothing to time
         self.watcher.observe(state.case_id, state.status, when, kind=state.kind, urgency=state.urgency,
-                             jurisdiction=jurisdictions.by_enum(state.holder).name)
+                             procedure=state.procedure, jurisdiction=jurisdictions.by_enum(state.holder).name,
+                             assigned_due_at=state.due_at)
+
+    def _observe_event(self, state: CaseState, update: envelope_pb2.StatusUpdate, when: datetime) -> None:
+        if state.attempt == 0:
+            return
+        event = update.event
+        self.watcher.observe_event(state.case_id, state.status, event.type, when, kind=state.kind, urgency=state.urgency,
+                                   procedure=state.procedure, jurisdiction=jurisdictions.by_enum(state.holder).name)
+        if event.type == case_pb2.EVENT_TYPE_EXTENSION:
+            self._extend(state, update)
+
+    def _extend(self, state: CaseState, update: envelope_pb2.StatusUpdate) -> None:
+        extension = update.event.extension
+        if self.watcher.deadline(state.case_id, extension.step) is None:
+            log.warning("extension_of_no_running_clock", case_id=state.case_id, step=extension.step)
+            return
+        try:
+            deadline = self.watcher.extend(state.case_id, extension.step, extension.amount)
+        except DeadlineError as error:  # the holder's adapter checks first; this is a member bypassing it
+            log.warning("extension_refused", case_id=state.case_id, step=extension.step, detail=str(error))
+            return
+        log.info("deadline_extended", case_id=state.case_id, step=extension.step, amount=extension.amount,
+                 due_at=deadline.due_at.isoformat())
 
     def remember_case(self, state: CaseState) -> None:
         self.states[state.case_id] = state
 
-    def replay_step(self, case_id: str, status: int, at: datetime) -> None:
-        """Feed one step of a case's stored trail (rebuilding clocks after a restart)."""
+    def replay_step(self, case_id: str, status: int, at: datetime, *, event_type: int = 0,
+                    extension: tuple[str, int] | None = None) -> None:
+        """Feed one step of a case's stored trail (rebuilding clocks after a restart), in order.
+        A step repeating the status before it is event-only: it restarts nothing, and its event
+        (an extension, a hearing, a reply delivered) moves the clocks as it did when it came."""
         state = self.states.get(case_id)
-        if state is not None:
-            self._observe(dataclasses.replace(state, status=status), at)
+        if state is None:
+            return
+        replayed = dataclasses.replace(state, status=status)
+        if self._replayed.get(case_id) != status:
+            self._replayed[case_id] = status
+            self._observe(replayed, at)
+            return
+        update = envelope_pb2.StatusUpdate(case_id=case_id, status=status, event=case_pb2.Event(type=event_type))
+        if extension is not None:
+            update.event.extension.step, update.event.extension.amount = extension
+        if event_type:
+            self._observe_event(replayed, update, at)
 
     async def tick(self) -> list[DeadlineEvent]:
         """Publish every notice due by now (and any that failed before); returns those sent."""
@@ -89,8 +131,10 @@ class DeadlineNotifier:
 
     async def _publish(self, event: DeadlineEvent) -> None:
         state = self.states[event.case_id]
-        notice = envelope_pb2.DeadlineNotice(case_id=event.case_id, step=event.step, kind=KIND[event.kind],
-                                             provisional=event.provisional)
+        notice = envelope_pb2.DeadlineNotice(
+            case_id=event.case_id, step=event.step, kind=KIND[event.kind], provisional=event.provisional,
+            limits_of=jurisdictions.by_name(event.jurisdiction).enum if event.jurisdiction else case_pb2.JURISDICTION_UNSPECIFIED,
+            own_limits=event.own_limits, assigned_due=event.assigned)
         notice.due_at.FromDatetime(event.due_at)
         share = envelope_pb2.InformationShare(
             topic=envelope_pb2.SHARE_TOPIC_DEADLINE, classification=envelope_pb2.CLASSIFICATION_INTERNAL,

@@ -13,7 +13,7 @@ from google.protobuf import timestamp_pb2
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.errors import CaseNotFound
 from kernel.rpc.translate import translate_errors
-from gateway.statistics import pair_statistics
+from gateway.statistics import measure_rows, pair_statistics
 from gateway.projection.store import CaseFilter, CaseRow, ProjectionStore
 from jjj.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
@@ -51,7 +51,8 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
             raise CaseNotFound(f"no cross-region case {request.case_id!r}", metadata={"caseId": request.case_id})
         trail = [
             gateway_pb2.TrailEntry(at=_stamp(t.at), flow=t.flow, sender=t.sender, destination=t.destination,
-                                   status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id)
+                                   status=t.status, actor=t.actor, note=t.note, sequence=t.sequence, envelope_id=t.envelope_id,
+                                   event_type=t.event_type)
             for t in self.store.trail(request.case_id)
         ]
         return gateway_pb2.GetCaseTrailResponse(record=to_record(row), trail=trail)
@@ -67,6 +68,11 @@ class GatewayQueryServicer(gateway_pb2_grpc.GatewayQueryServiceServicer):
         page, more = rows[:limit], len(rows) > limit
         return gateway_pb2.ListCasesResponse(
             records=[to_record(r) for r in page], next_page_token=page[-1].case_id if more else "")
+
+    @translate_errors
+    async def GetMeasures(self, request, context):
+        rows = measure_rows(self.store.measure_facts(), self.policy, request)
+        return gateway_pb2.GetMeasuresResponse(rows=rows)
 
     @translate_errors
     async def GetRelayStatistics(self, request, context):

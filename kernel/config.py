@@ -39,11 +39,20 @@ def default_adapter_ports() -> dict[str, int]:
 class InboxSettings(BaseModel):
     """How an adapter pulls a member's inbox from the bus."""
 
-    # Messages fetched from a flow's consumer per request, and held for the member at most.
+    # Messages fetched from a flow's consumer per request (never more than the window has room for).
     fetch_batch: int = Field(default=16, ge=1)
-    buffer: int = Field(default=64, ge=1)
+    # Items one inbox session holds at most, fetched or shown and not yet acknowledged: the rest wait on the bus.
+    window: int = Field(default=16, ge=1)
     # Unacknowledged messages JetStream lets one inbox consumer have out at once.
     max_ack_pending: int = Field(default=1024, ge=1)
+    # Deliveries by JetStream before a message the member never acknowledged is dead-lettered (the last is not shown);
+    # above SecuritySettings.max_retries, so a step waiting for its referral is dead-lettered for that reason first.
+    max_deliver: int = Field(default=10, ge=2)
+    # A closed session's items wait this long for the member's next session, then go back to the bus (nak).
+    handover_seconds: float = Field(default=2.0, ge=0)
+    # What the member acknowledged is remembered this long (beyond JetStream's duplicate window).
+    acknowledged_retention_days: float = Field(default=90.0, gt=0)
+    acknowledged_prune_seconds: float = Field(default=3600.0, gt=0)
 
 
 class TrackerSettings(BaseModel):

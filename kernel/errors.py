@@ -67,6 +67,10 @@ class CaseNotFound(JjjError, LookupError):
     """No cross-region case with this case_id here."""
 
 
+class InboxItemUnknown(JjjError, LookupError):
+    """An inbox item id this adapter never delivered to its member, or no longer knows."""
+
+
 class StepRefused(JjjError):
     """A lifecycle step (or re-routing) the case's current state does not allow."""
 

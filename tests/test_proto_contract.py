@@ -61,7 +61,7 @@ def test_the_proto_as_it_is_keeps_the_released_contract(contract):
 
 
 def test_an_added_field_keeps_it(contract):
-    edit_case_proto(contract[0], "  Provenance provenance = 23;\n", "  Provenance provenance = 23;\n  string added_later = 24;\n")
+    edit_case_proto(contract[0], "  Provenance provenance = 23;\n", "  Provenance provenance = 23;\n  string added_later = 99;\n")
     checked = run(contract)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

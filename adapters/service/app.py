@@ -8,6 +8,8 @@ import structlog
 from nats.aio.client import Client
 
 from adapters.registry import codec_for
+from adapters.service.acknowledged import AcknowledgedLog
+from adapters.service.acknowledged import log_path as acknowledged_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.quarantine import Quarantine
@@ -34,6 +36,7 @@ SERVICE_NAME = adapter_pb2.DESCRIPTOR.services_by_name["AdapterService"].full_na
 class RunningAdapter:
     served: Served
     relay: AdapterRelay
+    inboxes: Inboxes
     nc: Client
 
     @property
@@ -42,6 +45,7 @@ class RunningAdapter:
 
     async def stop(self, grace: float = 2.0) -> None:
         await self.served.stop(grace)
+        await self.inboxes.shut()
         await self.relay.close()
         await self.nc.drain()
 
@@ -74,7 +78,11 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await relay.sharing.start()
     relay.start_state_tracker()
-    servicer = AdapterServicer(relay, Inboxes(relay, settings.ack_wait_seconds, settings.inbox))
+    acknowledged = AcknowledgedLog(acknowledged_path(settings.data_dir, member.name),
+                                   retention_seconds=settings.inbox.acknowledged_retention_days * 86400)
+    inboxes = Inboxes(relay, settings.ack_wait_seconds, settings.inbox, acknowledged=acknowledged)
+    inboxes.start()
+    servicer = AdapterServicer(relay, inboxes)
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
         f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",
@@ -84,4 +92,4 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
-    return RunningAdapter(served, relay, nc)
+    return RunningAdapter(served, relay, inboxes, nc)

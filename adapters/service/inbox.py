@@ -2,14 +2,20 @@
 
 Each open inbox stream is a session pulling from the jurisdiction's durable inbox
 consumers (one per flow). An item's id is stable across redeliveries
-(`<stream>:<stream sequence>`), so a member may acknowledge it in any session.
-The JetStream message is acknowledged only after the member acknowledged the
-item; a session that ends leaves its unacknowledged items to be delivered again
-at once (nak), and JetStream's ack wait covers a crashed adapter.
+(`<stream>:<stream sequence>`), and the adapter holds items adapter-wide (held.py):
+a member may acknowledge an item from any session, also after the session ended.
 
-A message reaches the member only once verified and allowed (AdapterRelay.admit:
-else it is dead-lettered); when the member acknowledges it, the sender gets a
-signed receipt.
+A session holds at most `window` items (fetched or shown, not yet acknowledged): the
+rest wait on the bus, however slowly the member reads. When a session ends its items
+go to the member's next session first, in order, and back to the bus shortly after
+(nak) when none comes; JetStream's ack wait covers a crashed adapter.
+
+Before an item is shown, the adapter's record of what its member acknowledged
+(acknowledged.py) is asked: an envelope acknowledged before is settled on the bus,
+never shown again. A message reaches the member only once verified and allowed
+(AdapterRelay.admit: else it is dead-lettered); one that cannot be rendered, or that
+reached the consumer's last delivery unacknowledged, is dead-lettered and terminated
+(guard.py). When the member acknowledges, the sender gets a signed receipt.
 """
 
 from __future__ import annotations
@@ -21,154 +27,175 @@ from datetime import UTC, datetime
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, MsgAlreadyAckdError
+from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext, api
 
 from adapters.service import records
+from adapters.service.acknowledged import AcknowledgedLog
+from adapters.service.guard import Guard
+from adapters.service.held import Held, HeldItems, sequence_of
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import CASE_PAYLOADS, case_id_of
 from kernel.config import InboxSettings
+from kernel.errors import BusError
 from kernel.jurisdictions import display_name
+from kernel.security.envelopes import Refusal, Verified
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
+Reason = envelope_pb2.DeadLetterReason
 INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
 
 
-@dataclass
-class _Pending:
-    message: Msg
-    envelope: envelope_pb2.Envelope
+def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfig:
+    """Bounded deliveries; a held item is kept alive meanwhile (in_progress), so the ack wait only covers a dead adapter.
+
+    No ConsumerConfig.backoff: nats-server places a nak's delay relative to the consumer's
+    ack wait (processNak: now - AckWait + delay) but expires it by the backoff of its delivery
+    count, so a deferred message (a step whose referral is not here yet, guard.py) would wait
+    backoff[n] - backoff[0] longer than asked: minutes instead of a fraction of a second.
+    The waits between redeliveries are the guard's growing nak delays instead.
+    """
+    return api.ConsumerConfig(ack_wait=ack_wait, max_ack_pending=limits.max_ack_pending,
+                              deliver_policy=api.DeliverPolicy.ALL, max_deliver=limits.max_deliver)
 
 
 @dataclass(eq=False)
 class InboxSession:
-    relay: AdapterRelay
+    inboxes: "Inboxes"
     flows: Sequence[int]
-    ack_wait: float
-    limits: InboxSettings
-    pending: dict[str, _Pending] = field(default_factory=dict)
+    queue: asyncio.Queue[Held] = field(default_factory=asyncio.Queue)
+    _room: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def relay(self) -> AdapterRelay:
+        return self.inboxes.relay
+
+    @property
+    def window(self) -> int:
+        return self.inboxes.limits.window
+
+    def holding(self) -> int:
+        return self.inboxes.held.count(self)
+
+    def room_changed(self) -> None:
+        self._room.set()
 
     async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
         """The inbox's items until the caller stops; opening it while the bus is away raises BusUnavailable.
         Once open, it outlasts a bus outage: the pumps wait for the connection to come back."""
         jetstream.require_connected(self.relay.nc)
-        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self.limits.buffer)
-        subscriptions: list[JetStreamContext.PullSubscription] = []
+        subscriptions: list[tuple[int, JetStreamContext.PullSubscription]] = []
         tasks: list[asyncio.Task] = []
         try:
             with jetstream.bus_errors(f"opening the inbox of {self.relay.member.name}"):
                 for flow in self.flows:
-                    subscriptions.append(await self._subscribe(flow))
-            tasks = [asyncio.create_task(self._pump(subscription, queue, self.limits.fetch_batch))
-                     for subscription in subscriptions]
-            tasks.append(asyncio.create_task(self._keep_pending_alive()))
+                    subscriptions.append((flow, await self._subscribe(flow)))
+            tasks = [asyncio.create_task(self._pump(flow, subscription)) for flow, subscription in subscriptions]
             while True:
-                message = await queue.get()
-                item = await self._to_item(message)
-                if item is not None:
-                    yield item
+                held = await self._next()
+                item = await self.inboxes.prepare(held)
+                if item is None:
+                    self.room_changed()
+                    continue
+                yield item
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            while not queue.empty():
-                await _nak(queue.get_nowait())
-            for pending in self.pending.values():
-                await _nak(pending.message)
-            self.pending.clear()
-            for subscription in subscriptions:
+            for flow, subscription in subscriptions:
+                await _take_leftovers(flow, subscription, self)
                 await _unsubscribe(subscription)
+            self.inboxes.held.park(self)
 
     async def _subscribe(self, flow: int) -> JetStreamContext.PullSubscription:
         route = subjects.route_of(flow)
-        config = api.ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=self.limits.max_ack_pending,
-                                    deliver_policy=api.DeliverPolicy.ALL)
         return await jetstream.durable_pull(
             self.relay.js, subjects.inbox_filter(flow, self.relay.member),
             durable=subjects.durable_name(subjects.INBOX_PURPOSE, self.relay.member.token, flow),
             stream=route.stream,
-            config=config,
+            config=consumer_config(self.inboxes.limits, self.inboxes.ack_wait),
         )
 
-    @staticmethod
-    async def _pump(subscription: JetStreamContext.PullSubscription, queue: asyncio.Queue[Msg], fetch_batch: int) -> None:
+    async def _next(self) -> Held:
+        """Items a closed session left come first (in stream order), then what this session fetched."""
+        held_items = self.inboxes.held
         while True:
-            room = max(1, min(fetch_batch, queue.maxsize - queue.qsize()))
+            parked = held_items.take_parked(self, self.flows)
+            if parked is not None:
+                return parked
+            if not self.queue.empty():
+                held = self.queue.get_nowait()
+                if held.owner is self:  # else taken over meanwhile (settled, or handed to another session)
+                    return held
+                continue
+            held_items.parked_changed.clear()
+            getter = asyncio.ensure_future(self.queue.get())
+            parked_wait = asyncio.ensure_future(held_items.parked_changed.wait())
+            try:
+                done, _ = await asyncio.wait({getter, parked_wait}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                parked_wait.cancel()
+                if not getter.done():
+                    getter.cancel()
+            if getter in done and not getter.cancelled():
+                held = getter.result()
+                if held.owner is self:
+                    return held
+
+    def _room_left(self) -> int:
+        # Items a closed session left are this session's to take first: they count against its window.
+        return self.window - self.holding() - self.inboxes.held.count(None)
+
+    async def _pump(self, flow: int, subscription: JetStreamContext.PullSubscription) -> None:
+        """Fetch only what the window has room for; the rest waits on the bus."""
+        while True:
+            room = min(self.inboxes.limits.fetch_batch, self._room_left())
+            if room <= 0:
+                self._room.clear()
+                if self._room_left() <= 0:
+                    try:  # woken by an acknowledgement; parked items leaving (back to the bus) are seen within a second
+                        await asyncio.wait_for(self._room.wait(), 1.0)
+                    except asyncio.TimeoutError:
+                        pass
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():  # 3.11's wait_for may swallow a cancellation
+                        raise asyncio.CancelledError
+                continue
             try:
                 messages = await jetstream.fetch_batch(subscription, batch=room, timeout=1.0)
             except ConnectionClosedError:
                 return  # shutting down
-            for message in messages:
-                await queue.put(message)
+            self._hold(messages, flow)
 
-    async def _to_item(self, message: Msg) -> adapter_pb2.InboxItem | None:
-        meta = message.metadata
-        item_id = f"{meta.stream}:{meta.sequence.stream}"
-        if item_id in self.pending:
-            # Redelivered while the member still holds it: keep the newest handle, do not send twice.
-            self.pending[item_id].message = message
-            return None
-        # Read your inbox: the adapter's own record shows a step before its member sees it.
-        envelope = await self.relay.admit(message)
-        if envelope is None:
-            return None
-        item = adapter_pb2.InboxItem(item_id=item_id, envelope=envelope, delivery_count=meta.num_delivered)
-        if envelope.WhichOneof("payload") in CASE_PAYLOADS:
-            case = records.case_of(envelope).case
-            item.native.CopyFrom(adapter_pb2.NativeDocument(
-                content=self.relay.codec.encode([case]),
-                format=self.relay.member.document_format,
-                filename=f"{case.native_id}.{self.relay.codec.extension}",
-            ))
-        self.pending[item_id] = _Pending(message, envelope)
-        return item
+    def _hold(self, messages: list[Msg], flow: int) -> None:
+        # In stream order: JetStream redelivers returned messages ahead of new ones, but not always in order.
+        for message in sorted(messages, key=sequence_of):
+            held = self.inboxes.held.take(message, self, flow)
+            if held is not None:
+                self.queue.put_nowait(held)
 
-    async def _keep_pending_alive(self) -> None:
-        while True:
-            await asyncio.sleep(max(0.5, self.ack_wait / 3))
-            for pending in list(self.pending.values()):
-                try:
-                    await pending.message.in_progress()
-                except Exception:  # the message may have been acked meanwhile
-                    pass
 
-    async def acknowledge(self, item_id: str) -> bool:
-        pending = self.pending.get(item_id)
-        if pending is None:
-            return False
-        # The receipt first: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
-        # The ack is synchronous, so the receipt before it has reached the server too.
-        try:
-            await self.relay.send_receipt(pending.envelope, pending.message.data)
-        except Exception:  # the member's acknowledgement stands; the missing receipt is logged
-            log.exception("receipt_not_sent", envelope_id=pending.envelope.envelope_id)
-        # Still pending until the bus took the ack, so a member whose ack failed can send it again.
-        jetstream.require_connected(self.relay.nc)
-        with jetstream.bus_errors(f"acknowledging {item_id}"):
-            try:
-                await pending.message.ack_sync(timeout=10)
-            except MsgAlreadyAckdError:
-                return False  # a concurrent acknowledgement of the same item took it
-        self.pending.pop(item_id, None)
-        _log_relayed(pending.envelope, self.relay.member.name, pending.message.metadata.num_delivered)
-        return True
+async def _take_leftovers(flow: int, subscription: JetStreamContext.PullSubscription, session: InboxSession) -> None:
+    """Messages the server sent for a fetch that was cancelled are still in the subscription: hold them,
+    so they are handed over (or returned to the bus) with the rest rather than waiting out the ack wait."""
+    # nats-py keeps them in the subscription's pending queue (where its next fetch would look first).
+    inner = getattr(subscription, "_sub", None)
+    queue = getattr(inner, "_pending_queue", None)
+    while queue is not None and not queue.empty():
+        message = queue.get_nowait()
+        if not message.reply or (message.headers and message.headers.get("Status")):
+            continue  # a pull request's status (no messages, timeout), not a message
+        session._hold([message], flow)
 
 
 async def _unsubscribe(subscription: JetStreamContext.PullSubscription) -> None:
     try:
         await subscription.unsubscribe()
     except Exception:  # connection gone: the subscription went with it
-        pass
-
-
-async def _nak(message: Msg) -> None:
-    try:
-        await message.nak()
-    except Exception:  # connection gone: JetStream's ack wait redelivers it anyway
         pass
 
 
@@ -189,25 +216,104 @@ def _log_relayed(envelope: envelope_pb2.Envelope, receiver: str, deliveries: int
 
 
 class Inboxes:
-    """All open inbox sessions of one adapter, so any of them can take an acknowledgement."""
+    """All inbox sessions of one adapter, and what they hold (any of them can take an acknowledgement)."""
 
-    def __init__(self, relay: AdapterRelay, ack_wait: float, limits: InboxSettings | None = None) -> None:
+    def __init__(self, relay: AdapterRelay, ack_wait: float, limits: InboxSettings | None = None, *,
+                 acknowledged: AcknowledgedLog) -> None:
         self.relay = relay
         self.ack_wait = ack_wait
         self.limits = limits or InboxSettings()
+        self.held = HeldItems(relay, acknowledged, self.limits, ack_wait)
         self.sessions: set[InboxSession] = set()
+
+    @property
+    def acknowledged(self) -> AcknowledgedLog:
+        return self.held.acknowledged
+
+    @property
+    def guard(self) -> Guard:
+        return self.relay.guard
+
+    def start(self) -> None:
+        self.held.start()
 
     def open(self, flows: Sequence[int]) -> InboxSession:
         wanted = [flow for flow in flows if flow in INBOX_FLOWS] or list(INBOX_FLOWS)
-        session = InboxSession(self.relay, wanted, self.ack_wait, self.limits)
+        session = InboxSession(self, wanted)
         self.sessions.add(session)
         return session
 
     def close(self, session: InboxSession) -> None:
         self.sessions.discard(session)
 
-    async def acknowledge(self, item_id: str) -> bool:
-        for session in list(self.sessions):
-            if await session.acknowledge(item_id):
-                return True
-        return False
+    async def prepare(self, held: Held) -> adapter_pb2.InboxItem | None:
+        """The item to show the member, or None when it must not see it (settled, dead-lettered, deferred)."""
+        if held.item is not None:  # shown before, by a session that ended: the same item again
+            held.shown += 1
+            held.item.delivery_count = max(held.message.metadata.num_delivered, held.shown)
+            return held.item
+        message = held.message
+        checked = self.guard.verify(message)
+        if isinstance(checked, Verified) and await self.acknowledged.contains(checked.envelope.envelope_id):
+            await self.held.settle(held, doing="already acknowledged")
+            log.info("redelivery_settled", item_id=held.item_id, envelope_id=checked.envelope.envelope_id,
+                     deliveries=message.metadata.num_delivered)
+            return None
+        if message.metadata.num_delivered >= self.limits.max_deliver:
+            # JetStream's last delivery: shown now, it would stay unacknowledged forever once the member let it go.
+            await self._dead_letter(held, Reason.DEAD_LETTER_REASON_UNDELIVERABLE,
+                                    f"delivered {message.metadata.num_delivered} times, never acknowledged")
+            return None
+        try:
+            envelope = await self.relay.admit(message)
+        except BusError:
+            raise  # the bus or the store is away: the member retries, the item waits
+        except Exception as error:
+            log.exception("inbox_admit_failed", item_id=held.item_id)
+            await self._dead_letter(held, Reason.DEAD_LETTER_REASON_UNPROCESSABLE,
+                                    f"could not be recorded: {type(error).__name__}")
+            return None
+        if envelope is None:
+            self.held.drop(held)  # refused: dead-lettered and acknowledged, or deferred (nak with a delay)
+            return None
+        try:
+            item = self._render(held, envelope)
+        except Exception as error:
+            log.exception("inbox_render_failed", item_id=held.item_id)
+            await self._dead_letter(held, Reason.DEAD_LETTER_REASON_UNPROCESSABLE,
+                                    f"could not be rendered in the member's format: {type(error).__name__}")
+            return None
+        self.held.mark_shown(held, envelope, item)
+        item.delivery_count = max(message.metadata.num_delivered, held.shown)
+        return item
+
+    def _render(self, held: Held, envelope: envelope_pb2.Envelope) -> adapter_pb2.InboxItem:
+        item = adapter_pb2.InboxItem(item_id=held.item_id, envelope=envelope)
+        if envelope.WhichOneof("payload") in CASE_PAYLOADS:
+            case = records.case_of(envelope).case
+            item.native.CopyFrom(adapter_pb2.NativeDocument(
+                content=self.relay.codec.encode([case]),
+                format=self.relay.member.document_format,
+                filename=f"{case.native_id}.{self.relay.codec.extension}",
+            ))
+        return item
+
+    async def _dead_letter(self, held: Held, reason: int, detail: str) -> None:
+        self.held.drop(held)
+        message = held.message
+        await self.guard.dead_letter(message, Refusal(reason, detail), deliveries=message.metadata.num_delivered)
+        try:
+            await message.term()
+        except Exception:  # the bus is away: it comes back, and is dead-lettered again under the same id
+            log.warning("term_failed", item_id=held.item_id)
+
+    async def acknowledge(self, item_id: str) -> int:
+        held = self.held.held.get(item_id)
+        result = await self.held.acknowledge(item_id)
+        if held is not None and held.item is not None and result == adapter_pb2.ACK_RESULT_ACKNOWLEDGED:
+            _log_relayed(held.item.envelope, self.relay.member.name, held.message.metadata.num_delivered)
+        return result
+
+    async def shut(self) -> None:
+        """The adapter stops: what it holds goes back to the bus."""
+        await self.held.close()

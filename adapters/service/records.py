@@ -10,6 +10,8 @@ follow-up result.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from kernel.bus.envelopes import case_step
 from kernel.domain.casestate import CaseState, Referred, fold
 from jjj.adapter.v1 import adapter_pb2
@@ -30,7 +32,8 @@ def state_of(record: Record) -> CaseState:
     return CaseState(
         case_id=record.case.case_id, origin=record.case.origin, holder=record.holder, status=record.case.status,
         sequence=record.sequence, attempt=record.attempt, flow=record.flow, kind=record.case.kind,
-        urgency=record.case.urgency, holder_sequence=record.holder_sequence,
+        urgency=record.case.urgency, holder_sequence=record.holder_sequence, procedure=record.case.procedure,
+        due_at=record.case.due_at.ToDatetime(tzinfo=UTC) if record.case.HasField("due_at") else None,
     )
 
 

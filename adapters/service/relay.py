@@ -19,7 +19,7 @@ from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
-from adapters.service import records
+from adapters.service import cohandling, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
@@ -30,7 +30,9 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, TrackerSettings
-from kernel.domain.lifecycle import Lifecycle, TransitionError
+from kernel.domain import emergency, events
+from kernel.domain.sensitive import SensitiveRules
+from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.errors import (
     CaseNotFound, DocumentRejected, InvalidRequest, RequestIdReused, StepConflict, StepRefused,
     UnsupportedDocumentFormat,
@@ -222,11 +224,20 @@ class AdapterRelay:
         too_long = input_limits.check_texts({"title": request.title, "body": request.body}, self.limits)
         if too_long:
             raise InvalidRequest(f"{too_long[0][0]}: {too_long[0][1]}", violations=too_long)
+        if request.HasField("emergency"):
+            share.emergency.CopyFrom(emergency.prepared(request.emergency, self.member.enum, datetime.now(UTC)))
+        if request.HasField("emergency_ack"):
+            share.emergency_ack.CopyFrom(request.emergency_ack)
+            share.emergency_ack.acknowledged_at.GetCurrentTime()
+        if request.HasField("early_warning"):
+            share.early_warning.CopyFrom(request.early_warning)
+        audience = await cohandling.prepare(share, request, audience, self.cases, self.member)
         if request.document.content:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)
             response.repeats.extend((await self.sharing.register(cases, request_id=request.request_id)).links)
-            share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases)
+            share.digests.extend(sketched_digest(case, self.sharing.secret) for case in cases
+                                 if SensitiveRules.load().may_digest(case))
         ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
                                          request_id=request.request_id)
         response.envelope_ids.extend(ids)
@@ -247,8 +258,15 @@ class AdapterRelay:
         origin = jurisdictions.origin_of_case_id(request.case_id)
         is_origin, is_holder = origin.enum == self.member.enum, record.holder == self.member.enum
         try:
+            pair = (origin.name, jurisdictions.by_enum(record.holder).name)
             self.lifecycle.check(record.case.status, request.status, kind=record.case.kind, actor_is_origin=is_origin,
-                                 actor_is_holder=is_holder, reason=request.reason)
+                                 actor_is_holder=is_holder, reason=request.reason, facts=StepFacts.of(request, pair))
+            SensitiveRules.load().check_status(record.case, request.status)
+            events.check_timing(record.case.status, request.status, history=record.case.history, holder=pair[1],
+                                at=request.at.ToDatetime(tzinfo=UTC) if request.HasField("at") else datetime.now(UTC))
+            events.check_event(request.event_type, current=record.case.status, new=request.status, kind=record.case.kind,
+                               is_holder=is_holder, reason=request.reason, history=record.case.history,
+                               extension=request.extension if request.HasField("extension") else None)
         except TransitionError as error:
             raise StepRefused(str(error), violations=[("status", str(error))]) from None
         counterpart = jurisdictions.by_enum(record.holder) if is_origin else origin
@@ -257,8 +275,12 @@ class AdapterRelay:
         update = envelope_pb2.StatusUpdate(
             case_id=request.case_id, sequence=record.sequence + 1, status=request.status,
             event=case_pb2.Event(at=request.at if request.HasField("at") else now_timestamp(),
-                                 action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note),
-            reason=request.reason, reporter=self.member.enum,
+                                 action=case_pb2.Status.Name(request.status), actor=request.actor, note=request.note,
+                                 type=request.event_type,
+                                 extension=request.extension if request.HasField("extension") else None),
+            reason=request.reason, reporter=self.member.enum, return_reason=request.return_reason,
+            closing=request.closing, merged_into=request.merged_into,
+            coordination=request.coordination if request.HasField("coordination") else None,
         )
         if request.HasField("feedback"):
             update.feedback.CopyFrom(request.feedback)

@@ -40,11 +40,11 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
 
     @translate_errors
     async def AcknowledgeInboxItem(self, request, context):
-        if not await self.inboxes.acknowledge(request.item_id):
-            # Acknowledging twice, or after the session ended, is not an error for the member:
-            # the item is either done or will be delivered again.
-            log.info("ack_not_pending", item_id=request.item_id)
-        return adapter_pb2.AcknowledgeInboxItemResponse()
+        # One id per call; a batch would loop over the same per-item acknowledgement.
+        result = await self.inboxes.acknowledge(request.item_id)
+        if result == adapter_pb2.ACK_RESULT_ALREADY_ACKNOWLEDGED:
+            log.info("ack_repeated", item_id=request.item_id)
+        return adapter_pb2.AcknowledgeInboxItemResponse(result=result)
 
     @translate_errors
     async def ReportStatus(self, request, context):

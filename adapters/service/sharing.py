@@ -26,6 +26,7 @@ from adapters.service.guard import Guard
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.domain.privacy import digest_case
+from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.repeats import RepeatIndex, RepeatRecord, content_shingles
 from kernel.jurisdictions import Member
 from kernel.security.envelopes import Refusal
@@ -55,7 +56,7 @@ def record_of(digest: envelope_pb2.CaseDigest) -> RepeatRecord:
     return RepeatRecord(
         case_id=digest.case_id, requester_key=digest.requester_key, admin_code=digest.admin_code,
         category_code=digest.category_code, received_at=digest.received_at.ToDatetime(tzinfo=UTC),
-        shingles=frozenset(map(str, digest.content_sketch)),
+        shingles=frozenset(map(str, digest.content_sketch)), status=digest.status,
     )
 
 
@@ -141,8 +142,11 @@ class Sharing:
                 links.append(envelope_pb2.RepeatLink(
                     case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
                     earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
+                    earlier_status=match.status, earlier_reviewed=SensitiveRules.load().reviewed(match.status),
                 ))
             self.index.add(record)
+            if not SensitiveRules.load().may_digest(case):
+                continue  # matched here, but an accusation or litigation-related case is never shared as a digest
             await self.publish(
                 envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST,
                                               classification=envelope_pb2.CLASSIFICATION_INTERNAL,

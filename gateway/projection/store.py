@@ -19,6 +19,7 @@ from pathlib import Path
 from kernel import jurisdictions
 from kernel.bus.envelopes import CASE_PAYLOADS, case_step
 from kernel.domain.casestate import CaseState, fold
+from kernel.domain.measures import CaseFacts
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -52,6 +53,7 @@ class TrailRow:
     actor: str
     note: str
     sequence: int
+    event_type: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,9 @@ class ProjectionStore(abc.ABC):
     def case_facts(self) -> list[dict]: ...
 
     @abc.abstractmethod
+    def measure_facts(self) -> list[CaseFacts]: ...
+
+    @abc.abstractmethod
     def case_states(self) -> list[CaseState]:
         """The folded state of every case whose referral was seen."""
 
@@ -103,16 +108,20 @@ CREATE TABLE IF NOT EXISTS cases (
   flow INTEGER, referred_at TEXT, updated_at TEXT, due_at TEXT, sequence INTEGER NOT NULL DEFAULT 0,
   attempt INTEGER NOT NULL DEFAULT 0, day TEXT, kind INTEGER DEFAULT 0, urgency INTEGER DEFAULT 0,
   signed_at TEXT, returned_count INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0,
-  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1);
+  contacted INTEGER, resolved INTEGER, satisfaction INTEGER DEFAULT 0, holder_sequence INTEGER NOT NULL DEFAULT -1,
+  procedure INTEGER NOT NULL DEFAULT 0, replied_at TEXT, evaluated_at TEXT, first_time INTEGER NOT NULL DEFAULT 0,
+  repeat INTEGER NOT NULL DEFAULT 0, reply_count INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
 CREATE TABLE IF NOT EXISTS trail (
   envelope_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT, flow INTEGER, sender INTEGER,
   destination INTEGER, status INTEGER, actor TEXT, note TEXT, sequence INTEGER, observed_at TEXT,
-  lag_ms REAL, day TEXT);
+  lag_ms REAL, day TEXT, event_type INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
 CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
+CREATE TABLE IF NOT EXISTS extensions (
+  case_id TEXT, sequence INTEGER, step TEXT, amount INTEGER, PRIMARY KEY(case_id, sequence));
 CREATE TABLE IF NOT EXISTS deadline_notices (
   case_id TEXT, step TEXT, kind INTEGER, due_at TEXT, provisional INTEGER, PRIMARY KEY(case_id, step, kind, due_at));
 """
@@ -148,6 +157,13 @@ class SqliteProjection(ProjectionStore):
         present = {row[1] for row in self.db.execute("PRAGMA table_info(cases)")}
         if "holder_sequence" not in present:
             self.db.execute("ALTER TABLE cases ADD COLUMN holder_sequence INTEGER NOT NULL DEFAULT -1")
+        if "event_type" not in {row[1] for row in self.db.execute("PRAGMA table_info(trail)")}:
+            self.db.execute("ALTER TABLE trail ADD COLUMN event_type INTEGER NOT NULL DEFAULT 0")
+        for column, declaration in (("procedure", "INTEGER NOT NULL DEFAULT 0"), ("replied_at", "TEXT"),
+                                    ("evaluated_at", "TEXT"), ("first_time", "INTEGER NOT NULL DEFAULT 0"),
+                                    ("repeat", "INTEGER NOT NULL DEFAULT 0"), ("reply_count", "INTEGER NOT NULL DEFAULT 0")):
+            if column not in present:
+                self.db.execute(f"ALTER TABLE cases ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         self.db.close()
@@ -181,30 +197,39 @@ class SqliteProjection(ProjectionStore):
             actor, note = update.event.actor, update.event.note or update.reason
         else:
             self._record_deadlines(envelope.information_share)
+            self._record_repeats(envelope.information_share)
             case_id, status, actor, note, sequence = "", 0, "", envelope.information_share.title, 0
+        event_type = envelope.status_update.event.type if payload == "status_update" else 0
         inserted = self.db.execute(
-            "INSERT OR IGNORE INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO trail(envelope_id, case_id, at, flow, sender, destination, status, actor, note,"
+            " sequence, observed_at, lag_ms, day, event_type) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (envelope.envelope_id, case_id, _iso(sent_at), envelope.flow, envelope.sender, envelope.destination,
-             status, actor, note, sequence, _iso(observed_at), lag_ms, day),
+             status, actor, note, sequence, _iso(observed_at), lag_ms, day, event_type),
         ).rowcount
         if not inserted or not case_id:
             return bool(inserted)
         self._fold(case_id, envelope, sent_at, day)
         if payload == "status_update":
             self._record_facts(case_id, envelope.status_update, _ts(envelope.status_update.event.at) or sent_at)
+            extension = envelope.status_update.event.extension
+            if envelope.status_update.event.type == case_pb2.EVENT_TYPE_EXTENSION and extension.step:
+                self.db.execute("INSERT OR IGNORE INTO extensions VALUES(?,?,?,?)",
+                                (case_id, sequence, extension.step, extension.amount))
         return True
 
-    _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence")
+    _STATE_COLUMNS = ("origin", "holder", "status", "sequence", "attempt", "flow", "kind", "urgency", "holder_sequence",
+                      "procedure")
 
     def _fold(self, case_id: str, envelope: envelope_pb2.Envelope, sent_at: datetime, day: str) -> None:
         """Move the case's state through the kernel's fold; the case's other facts come along."""
-        row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?", (case_id,)).fetchone()
+        row = self.db.execute(f"SELECT {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE case_id=?",
+                              (case_id,)).fetchone()
         before = None
         if row is not None:
             # A stub row (a notice seen before its referral) has no state yet: what the fold would start from.
-            origin, *rest = (value or 0 for value in row)
-            before = CaseState(case_id, origin or jurisdictions.origin_of_case_id(case_id).enum, *rest)
-            before = dataclasses.replace(before, holder_sequence=row[-1])
+            origin, *rest = (value or 0 for value in row[:-1])
+            before = CaseState(case_id, origin or jurisdictions.origin_of_case_id(case_id).enum, *rest, _dt(row[-1]))
+            before = dataclasses.replace(before, holder_sequence=row[self._STATE_COLUMNS.index("holder_sequence")])
         after = fold(before, case_step(envelope))
         if after is before:
             return
@@ -214,7 +239,8 @@ class SqliteProjection(ProjectionStore):
             facts["updated_at"] = _iso(sent_at)  # the time of the step the status is from
         if envelope.WhichOneof("payload") in CASE_PAYLOADS:
             case = getattr(envelope, envelope.WhichOneof("payload")).case
-            facts.update(native_id=case.native_id, due_at=_iso(_ts(case.due_at)))
+            facts.update(native_id=case.native_id, due_at=_iso(_ts(case.due_at)),
+                         first_time=int(case.petition.first_time), repeat=int(case.petition.repeat))
         columns = {"case_id": case_id, **state, **facts, "referred_at": None, "day": None}
         if "native_id" in facts:
             columns.update(referred_at=_iso(sent_at), day=day)
@@ -232,6 +258,12 @@ class SqliteProjection(ProjectionStore):
             self.db.execute("UPDATE cases SET signed_at=coalesce(signed_at, ?) WHERE case_id=?", (_iso(at), case_id))
         elif update.status == case_pb2.STATUS_RETURNED:
             self.db.execute("UPDATE cases SET returned_count=returned_count+1 WHERE case_id=?", (case_id,))
+        elif update.status == case_pb2.STATUS_REPLIED:
+            # a re-handled case is replied to again: its follow-up clock counts from the last reply
+            self.db.execute("UPDATE cases SET replied_at=?, evaluated_at=NULL, reply_count=reply_count+1 WHERE case_id=?",
+                            (_iso(at), case_id))
+        elif update.status == case_pb2.STATUS_EVALUATED:
+            self.db.execute("UPDATE cases SET evaluated_at=coalesce(evaluated_at, ?) WHERE case_id=?", (_iso(at), case_id))
         if update.HasField("feedback"):
             feedback = update.feedback
             self.db.execute(
@@ -241,6 +273,11 @@ class SqliteProjection(ProjectionStore):
                  int(feedback.resolved) if feedback.HasField("resolved") else None,
                  feedback.satisfaction, feedback.satisfaction, case_id),
             )
+
+    def _record_repeats(self, share: envelope_pb2.InformationShare) -> None:
+        for link in share.repeat_links:
+            self.db.execute("INSERT OR IGNORE INTO cases(case_id, sequence, attempt) VALUES(?, 0, 0)", (link.case_id,))
+            self.db.execute("UPDATE cases SET repeat=1 WHERE case_id=?", (link.case_id,))
 
     def _record_deadlines(self, share: envelope_pb2.InformationShare) -> None:
         for notice in share.deadlines:
@@ -256,18 +293,53 @@ class SqliteProjection(ProjectionStore):
     def case_facts(self) -> list[dict]:
         """Every case with what deadlines and statistics need."""
         keys = ("case_id", "origin", "holder", "kind", "urgency", "flow", "day", "referred_at", "signed_at",
-                "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status")
+                "returned_count", "overdue", "contacted", "resolved", "satisfaction", "status", "procedure",
+                "replied_at", "evaluated_at")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
 
+    def extensions(self, case_id: str) -> dict[int, tuple[str, int]]:
+        """sequence -> (step, amount) of the case's extension steps (rebuilding clocks after a restart)."""
+        rows = self.db.execute("SELECT sequence, step, amount FROM extensions WHERE case_id=?", (case_id,))
+        return {sequence: (step, amount) for sequence, step, amount in rows}
+
+    def measure_facts(self) -> list[CaseFacts]:
+        """Every referred case as the measures (kernel.domain.measures) see it."""
+        statuses: dict[str, set[int]] = {}
+        for case_id, status in self.db.execute("SELECT DISTINCT case_id, status FROM trail WHERE case_id != ''"):
+            statuses.setdefault(case_id, set()).add(status)
+        events: dict[str, dict[int, int]] = {}
+        for case_id, event_type, count in self.db.execute(
+                "SELECT case_id, event_type, COUNT(*) FROM trail WHERE event_type > 0 GROUP BY case_id, event_type"):
+            events.setdefault(case_id, {})[event_type] = count
+        overdue: dict[str, set[str]] = {}
+        for case_id, step in self.db.execute("SELECT DISTINCT case_id, step FROM deadline_notices WHERE kind=?",
+                                             (envelope_pb2.DEADLINE_KIND_OVERDUE,)):
+            overdue.setdefault(case_id, set()).add(step)
+        rows = self.db.execute(
+            "SELECT case_id, origin, holder, kind, day, referred_at, urgency, procedure, status, signed_at, returned_count,"
+            " contacted, resolved, satisfaction, replied_at, evaluated_at, reply_count, first_time, repeat"
+            " FROM cases WHERE attempt > 0")
+        return [
+            CaseFacts(case_id=r[0], origin=r[1], holder=r[2], kind=r[3] or 0, day=r[4], referred_at=_dt(r[5]),
+                      urgency=r[6] or 0, procedure=r[7] or 0, status=r[8] or 0, signed_at=_dt(r[9]), returned=r[10] > 0,
+                      contacted=None if r[11] is None else bool(r[11]), resolved=None if r[12] is None else bool(r[12]),
+                      satisfaction=r[13] or 0, replied_at=_dt(r[14]), evaluated_at=_dt(r[15]), replies=r[16],
+                      statuses=frozenset(statuses.get(r[0], ())), overdue_steps=frozenset(overdue.get(r[0], ())),
+                      first_time=bool(r[17]), repeat=bool(r[18]),
+                      urgings=events.get(r[0], {}).get(case_pb2.EVENT_TYPE_URGING, 0),
+                      supervisions=events.get(r[0], {}).get(case_pb2.EVENT_TYPE_SUPERVISION, 0))
+            for r in rows
+        ]
+
     def case_state(self, case_id: str) -> CaseState | None:
-        row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE case_id=?",
+        row = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE case_id=?",
                               (case_id,)).fetchone()
-        return CaseState(*row) if row else None
+        return CaseState(*row[:-1], _dt(row[-1])) if row else None
 
     def case_states(self) -> list[CaseState]:
-        rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)} FROM cases WHERE attempt > 0")
-        return [CaseState(*row) for row in rows]
+        rows = self.db.execute(f"SELECT case_id, {', '.join(self._STATE_COLUMNS)}, due_at FROM cases WHERE attempt > 0")
+        return [CaseState(*row[:-1], _dt(row[-1])) for row in rows]
 
     def _case_row(self, row) -> CaseRow:
         return CaseRow(row[0], row[1] or 0, row[2] or 0, row[3] or "", row[4] or 0, row[5] or 0,
@@ -281,10 +353,11 @@ class SqliteProjection(ProjectionStore):
 
     def trail(self, case_id: str) -> list[TrailRow]:
         rows = self.db.execute(
-            "SELECT envelope_id, case_id, at, flow, sender, destination, status, actor, note, sequence FROM trail"
+            "SELECT envelope_id, case_id, at, flow, sender, destination, status, actor, note, sequence, event_type FROM trail"
             " WHERE case_id=? ORDER BY sequence, at, envelope_id", (case_id,),
         )
-        return [TrailRow(r[0], r[1], _dt(r[2]), r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9]) for r in rows]
+        return [TrailRow(r[0], r[1], _dt(r[2]), r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9], r[10] or 0)
+                for r in rows]
 
     def cases(self, where: CaseFilter) -> list[CaseRow]:
         clauses, args = ["case_id > ?"], [where.after_case_id]

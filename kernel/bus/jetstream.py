@@ -223,11 +223,30 @@ class _NamedAtEachCreation(api.ConsumerConfig):
     or a reconnect) creates its consumer again from the same config, and reusing the
     name would collide with the old consumer. nats-py passes the config through
     `evolve` at each creation, so that is where the fresh name is given.
+
+    The same place keeps a reset consumer valid: nats-py resumes it by setting
+    deliver_policy BY_START_SEQUENCE and opt_start_seq on the kept config but leaves
+    an opt_start_time there (a consumer that started BY_START_TIME, as sharing's do),
+    and the server refuses the pair (err_code 10094, "deliver by start sequence, but
+    optional start time is also set"): every reset failed, and after a nats-server
+    restart the consumer was never recreated. The start sequence is where to resume,
+    so the start time goes (and a start sequence with a by-time policy, the other way).
     """
 
     def evolve(self, **params):
         # Called on the config the subscription keeps, whose name stays the owner's prefix.
-        return dataclasses.replace(self, **params, name=f"{self.name}_{uuid.uuid4().hex}")
+        evolved = dataclasses.replace(self, **params, name=f"{self.name}_{uuid.uuid4().hex}")
+        return consistent_start(evolved)
+
+
+def consistent_start(config: api.ConsumerConfig) -> api.ConsumerConfig:
+    """Only the start option the deliver policy uses: the server refuses a config with another one set."""
+    policy = config.deliver_policy
+    if policy == api.DeliverPolicy.BY_START_SEQUENCE:
+        config.opt_start_time = None
+    elif policy == api.DeliverPolicy.BY_START_TIME:
+        config.opt_start_seq = None
+    return config
 
 
 async def ordered_subscribe(js: JetStreamContext, subject: str, *, stream: str, owner: str, cb,

@@ -24,6 +24,7 @@ asked before a step is sent; the fold only records what was sent.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 from jjj.bus.v1 import envelope_pb2
@@ -44,6 +45,8 @@ class CaseState:
     kind: int = case_pb2.CASE_KIND_UNSPECIFIED
     urgency: int = case_pb2.URGENCY_UNSPECIFIED
     holder_sequence: int = UNKNOWN_HOLDER_SEQUENCE  # the step that made `holder` the holder
+    procedure: int = case_pb2.PROCEDURE_UNSPECIFIED  # chosen by the origin (Case.procedure)
+    due_at: dt.datetime | None = None  # the assigning body's due date (Case.due_at), UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class Referred:
     sequence: int
     kind: int = case_pb2.CASE_KIND_UNSPECIFIED
     urgency: int = case_pb2.URGENCY_UNSPECIFIED
+    procedure: int = case_pb2.PROCEDURE_UNSPECIFIED
+    due_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +93,12 @@ def _referred(state: CaseState | None, step: Referred) -> CaseState:
         return CaseState(
             case_id=step.case_id, origin=step.origin, holder=step.destination, status=case_pb2.STATUS_REFERRED,
             sequence=step.sequence, attempt=step.attempt, flow=step.flow, kind=step.kind, urgency=step.urgency,
-            holder_sequence=step.sequence,
+            holder_sequence=step.sequence, procedure=step.procedure, due_at=step.due_at,
         )
     if step.attempt <= state.attempt:
         return state
-    changes: dict = dict(origin=step.origin, attempt=step.attempt, flow=step.flow, kind=step.kind, urgency=step.urgency)
+    changes: dict = dict(origin=step.origin, attempt=step.attempt, flow=step.flow, kind=step.kind, urgency=step.urgency,
+                         procedure=step.procedure, due_at=step.due_at)
     if step.sequence >= state.holder_sequence:
         changes.update(holder=step.destination, holder_sequence=step.sequence)
     if step.sequence >= state.sequence:
@@ -125,6 +131,8 @@ def step_of(envelope: envelope_pb2.Envelope, *, origin_of) -> Step | None:
         return Referred(
             case_id=body.case.case_id, origin=body.case.origin, destination=envelope.destination, flow=envelope.flow,
             attempt=body.attempt, sequence=body.sequence, kind=body.case.kind, urgency=body.case.urgency,
+            procedure=body.case.procedure,
+            due_at=body.case.due_at.ToDatetime(tzinfo=dt.timezone.utc) if body.case.HasField("due_at") else None,
         )
     if payload == "status_update":
         update = envelope.status_update

@@ -24,8 +24,11 @@ HOURS, DAYS, WORKING_DAYS = "hours", "days", "working_days"
 END_OF_DAY = dt.time(23, 59, 59)
 _STEP_KEYS = {
     "description", "amount", "unit", "roll_forward", "starts_on", "stops_on", "kinds",
-    "urgencies", "procedure", "owner", "extension", "reminder",
+    "urgencies", "procedure", "owner", "extension", "reminder", "source", "assigned_due",
+    "starts_on_event", "paused_by", "resumed_by",
 }  # fmt: skip
+SOURCES = ("regulation", "practice")
+ORDINARY = "ordinary"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class StepPolicy:
     # Exactly one of these, or neither (no reminder).
     reminder_fraction: float | None = None
     reminder_hours: float | None = None
+    source: str = "regulation"
+    assigned_due: bool = False  # an earlier Case.due_at of the assigning body applies
+    starts_on_event: int | None = None  # case_pb2.EventType
+    paused_by: int | None = None
+    resumed_by: int | None = None
 
     @classmethod
     def from_yaml(cls, name: str, entry: dict) -> "StepPolicy":
@@ -68,6 +76,11 @@ class StepPolicy:
         fraction = reminder.get("fraction")
         if fraction is not None and not 0 < float(fraction) < 1:
             raise ConfigurationError(f"{where}.reminder.fraction must be between 0 and 1")
+        source = entry.get("source", "regulation")
+        if source not in SOURCES:
+            raise ConfigurationError(f"{where}.source must be regulation or practice, not {source!r}")
+        if ("paused_by" in entry) != ("resumed_by" in entry):
+            raise ConfigurationError(f"{where}: paused_by and resumed_by go together")
         extension = entry.get("extension")
         if extension is not None:
             reject_unknown_keys(f"{where}.extension", extension, {"max_times", "max_amount"})
@@ -87,7 +100,16 @@ class StepPolicy:
             extension=extension,
             reminder_fraction=None if fraction is None else float(fraction),
             reminder_hours=None if reminder.get("hours") is None else float(reminder["hours"]),
+            source=source,
+            assigned_due=bool(entry.get("assigned_due", False)),
+            starts_on_event=_event(entry.get("starts_on_event")),
+            paused_by=_event(entry.get("paused_by")),
+            resumed_by=_event(entry.get("resumed_by")),
         )
+
+
+def _event(name: str | None) -> int | None:
+    return None if name is None else case_pb2.EventType.Value(name)
 
 
 def _enum_set(enum, names: Iterable[str]) -> frozenset[int]:
@@ -103,12 +125,20 @@ class Deadline:
     extended_by: int = 0  # in the step's unit
     extensions: int = 0
     jurisdiction: str | None = None  # whose limits apply (the holder's), None for the defaults
+    own_limits: bool = False  # the jurisdiction set its own amount for this step
+    assigned: bool = False  # the assigning body's earlier due date applies, not the policy's
+    paused_at: dt.datetime | None = None  # the clock stands still since (a hearing)
 
 
 class DeadlinePolicy:
     def __init__(self, steps: Iterable[StepPolicy], calendar: WorkingCalendar,
-                 amounts: dict[str, dict[str, int]] | None = None) -> None:
+                 amounts: dict[str, dict[str, int]] | None = None, procedures: dict[int, str] | None = None) -> None:
         self.steps = {step.name: step for step in steps}
+        # case_pb2.Procedure -> the name steps use; a case without one is ordinary
+        self.procedures = procedures or {case_pb2.PROCEDURE_UNSPECIFIED: ORDINARY}
+        for step in self.steps.values():
+            if step.procedure is not None and procedures is not None and step.procedure not in self.procedures.values():
+                raise ConfigurationError(f"deadlines.yaml: steps.{step.name}: unknown procedure {step.procedure!r}")
         self.calendar = calendar
         # jurisdiction -> step -> amount, where a jurisdiction's own limit differs from the default
         self.amounts = amounts or {}
@@ -121,7 +151,7 @@ class DeadlinePolicy:
         if path is None and calendar is None:
             return _default_policy()
         data = read_yaml(path or SCHEMAS_DIR / "deadlines.yaml")
-        reject_unknown_keys("deadlines.yaml", data, {"calendar", "steps", "jurisdictions"})
+        reject_unknown_keys("deadlines.yaml", data, {"calendar", "steps", "jurisdictions", "procedures"})
         if calendar is None:
             mode = UnknownYear(data.get("calendar", {}).get("unknown_year", "weekends_provisional"))
             calendar = WorkingCalendar.load(unknown_year=mode)
@@ -129,7 +159,17 @@ class DeadlinePolicy:
             name: {step: int(entry["amount"]) for step, entry in (steps or {}).items()}
             for name, steps in (data.get("jurisdictions") or {}).items()
         }
-        return cls([StepPolicy.from_yaml(n, e) for n, e in data["steps"].items()], calendar, amounts)
+        procedures = {case_pb2.PROCEDURE_UNSPECIFIED: ORDINARY}
+        for name, entry in (data.get("procedures") or {ORDINARY: {"code": "PROCEDURE_ORDINARY"}}).items():
+            reject_unknown_keys(f"deadlines.yaml: procedures.{name}", entry, {"code", "source"})
+            procedures[case_pb2.Procedure.Value(entry["code"])] = name
+        return cls([StepPolicy.from_yaml(n, e) for n, e in data["steps"].items()], calendar, amounts, procedures)
+
+    def procedure_name(self, procedure: int | str) -> str:
+        """The steps' name of a Case.procedure (an unknown or unset one is ordinary)."""
+        if isinstance(procedure, str):
+            return procedure
+        return self.procedures.get(procedure, ORDINARY)
 
     def amount(self, step: str, jurisdiction: str | None) -> int:
         """The step's period under `jurisdiction`'s own limits (the default when it has none)."""
@@ -141,31 +181,76 @@ class DeadlinePolicy:
         except KeyError:
             raise DeadlineError(f"unknown step {name!r}; known: {', '.join(sorted(self.steps))}") from None
 
-    def deadline(self, step: str, start: dt.datetime, jurisdiction: str | None = None) -> Deadline:
+    def deadline(self, step: str, start: dt.datetime, jurisdiction: str | None = None,
+                 assigned_due_at: dt.datetime | None = None) -> Deadline:
+        """`assigned_due_at`: the assigning body's due date (Case.due_at); it applies to a step
+        marked assigned_due when it is earlier than the policy's."""
         spec = self.step(step)
         start_utc = _utc(start)
         due_at, provisional = self._due(spec, start_utc, self.amount(step, jurisdiction))
-        return Deadline(step, start_utc, due_at, provisional, jurisdiction=jurisdiction)
+        own = step in self.amounts.get(jurisdiction or "", {})
+        deadline = Deadline(step, start_utc, due_at, provisional, jurisdiction=jurisdiction, own_limits=own)
+        if spec.assigned_due and assigned_due_at is not None and _utc(assigned_due_at) < due_at:
+            deadline = dataclasses.replace(deadline, due_at=_utc(assigned_due_at), provisional=False, assigned=True)
+        return deadline
 
-    def extend(self, deadline: Deadline, amount: int) -> Deadline:
-        """The deadline extended by `amount` more (step's unit), counted on the original period."""
-        spec = self.step(deadline.step)
+    def check_extension(self, step: str, amount: int, *, earlier: int = 0) -> None:
+        """Raise DeadlineError unless `step` may be extended by `amount` after `earlier` extensions."""
+        spec = self.step(step)
         if spec.extension is None:
             raise DeadlineError(f"{spec.name} cannot be extended")
-        if deadline.extensions >= spec.extension.max_times:
+        if earlier >= spec.extension.max_times:
             raise DeadlineError(f"{spec.name} may be extended {spec.extension.max_times} time(s) only")
         if not 0 < amount <= spec.extension.max_amount:
             limit = spec.extension.max_amount
             raise DeadlineError(f"{spec.name}: an extension is 1..{limit} {spec.unit}, not {amount}")
+
+    def extend(self, deadline: Deadline, amount: int) -> Deadline:
+        """The deadline extended by `amount` more (step's unit), counted on the original period.
+
+        A deadline the assigning body set earlier moves by `amount` from that date, so an
+        extension never moves a due time by more than the policy allows."""
+        spec = self.step(deadline.step)
+        self.check_extension(deadline.step, amount, earlier=deadline.extensions)
         extended_by = deadline.extended_by + amount
         due_at, provisional = self._due(spec, deadline.start, self.amount(deadline.step, deadline.jurisdiction) + extended_by)
+        assigned = False
+        if deadline.assigned:
+            shifted, shifted_provisional = self._shift(spec, deadline.due_at, amount)
+            if shifted < due_at:
+                due_at, provisional, assigned = shifted, shifted_provisional, True
         return dataclasses.replace(
             deadline,
             due_at=due_at,
             provisional=provisional,
             extended_by=extended_by,
             extensions=deadline.extensions + 1,
+            assigned=assigned,
         )
+
+    def pause(self, deadline: Deadline, at: dt.datetime) -> Deadline:
+        """The clock stands still from `at` (a hearing); a paused deadline stays paused."""
+        return deadline if deadline.paused_at is not None else dataclasses.replace(deadline, paused_at=_utc(at))
+
+    def resume(self, deadline: Deadline, at: dt.datetime) -> Deadline:
+        """The clock runs again: due_at moves by the time it stood still (see deadlines.yaml)."""
+        if deadline.paused_at is None:
+            return deadline
+        spec, paused, resumed = self.step(deadline.step), deadline.paused_at, max(_utc(at), deadline.paused_at)
+        if spec.unit == HOURS:
+            moved = resumed - paused
+        else:
+            moved = dt.timedelta(days=(beijing_date(resumed) - beijing_date(paused)).days + 1)
+        return dataclasses.replace(deadline, due_at=deadline.due_at + moved, paused_at=None)
+
+    def _shift(self, spec: StepPolicy, due_at: dt.datetime, amount: int) -> tuple[dt.datetime, bool]:
+        if spec.unit == HOURS:
+            return due_at + dt.timedelta(hours=amount), False
+        if spec.unit == WORKING_DAYS:
+            answer = self.calendar.add_working_days(beijing_date(due_at), amount)
+            end = dt.datetime.combine(answer.day, due_at.astimezone(BEIJING).timetz())
+            return end.astimezone(dt.timezone.utc), answer.provisional
+        return due_at + dt.timedelta(days=amount), False
 
     def reminder_at(self, deadline: Deadline) -> dt.datetime | None:
         spec = self.step(deadline.step)
@@ -182,17 +267,27 @@ class DeadlinePolicy:
         *,
         kind: int,
         urgency: int = case_pb2.URGENCY_UNSPECIFIED,
-        procedure: str = "ordinary",
+        procedure: int | str = ORDINARY,
+        event: int | None = None,
     ) -> list[str]:
-        """Names of the steps whose clock a case of this kind starts when it enters `status`."""
+        """Names of the steps whose clock a case of this kind starts when it enters `status`
+        (event None), or when `event` is reported while it is in `status`."""
+        procedure = self.procedure_name(procedure)
         return sorted(
             s.name
             for s in self.steps.values()
             if status in s.starts_on
+            and s.starts_on_event == event
             and (s.kinds is None or kind in s.kinds)
             and (s.urgencies is None or urgency in s.urgencies)
             and (s.procedure is None or s.procedure == procedure)
         )
+
+    def steps_paused_by(self, event: int) -> list[str]:
+        return sorted(s.name for s in self.steps.values() if s.paused_by is not None and s.paused_by == event)
+
+    def steps_resumed_by(self, event: int) -> list[str]:
+        return sorted(s.name for s in self.steps.values() if s.resumed_by is not None and s.resumed_by == event)
 
     def steps_stopping(self, status: int) -> list[str]:
         return sorted(s.name for s in self.steps.values() if status in s.stops_on)

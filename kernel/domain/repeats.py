@@ -90,6 +90,7 @@ class RepeatRecord:
     category_code: str
     received_at: dt.datetime  # aware
     shingles: frozenset[str]
+    status: int = case_pb2.STATUS_UNSPECIFIED  # as last known to the matcher
 
     @classmethod
     def from_case(cls, case: case_pb2.Case, secret: bytes) -> "RepeatRecord":
@@ -100,6 +101,7 @@ class RepeatRecord:
             category_code=case.category.code,
             received_at=case.received_at.ToDatetime(tzinfo=dt.timezone.utc),
             shingles=content_shingles(f"{case.title}\n{case.content}"),
+            status=case.status,
         )
 
     @classmethod
@@ -112,6 +114,7 @@ class RepeatRecord:
             category_code=digest.category_code,
             received_at=digest.received_at.ToDatetime(tzinfo=dt.timezone.utc),
             shingles=content_shingles(digest.title if text is None else text),
+            status=digest.status,
         )
 
 
@@ -120,6 +123,7 @@ class Match:
     case_id: str
     score: float  # content similarity, 0..1
     reasons: tuple[str, ...]  # CONTENT and/or PLACE_CATEGORY
+    status: int = case_pb2.STATUS_UNSPECIFIED  # the earlier case's, as the index knows it
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ class RepeatIndex:
             if self._same_place_and_category(record, other):
                 reasons.append(PLACE_CATEGORY)
             if reasons:
-                matches.append(Match(other.case_id, round(score, 4), tuple(reasons)))
+                matches.append(Match(other.case_id, round(score, 4), tuple(reasons), other.status))
         return sorted(matches, key=lambda m: (-m.score, m.case_id))
 
     def _same_place_and_category(self, a: RepeatRecord, b: RepeatRecord) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kernel import jurisdictions
 from kernel.codec import Rejected
 from kernel.domain.casestate import CaseState
+from kernel.domain.sensitive import SensitiveRules
 from kernel.domain.lifecycle import EITHER, ORIGIN, Lifecycle, TransitionError
 from kernel.jurisdictions import Member
 from jjj.bus.v1 import envelope_pb2
@@ -42,6 +43,11 @@ def plan_route(case: case_pb2.Case, sender: Member, requested: int) -> Route | R
                 f"{case.location.admin_code or '(empty)'} lies in no member jurisdiction; name the destination",
             )
         destination, basis = competent, envelope_pb2.ROUTING_BASIS_LOCATION
+    if basis == envelope_pb2.ROUTING_BASIS_EXPLICIT:
+        competent = jurisdictions.competent_for(case.location.admin_code)
+        refusal = SensitiveRules.load().destination_refusal(case, destination.enum, competent.enum if competent else None)
+        if refusal:
+            return Rejected("destination", refusal)
     if destination.enum == sender.enum:
         return Rejected("destination", f"{sender.enum_name} cannot refer a case to itself")
     return Route(destination, basis)
@@ -77,6 +83,9 @@ def plan_attempt(state: CaseState | None, destination: int, lifecycle: Lifecycle
     )
     if not can_refer_again:
         return AlreadyOut()
+    if lifecycle.max_attempts is not None and state.attempt >= lifecycle.max_attempts:
+        raise TransitionError(f"{state.case_id} was routed {state.attempt} times, the most the lifecycle allows"
+                              " (max_attempts): dispute the return (coordination) or take it back")
     if state.holder == destination:
         holder = jurisdictions.by_enum(destination).name
         raise TransitionError(f"{state.case_id} was returned by {holder}; re-route it elsewhere or take it back")

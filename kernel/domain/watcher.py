@@ -29,6 +29,9 @@ class DeadlineEvent:
     step: str
     due_at: dt.datetime
     provisional: bool = False
+    jurisdiction: str | None = None  # whose limits applied (the holder's)
+    own_limits: bool = False  # its own, not the federation's defaults
+    assigned: bool = False  # the assigning body's earlier due date
 
 
 @dataclass
@@ -45,10 +48,11 @@ class DeadlineWatcher:
         self.clock = clock
         self._tracked: dict[tuple[str, str], _Tracked] = {}
 
-    def track(self, case_id: str, step: str, start: dt.datetime | None = None, jurisdiction: str | None = None) -> Deadline:
+    def track(self, case_id: str, step: str, start: dt.datetime | None = None, jurisdiction: str | None = None,
+              assigned_due_at: dt.datetime | None = None) -> Deadline:
         """Start the clock of `step` for a case. Tracking the same start again changes nothing;
         a different start (e.g. a re-routed referral) starts afresh."""
-        deadline = self.policy.deadline(step, start if start is not None else self.clock(), jurisdiction)
+        deadline = self.policy.deadline(step, start if start is not None else self.clock(), jurisdiction, assigned_due_at)
         current = self._tracked.get((case_id, step))
         if current is not None and current.deadline.start == deadline.start:
             return current.deadline
@@ -59,6 +63,22 @@ class DeadlineWatcher:
         """Extend a tracked deadline as the policy allows; its notices are re-armed for the new due time."""
         current = self._tracked[(case_id, step)]
         deadline = self.policy.extend(current.deadline, amount)
+        self._set(case_id, deadline)
+        return deadline
+
+    def pause(self, case_id: str, step: str, at: dt.datetime) -> Deadline | None:
+        """Stop the clock without ending the step (a hearing): no notices until it resumes."""
+        current = self._tracked.get((case_id, step))
+        if current is None:
+            return None
+        current.deadline = self.policy.pause(current.deadline, at)
+        return current.deadline
+
+    def resume(self, case_id: str, step: str, at: dt.datetime) -> Deadline | None:
+        current = self._tracked.get((case_id, step))
+        if current is None or current.deadline.paused_at is None:
+            return None if current is None else current.deadline
+        deadline = self.policy.resume(current.deadline, at)
         self._set(case_id, deadline)
         return deadline
 
@@ -74,19 +94,48 @@ class DeadlineWatcher:
         *,
         kind: int,
         urgency: int = case_pb2.URGENCY_UNSPECIFIED,
-        procedure: str = "ordinary",
+        procedure: int | str = "ordinary",
         jurisdiction: str | None = None,
+        assigned_due_at: dt.datetime | None = None,
     ) -> list[str]:
         """A case entered `status` at `at`: stop the clocks it stops, start the ones it starts
-        (under `jurisdiction`'s own limits: the holder's).
+        (under `jurisdiction`'s own limits: the holder's; an earlier `assigned_due_at` of the
+        assigning body caps the steps that honour it).
 
         Returns the steps started."""
         for step in self.policy.steps_stopping(status):
             self.stop(case_id, step)
         started = self.policy.steps_starting(status, kind=kind, urgency=urgency, procedure=procedure)
         for step in started:
-            self.track(case_id, step, at, jurisdiction)
+            self.track(case_id, step, at, jurisdiction, assigned_due_at)
         return started
+
+    def observe_event(
+        self,
+        case_id: str,
+        status: int,
+        event: int,
+        at: dt.datetime,
+        *,
+        kind: int,
+        urgency: int = case_pb2.URGENCY_UNSPECIFIED,
+        procedure: int | str = "ordinary",
+        jurisdiction: str | None = None,
+    ) -> list[str]:
+        """An event-only step (the status unchanged) reported at `at`: start the clocks that
+        start on it, pause or resume the ones it pauses or resumes. Never restarts a clock
+        (an urging note must not give the holder a fresh period). Returns the steps moved."""
+        moved = []
+        for step in self.policy.steps_starting(status, kind=kind, urgency=urgency, procedure=procedure, event=event):
+            self.track(case_id, step, at, jurisdiction)
+            moved.append(step)
+        for step in self.policy.steps_paused_by(event):
+            if self.pause(case_id, step, at) is not None:
+                moved.append(step)
+        for step in self.policy.steps_resumed_by(event):
+            if self.resume(case_id, step, at) is not None:
+                moved.append(step)
+        return sorted(moved)
 
     def deadline(self, case_id: str, step: str) -> Deadline | None:
         tracked = self._tracked.get((case_id, step))
@@ -103,7 +152,7 @@ class DeadlineWatcher:
         events: list[tuple[dt.datetime, DeadlineEvent]] = []
         for (case_id, step), tracked in self._tracked.items():
             deadline = tracked.deadline
-            if tracked.overdue:
+            if tracked.overdue or deadline.paused_at is not None:
                 continue
             if now >= deadline.due_at:
                 tracked.overdue = tracked.reminded = True
@@ -119,4 +168,5 @@ class DeadlineWatcher:
 
     @staticmethod
     def _event(kind: EventKind, case_id: str, deadline: Deadline) -> DeadlineEvent:
-        return DeadlineEvent(kind, case_id, deadline.step, deadline.due_at, deadline.provisional)
+        return DeadlineEvent(kind, case_id, deadline.step, deadline.due_at, deadline.provisional,
+                             deadline.jurisdiction, deadline.own_limits, deadline.assigned)

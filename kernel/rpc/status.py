@@ -43,6 +43,7 @@ ANSWERS: Mapping[type[BaseException], Answer] = {
     errors.RequestIdReused: Answer(Code.ALREADY_EXISTS, "REQUEST_ID_REUSED"),
     errors.LimitExceeded: Answer(Code.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED"),
     errors.CaseNotFound: Answer(Code.NOT_FOUND, "CASE_NOT_FOUND"),
+    errors.InboxItemUnknown: Answer(Code.NOT_FOUND, "INBOX_ITEM_UNKNOWN"),
     errors.StepRefused: Answer(Code.FAILED_PRECONDITION, "TRANSITION_REFUSED"),
     # Not retried as is: the step may no longer apply once the other side's step is read.
     errors.StepConflict: Answer(Code.ABORTED, "SEQUENCE_TAKEN"),

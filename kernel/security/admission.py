@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from kernel import jurisdictions
 from kernel.domain.casestate import CaseState
-from kernel.domain.lifecycle import Lifecycle, TransitionError
+from kernel.domain.lifecycle import Lifecycle, StepFacts, TransitionError
 from kernel.security.envelopes import Reason, Refusal
 from jjj.bus.v1 import envelope_pb2
 
@@ -79,8 +79,9 @@ def _authorize_step(envelope: envelope_pb2.Envelope, state: CaseState | None, li
         return Refusal(Reason.DEAD_LETTER_REASON_ILLEGAL_STEP,
                        f"step {update.sequence} of {update.case_id} follows step {state.sequence}, not yet seen", final=False)
     try:
+        pair = (jurisdictions.by_enum(origin).name, jurisdictions.by_enum(state.holder).name) if state.holder else None
         lifecycle.check(state.status, update.status, kind=state.kind, actor_is_origin=is_origin,
-                        actor_is_holder=is_holder, reason=update.reason)
+                        actor_is_holder=is_holder, reason=update.reason, facts=StepFacts.of(update, pair))
     except TransitionError as error:
         return Refusal(Reason.DEAD_LETTER_REASON_ILLEGAL_STEP, str(error))
     return None

@@ -26,7 +26,7 @@ async def test_after_a_take_back_adapters_and_gateway_agree_the_origin_holds_the
     await beijing.SubmitDocument(submit_request(SANHE))
     await take(hebei, 1)
     await report(hebei, S.STATUS_RECEIVED)
-    await report(hebei, S.STATUS_RETURNED, reason="非本辖区")
+    await report(hebei, S.STATUS_RETURNED, reason="非本辖区", return_reason=S.RETURN_REASON_WRONG_PLACE)
     await report(beijing, S.STATUS_REGISTERED, actor="北京12345", note="收回自办")
 
     async def gateway_says_registered():

@@ -34,7 +34,7 @@ async def referred_with_clock(federation):
     notifier = federation.gateway.notifier
 
     async def sign_clock_running():
-        return notifier.watcher.deadline(SANHE_ID, "referral_sign")
+        return notifier.watcher.deadline(SANHE_ID, "hotline_sign_ordinary")
 
     return clock, beijing, hebei, notifier, await eventually(sign_clock_running)
 
@@ -56,9 +56,11 @@ async def test_sign_deadline_reminder_then_overdue_reach_origin_and_holder(feder
         items = await take(stub, 2, flows=[SHARE])
         notices = [n for item in items for n in item.envelope.information_share.deadlines]
         assert [(n.case_id, n.step, n.kind) for n in notices] == [
-            (SANHE_ID, "referral_sign", envelope_pb2.DEADLINE_KIND_REMINDER),
-            (SANHE_ID, "referral_sign", envelope_pb2.DEADLINE_KIND_OVERDUE)]
+            (SANHE_ID, "hotline_sign_ordinary", envelope_pb2.DEADLINE_KIND_REMINDER),
+            (SANHE_ID, "hotline_sign_ordinary", envelope_pb2.DEADLINE_KIND_OVERDUE)]
         assert all(item.envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED for item in items)
+        # both sides see whose limits applied: the holder's, here the federation's defaults
+        assert [(n.limits_of, n.own_limits) for n in notices] == [(case_pb2.JURISDICTION_HEBEI, False)] * 2
 
 
 async def test_signing_in_time_stops_the_clock(federation):
@@ -66,8 +68,8 @@ async def test_signing_in_time_stops_the_clock(federation):
     await hebei.ReportStatus(adapter_pb2.ReportStatusRequest(case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED))
 
     async def sign_clock_stopped():
-        return notifier.watcher.deadline(SANHE_ID, "referral_sign") is None
+        return notifier.watcher.deadline(SANHE_ID, "hotline_sign_ordinary") is None
 
     await eventually(sign_clock_stopped)
     clock.now += timedelta(days=30)
-    assert [e.step for e in await notifier.tick() if e.step == "referral_sign"] == []
+    assert [e.step for e in await notifier.tick() if e.step == "hotline_sign_ordinary"] == []

@@ -18,13 +18,13 @@ async def test_a_case_referred_before_a_gateway_restart_still_gets_its_reminder_
     clock = Clock()
     await federation.start_gateway(clock=clock)  # same projection: the projector resumes after the referral
     notifier = federation.gateway.notifier
-    rebuilt = notifier.watcher.deadline(SANHE_ID, "referral_sign")  # no message since: only the stored trail
+    rebuilt = notifier.watcher.deadline(SANHE_ID, "hotline_sign_ordinary")  # no message since: only the stored trail
     assert rebuilt is not None and rebuilt.due_at == before.due_at
 
     clock.now = rebuilt.due_at - timedelta(hours=1)
-    assert [(e.step, e.kind.value) for e in await notifier.tick()] == [("referral_sign", "reminder")]
+    assert [(e.step, e.kind.value) for e in await notifier.tick()] == [("hotline_sign_ordinary", "reminder")]
     clock.now = rebuilt.due_at + timedelta(seconds=1)
-    assert [(e.step, e.kind.value) for e in await notifier.tick()] == [("referral_sign", "overdue")]
+    assert [(e.step, e.kind.value) for e in await notifier.tick()] == [("hotline_sign_ordinary", "overdue")]
 
     for stub in (beijing, hebei):
         items = await take(stub, 2, flows=[SHARE])

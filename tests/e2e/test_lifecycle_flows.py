@@ -105,7 +105,7 @@ async def test_a_returned_referral_is_re_routed_and_the_old_holder_can_no_longer
         await report(hebei, SANHE_ID, S.STATUS_RETURNED)
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "reason" in raised.value.details()
-    await report(hebei, SANHE_ID, S.STATUS_RETURNED, reason="属北京市管辖的进京检查站")
+    await report(hebei, SANHE_ID, S.STATUS_RETURNED, reason="属北京市管辖的进京检查站", return_reason=S.RETURN_REASON_WRONG_PLACE)
     returned = await status_at(beijing, SANHE_ID, S.STATUS_RETURNED)
     assert returned.holder == S.JURISDICTION_HEBEI
 
@@ -176,7 +176,7 @@ async def test_the_origin_takes_a_returned_case_back(federation):
     await beijing.SubmitDocument(submit_request(SANHE))
     await take(hebei, 1)
     await report(hebei, SANHE_ID, S.STATUS_RECEIVED)
-    await report(hebei, SANHE_ID, S.STATUS_RETURNED, reason="非本辖区")
+    await report(hebei, SANHE_ID, S.STATUS_RETURNED, reason="非本辖区", return_reason=S.RETURN_REASON_WRONG_PLACE)
     await status_at(beijing, SANHE_ID, S.STATUS_RETURNED)
     with pytest.raises(grpc.aio.AioRpcError) as raised:  # taking back needs no reason, but only the origin may
         await report(hebei, SANHE_ID, S.STATUS_REGISTERED)

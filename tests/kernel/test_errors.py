@@ -13,6 +13,7 @@ import pytest
 from kernel import errors
 from kernel.errors import (
     BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadLetterNotFound, DeadlineError,
+    InboxItemUnknown,
     DocumentRejected, InvalidRequest, JjjError, LimitExceeded, MappingError, MessageTooLarge, RequestIdReused, StartupError,
     RedriveRefused, StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
 )
@@ -37,6 +38,7 @@ ROWS = [
     (RequestIdReused("request_id 'r-1' was already used", metadata={"requestId": "r-1"}),
      C.ALREADY_EXISTS, "REQUEST_ID_REUSED", None, False),
     (CaseNotFound("no cross-region case 'jjj:BJ:1'", metadata={"caseId": "jjj:BJ:1"}), C.NOT_FOUND, "CASE_NOT_FOUND", None, False),
+    (InboxItemUnknown("no item 'S:9'", metadata={"itemId": "S:9"}), C.NOT_FOUND, "INBOX_ITEM_UNKNOWN", None, False),
     (StepRefused("held by beijing itself"), C.FAILED_PRECONDITION, "TRANSITION_REFUSED", None, False),
     (TransitionError("STATUS_REFERRED -> STATUS_REPLIED"), C.FAILED_PRECONDITION, "TRANSITION_REFUSED", None, False),
     (StepConflict("step 3 was taken", metadata={"caseId": "jjj:BJ:1", "sequence": "3"}), C.ABORTED, "SEQUENCE_TAKEN", None, False),

@@ -19,11 +19,20 @@ class DocumentFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_FORMAT_TIANJIN_XML: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_HEBEI_CSV: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_COMMON_JSONL: _ClassVar[DocumentFormat]
+
+class AckResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACK_RESULT_UNSPECIFIED: _ClassVar[AckResult]
+    ACK_RESULT_ACKNOWLEDGED: _ClassVar[AckResult]
+    ACK_RESULT_ALREADY_ACKNOWLEDGED: _ClassVar[AckResult]
 DOCUMENT_FORMAT_UNSPECIFIED: DocumentFormat
 DOCUMENT_FORMAT_BEIJING_JSON: DocumentFormat
 DOCUMENT_FORMAT_TIANJIN_XML: DocumentFormat
 DOCUMENT_FORMAT_HEBEI_CSV: DocumentFormat
 DOCUMENT_FORMAT_COMMON_JSONL: DocumentFormat
+ACK_RESULT_UNSPECIFIED: AckResult
+ACK_RESULT_ACKNOWLEDGED: AckResult
+ACK_RESULT_ALREADY_ACKNOWLEDGED: AckResult
 
 class NativeDocument(_message.Message):
     __slots__ = ("content", "format", "filename")
@@ -122,11 +131,13 @@ class AcknowledgeInboxItemRequest(_message.Message):
     def __init__(self, item_id: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeInboxItemResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: AckResult
+    def __init__(self, result: _Optional[_Union[AckResult, str]] = ...) -> None: ...
 
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at")
+    __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension", "return_reason", "closing", "merged_into", "coordination")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +146,12 @@ class ReportStatusRequest(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    RETURN_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    COORDINATION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     status: _case_pb2.Status
@@ -143,7 +160,13 @@ class ReportStatusRequest(_message.Message):
     reason: str
     feedback: _case_pb2.Feedback
     at: _timestamp_pb2.Timestamp
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    event_type: _case_pb2.EventType
+    extension: _case_pb2.DeadlineExtension
+    return_reason: _case_pb2.ReturnReason
+    closing: _case_pb2.Closing
+    merged_into: str
+    coordination: _case_pb2.CoordinationDecision
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ..., extension: _Optional[_Union[_case_pb2.DeadlineExtension, _Mapping]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ("case_id", "status", "sequence")
@@ -156,7 +179,7 @@ class ReportStatusResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class ShareInformationRequest(_message.Message):
-    __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document")
+    __slots__ = ("request_id", "topic", "classification", "audience", "title", "body", "document", "emergency", "emergency_ack", "early_warning", "co_handled_case_id", "co_handling_part")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
@@ -164,6 +187,11 @@ class ShareInformationRequest(_message.Message):
     TITLE_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    EMERGENCY_FIELD_NUMBER: _ClassVar[int]
+    EMERGENCY_ACK_FIELD_NUMBER: _ClassVar[int]
+    EARLY_WARNING_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLED_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLING_PART_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     topic: _envelope_pb2.ShareTopic
     classification: _envelope_pb2.Classification
@@ -171,7 +199,12 @@ class ShareInformationRequest(_message.Message):
     title: str
     body: str
     document: NativeDocument
-    def __init__(self, request_id: _Optional[str] = ..., topic: _Optional[_Union[_envelope_pb2.ShareTopic, str]] = ..., classification: _Optional[_Union[_envelope_pb2.Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ...) -> None: ...
+    emergency: _envelope_pb2.EmergencyBroadcast
+    emergency_ack: _envelope_pb2.EmergencyAck
+    early_warning: _envelope_pb2.EarlyWarning
+    co_handled_case_id: str
+    co_handling_part: _envelope_pb2.CoHandlingPart
+    def __init__(self, request_id: _Optional[str] = ..., topic: _Optional[_Union[_envelope_pb2.ShareTopic, str]] = ..., classification: _Optional[_Union[_envelope_pb2.Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., document: _Optional[_Union[NativeDocument, _Mapping]] = ..., emergency: _Optional[_Union[_envelope_pb2.EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[_envelope_pb2.EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[_envelope_pb2.EarlyWarning, _Mapping]] = ..., co_handled_case_id: _Optional[str] = ..., co_handling_part: _Optional[_Union[_envelope_pb2.CoHandlingPart, _Mapping]] = ...) -> None: ...
 
 class ShareInformationResponse(_message.Message):
     __slots__ = ("envelope_ids", "repeats", "rejections")

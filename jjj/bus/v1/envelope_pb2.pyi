@@ -36,6 +36,18 @@ class ShareTopic(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHARE_TOPIC_NOTICE: _ClassVar[ShareTopic]
     SHARE_TOPIC_REPEAT_LINK: _ClassVar[ShareTopic]
     SHARE_TOPIC_DEADLINE: _ClassVar[ShareTopic]
+    SHARE_TOPIC_EMERGENCY: _ClassVar[ShareTopic]
+    SHARE_TOPIC_EMERGENCY_ACK: _ClassVar[ShareTopic]
+    SHARE_TOPIC_CO_HANDLING_REQUEST: _ClassVar[ShareTopic]
+    SHARE_TOPIC_CO_HANDLING_PART: _ClassVar[ShareTopic]
+
+class WarningLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WARNING_LEVEL_UNSPECIFIED: _ClassVar[WarningLevel]
+    WARNING_LEVEL_BLUE: _ClassVar[WarningLevel]
+    WARNING_LEVEL_YELLOW: _ClassVar[WarningLevel]
+    WARNING_LEVEL_ORANGE: _ClassVar[WarningLevel]
+    WARNING_LEVEL_RED: _ClassVar[WarningLevel]
 
 class Classification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -62,6 +74,8 @@ class DeadLetterReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEAD_LETTER_REASON_NOT_ALLOWED: _ClassVar[DeadLetterReason]
     DEAD_LETTER_REASON_ILLEGAL_STEP: _ClassVar[DeadLetterReason]
     DEAD_LETTER_REASON_UNKNOWN_CASE: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNDELIVERABLE: _ClassVar[DeadLetterReason]
+    DEAD_LETTER_REASON_UNPROCESSABLE: _ClassVar[DeadLetterReason]
 FLOW_UNSPECIFIED: Flow
 FLOW_REFERRAL: Flow
 FLOW_HOTLINE_TRANSFER: Flow
@@ -79,6 +93,15 @@ SHARE_TOPIC_EARLY_WARNING: ShareTopic
 SHARE_TOPIC_NOTICE: ShareTopic
 SHARE_TOPIC_REPEAT_LINK: ShareTopic
 SHARE_TOPIC_DEADLINE: ShareTopic
+SHARE_TOPIC_EMERGENCY: ShareTopic
+SHARE_TOPIC_EMERGENCY_ACK: ShareTopic
+SHARE_TOPIC_CO_HANDLING_REQUEST: ShareTopic
+SHARE_TOPIC_CO_HANDLING_PART: ShareTopic
+WARNING_LEVEL_UNSPECIFIED: WarningLevel
+WARNING_LEVEL_BLUE: WarningLevel
+WARNING_LEVEL_YELLOW: WarningLevel
+WARNING_LEVEL_ORANGE: WarningLevel
+WARNING_LEVEL_RED: WarningLevel
 CLASSIFICATION_UNSPECIFIED: Classification
 CLASSIFICATION_PUBLIC: Classification
 CLASSIFICATION_INTERNAL: Classification
@@ -96,6 +119,8 @@ DEAD_LETTER_REASON_SENDER_MISMATCH: DeadLetterReason
 DEAD_LETTER_REASON_NOT_ALLOWED: DeadLetterReason
 DEAD_LETTER_REASON_ILLEGAL_STEP: DeadLetterReason
 DEAD_LETTER_REASON_UNKNOWN_CASE: DeadLetterReason
+DEAD_LETTER_REASON_UNDELIVERABLE: DeadLetterReason
+DEAD_LETTER_REASON_UNPROCESSABLE: DeadLetterReason
 
 class Referral(_message.Message):
     __slots__ = ("case", "basis", "attempt", "note", "sequence")
@@ -124,7 +149,7 @@ class HotlineTransfer(_message.Message):
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., attempt: _Optional[int] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
-    __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter")
+    __slots__ = ("case_id", "sequence", "status", "event", "reason", "feedback", "reporter", "return_reason", "closing", "merged_into", "coordination")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +157,10 @@ class StatusUpdate(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     REPORTER_FIELD_NUMBER: _ClassVar[int]
+    RETURN_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    COORDINATION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     sequence: int
     status: _case_pb2.Status
@@ -139,7 +168,83 @@ class StatusUpdate(_message.Message):
     reason: str
     feedback: _case_pb2.Feedback
     reporter: _case_pb2.Jurisdiction
-    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
+    return_reason: _case_pb2.ReturnReason
+    closing: _case_pb2.Closing
+    merged_into: str
+    coordination: _case_pb2.CoordinationDecision
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
+
+class CoHandlingPart(_message.Message):
+    __slots__ = ("case_id", "co_handler", "lead", "status", "note", "at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLER_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    co_handler: _case_pb2.Jurisdiction
+    lead: _case_pb2.Jurisdiction
+    status: _case_pb2.Status
+    note: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., co_handler: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., lead: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., note: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EmergencyBroadcast(_message.Message):
+    __slots__ = ("broadcast_id", "category", "level", "admin_codes", "issued_at", "ack_due_at", "summary", "unacknowledged", "broadcaster")
+    BROADCAST_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_CODES_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACK_DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    UNACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    BROADCASTER_FIELD_NUMBER: _ClassVar[int]
+    broadcast_id: str
+    category: str
+    level: WarningLevel
+    admin_codes: _containers.RepeatedScalarFieldContainer[str]
+    issued_at: _timestamp_pb2.Timestamp
+    ack_due_at: _timestamp_pb2.Timestamp
+    summary: str
+    unacknowledged: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
+    broadcaster: _case_pb2.Jurisdiction
+    def __init__(self, broadcast_id: _Optional[str] = ..., category: _Optional[str] = ..., level: _Optional[_Union[WarningLevel, str]] = ..., admin_codes: _Optional[_Iterable[str]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ack_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., unacknowledged: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., broadcaster: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ...) -> None: ...
+
+class EmergencyAck(_message.Message):
+    __slots__ = ("broadcast_id", "broadcaster", "acknowledged_at", "note")
+    BROADCAST_ID_FIELD_NUMBER: _ClassVar[int]
+    BROADCASTER_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    broadcast_id: str
+    broadcaster: _case_pb2.Jurisdiction
+    acknowledged_at: _timestamp_pb2.Timestamp
+    note: str
+    def __init__(self, broadcast_id: _Optional[str] = ..., broadcaster: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class EarlyWarning(_message.Message):
+    __slots__ = ("level", "admin_codes", "category_code", "period_start", "period_end", "count", "detected_by_federation", "jurisdictions", "area")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_CODES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_BY_FEDERATION_FIELD_NUMBER: _ClassVar[int]
+    JURISDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    level: WarningLevel
+    admin_codes: _containers.RepeatedScalarFieldContainer[str]
+    category_code: str
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    count: int
+    detected_by_federation: bool
+    jurisdictions: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
+    area: str
+    def __init__(self, level: _Optional[_Union[WarningLevel, str]] = ..., admin_codes: _Optional[_Iterable[str]] = ..., category_code: _Optional[str] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., count: _Optional[int] = ..., detected_by_federation: _Optional[bool] = ..., jurisdictions: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., area: _Optional[str] = ...) -> None: ...
 
 class CaseDigest(_message.Message):
     __slots__ = ("case_id", "origin", "kind", "category_code", "admin_code", "status", "received_at", "title", "masked_name", "masked_phone", "requester_key", "content_sketch", "category_source_code")
@@ -172,35 +277,45 @@ class CaseDigest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., kind: _Optional[_Union[_case_pb2.CaseKind, str]] = ..., category_code: _Optional[str] = ..., admin_code: _Optional[str] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., title: _Optional[str] = ..., masked_name: _Optional[str] = ..., masked_phone: _Optional[str] = ..., requester_key: _Optional[str] = ..., content_sketch: _Optional[_Iterable[int]] = ..., category_source_code: _Optional[str] = ...) -> None: ...
 
 class RepeatLink(_message.Message):
-    __slots__ = ("case_id", "earlier_case_id", "earlier_origin", "score", "reasons")
+    __slots__ = ("case_id", "earlier_case_id", "earlier_origin", "score", "reasons", "earlier_status", "earlier_reviewed")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     EARLIER_CASE_ID_FIELD_NUMBER: _ClassVar[int]
     EARLIER_ORIGIN_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_REVIEWED_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     earlier_case_id: str
     earlier_origin: _case_pb2.Jurisdiction
     score: float
     reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    earlier_status: _case_pb2.Status
+    earlier_reviewed: bool
+    def __init__(self, case_id: _Optional[str] = ..., earlier_case_id: _Optional[str] = ..., earlier_origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., earlier_status: _Optional[_Union[_case_pb2.Status, str]] = ..., earlier_reviewed: _Optional[bool] = ...) -> None: ...
 
 class DeadlineNotice(_message.Message):
-    __slots__ = ("case_id", "step", "kind", "due_at", "provisional")
+    __slots__ = ("case_id", "step", "kind", "due_at", "provisional", "limits_of", "own_limits", "assigned_due")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_OF_FIELD_NUMBER: _ClassVar[int]
+    OWN_LIMITS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_DUE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     step: str
     kind: DeadlineKind
     due_at: _timestamp_pb2.Timestamp
     provisional: bool
-    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ...) -> None: ...
+    limits_of: _case_pb2.Jurisdiction
+    own_limits: bool
+    assigned_due: bool
+    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ..., limits_of: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., own_limits: _Optional[bool] = ..., assigned_due: _Optional[bool] = ...) -> None: ...
 
 class InformationShare(_message.Message):
-    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines")
+    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines", "emergency", "emergency_ack", "early_warning", "co_handled_case", "co_handling_part")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
@@ -209,6 +324,11 @@ class InformationShare(_message.Message):
     DIGESTS_FIELD_NUMBER: _ClassVar[int]
     REPEAT_LINKS_FIELD_NUMBER: _ClassVar[int]
     DEADLINES_FIELD_NUMBER: _ClassVar[int]
+    EMERGENCY_FIELD_NUMBER: _ClassVar[int]
+    EMERGENCY_ACK_FIELD_NUMBER: _ClassVar[int]
+    EARLY_WARNING_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLED_CASE_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLING_PART_FIELD_NUMBER: _ClassVar[int]
     topic: ShareTopic
     classification: Classification
     audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
@@ -217,7 +337,12 @@ class InformationShare(_message.Message):
     digests: _containers.RepeatedCompositeFieldContainer[CaseDigest]
     repeat_links: _containers.RepeatedCompositeFieldContainer[RepeatLink]
     deadlines: _containers.RepeatedCompositeFieldContainer[DeadlineNotice]
-    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ...) -> None: ...
+    emergency: EmergencyBroadcast
+    emergency_ack: EmergencyAck
+    early_warning: EarlyWarning
+    co_handled_case: _case_pb2.Case
+    co_handling_part: CoHandlingPart
+    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ..., emergency: _Optional[_Union[EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[EarlyWarning, _Mapping]] = ..., co_handled_case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., co_handling_part: _Optional[_Union[CoHandlingPart, _Mapping]] = ...) -> None: ...
 
 class Signature(_message.Message):
     __slots__ = ("key_id", "value", "signed_at")

@@ -72,6 +72,32 @@ class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STATUS_REVIEWED: _ClassVar[Status]
     STATUS_RECHECK_REQUESTED: _ClassVar[Status]
     STATUS_RECHECKED: _ClassVar[Status]
+    STATUS_RETURN_DISPUTED: _ClassVar[Status]
+
+class ReturnReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RETURN_REASON_UNSPECIFIED: _ClassVar[ReturnReason]
+    RETURN_REASON_NOT_OURS: _ClassVar[ReturnReason]
+    RETURN_REASON_WRONG_PLACE: _ClassVar[ReturnReason]
+    RETURN_REASON_INCOMPLETE: _ClassVar[ReturnReason]
+    RETURN_REASON_DUPLICATE: _ClassVar[ReturnReason]
+    RETURN_REASON_OTHER: _ClassVar[ReturnReason]
+
+class Closing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLOSING_UNSPECIFIED: _ClassVar[Closing]
+    CLOSING_HANDLED: _ClassVar[Closing]
+    CLOSING_WITHDRAWN: _ClassVar[Closing]
+    CLOSING_MERGED: _ClassVar[Closing]
+    CLOSING_INFORMED: _ClassVar[Closing]
+    CLOSING_FALSE_OR_MALICIOUS: _ClassVar[Closing]
+
+class Procedure(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROCEDURE_UNSPECIFIED: _ClassVar[Procedure]
+    PROCEDURE_ORDINARY: _ClassVar[Procedure]
+    PROCEDURE_SIMPLE: _ClassVar[Procedure]
+    PROCEDURE_LONG_RUNNING: _ClassVar[Procedure]
 
 class IdType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -112,6 +138,17 @@ class PetitionPurpose(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PETITION_PURPOSE_ACCUSATION: _ClassVar[PetitionPurpose]
     PETITION_PURPOSE_OPINION: _ClassVar[PetitionPurpose]
     PETITION_PURPOSE_OTHER: _ClassVar[PetitionPurpose]
+
+class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EVENT_TYPE_UNSPECIFIED: _ClassVar[EventType]
+    EVENT_TYPE_NOTE: _ClassVar[EventType]
+    EVENT_TYPE_URGING: _ClassVar[EventType]
+    EVENT_TYPE_SUPERVISION: _ClassVar[EventType]
+    EVENT_TYPE_EXTENSION: _ClassVar[EventType]
+    EVENT_TYPE_REPLY_DELIVERED: _ClassVar[EventType]
+    EVENT_TYPE_HEARING_STARTED: _ClassVar[EventType]
+    EVENT_TYPE_HEARING_ENDED: _ClassVar[EventType]
 JURISDICTION_UNSPECIFIED: Jurisdiction
 JURISDICTION_BEIJING: Jurisdiction
 JURISDICTION_TIANJIN: Jurisdiction
@@ -157,6 +194,23 @@ STATUS_REVIEW_REQUESTED: Status
 STATUS_REVIEWED: Status
 STATUS_RECHECK_REQUESTED: Status
 STATUS_RECHECKED: Status
+STATUS_RETURN_DISPUTED: Status
+RETURN_REASON_UNSPECIFIED: ReturnReason
+RETURN_REASON_NOT_OURS: ReturnReason
+RETURN_REASON_WRONG_PLACE: ReturnReason
+RETURN_REASON_INCOMPLETE: ReturnReason
+RETURN_REASON_DUPLICATE: ReturnReason
+RETURN_REASON_OTHER: ReturnReason
+CLOSING_UNSPECIFIED: Closing
+CLOSING_HANDLED: Closing
+CLOSING_WITHDRAWN: Closing
+CLOSING_MERGED: Closing
+CLOSING_INFORMED: Closing
+CLOSING_FALSE_OR_MALICIOUS: Closing
+PROCEDURE_UNSPECIFIED: Procedure
+PROCEDURE_ORDINARY: Procedure
+PROCEDURE_SIMPLE: Procedure
+PROCEDURE_LONG_RUNNING: Procedure
 ID_TYPE_UNSPECIFIED: IdType
 ID_TYPE_RESIDENT_ID: IdType
 ID_TYPE_PASSPORT: IdType
@@ -182,6 +236,14 @@ PETITION_PURPOSE_RESOLUTION: PetitionPurpose
 PETITION_PURPOSE_ACCUSATION: PetitionPurpose
 PETITION_PURPOSE_OPINION: PetitionPurpose
 PETITION_PURPOSE_OTHER: PetitionPurpose
+EVENT_TYPE_UNSPECIFIED: EventType
+EVENT_TYPE_NOTE: EventType
+EVENT_TYPE_URGING: EventType
+EVENT_TYPE_SUPERVISION: EventType
+EVENT_TYPE_EXTENSION: EventType
+EVENT_TYPE_REPLY_DELIVERED: EventType
+EVENT_TYPE_HEARING_STARTED: EventType
+EVENT_TYPE_HEARING_ENDED: EventType
 
 class Party(_message.Message):
     __slots__ = ("name", "id_type", "id_number", "phone", "anonymous")
@@ -241,17 +303,41 @@ class Unit(_message.Message):
     role: str
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
 
+class DeadlineExtension(_message.Message):
+    __slots__ = ("step", "amount")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    amount: int
+    def __init__(self, step: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...
+
+class CoordinationDecision(_message.Message):
+    __slots__ = ("body", "return_upheld", "decision", "decided_at")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    RETURN_UPHELD_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    body: str
+    return_upheld: bool
+    decision: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, body: _Optional[str] = ..., return_upheld: _Optional[bool] = ..., decision: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class Event(_message.Message):
-    __slots__ = ("at", "action", "actor", "note")
+    __slots__ = ("at", "action", "actor", "note", "type", "extension")
     AT_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     action: str
     actor: str
     note: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    type: EventType
+    extension: DeadlineExtension
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., type: _Optional[_Union[EventType, str]] = ..., extension: _Optional[_Union[DeadlineExtension, _Mapping]] = ...) -> None: ...
 
 class Feedback(_message.Message):
     __slots__ = ("contacted", "resolved", "satisfaction")
@@ -308,7 +394,7 @@ class Provenance(_message.Message):
     def __init__(self, source_schema: _Optional[str] = ..., source_version: _Optional[str] = ..., adapter_version: _Optional[str] = ..., document_sha256: _Optional[str] = ..., mapped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "origin", "native_id", "kind", "channel", "request_type", "title", "content", "requester", "location", "category", "urgency", "received_at", "due_at", "status", "handlers", "history", "feedback", "attachments", "petition", "extensions", "quality_flags", "provenance")
+    __slots__ = ("case_id", "origin", "native_id", "kind", "channel", "request_type", "title", "content", "requester", "location", "category", "urgency", "received_at", "due_at", "status", "handlers", "history", "feedback", "attachments", "petition", "extensions", "quality_flags", "provenance", "procedure", "litigation_related", "co_handlers")
     class ExtensionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -339,6 +425,9 @@ class Case(_message.Message):
     EXTENSIONS_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
     PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    PROCEDURE_FIELD_NUMBER: _ClassVar[int]
+    LITIGATION_RELATED_FIELD_NUMBER: _ClassVar[int]
+    CO_HANDLERS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     origin: Jurisdiction
     native_id: str
@@ -362,4 +451,7 @@ class Case(_message.Message):
     extensions: _containers.ScalarMap[str, str]
     quality_flags: _containers.RepeatedScalarFieldContainer[str]
     provenance: Provenance
-    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[Jurisdiction, str]] = ..., native_id: _Optional[str] = ..., kind: _Optional[_Union[CaseKind, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., request_type: _Optional[_Union[RequestType, str]] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., requester: _Optional[_Union[Party, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., category: _Optional[_Union[Category, _Mapping]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[Status, str]] = ..., handlers: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., petition: _Optional[_Union[PetitionDetails, _Mapping]] = ..., extensions: _Optional[_Mapping[str, str]] = ..., quality_flags: _Optional[_Iterable[str]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
+    procedure: Procedure
+    litigation_related: bool
+    co_handlers: _containers.RepeatedScalarFieldContainer[Jurisdiction]
+    def __init__(self, case_id: _Optional[str] = ..., origin: _Optional[_Union[Jurisdiction, str]] = ..., native_id: _Optional[str] = ..., kind: _Optional[_Union[CaseKind, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., request_type: _Optional[_Union[RequestType, str]] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., requester: _Optional[_Union[Party, _Mapping]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., category: _Optional[_Union[Category, _Mapping]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[Status, str]] = ..., handlers: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., petition: _Optional[_Union[PetitionDetails, _Mapping]] = ..., extensions: _Optional[_Mapping[str, str]] = ..., quality_flags: _Optional[_Iterable[str]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, str]] = ..., litigation_related: _Optional[bool] = ..., co_handlers: _Optional[_Iterable[_Union[Jurisdiction, str]]] = ...) -> None: ...

@@ -27,31 +27,43 @@ from jjj.bus.v1 import envelope_pb2 as jjj_dot_bus_dot_v1_dot_envelope__pb2
 from jjj.case.v1 import case_pb2 as jjj_dot_case_dot_v1_dot_case__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cjjj/gateway/v1/gateway.proto\x12\x0ejjj.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19jjj/bus/v1/envelope.proto\x1a\x16jjj/case/v1/case.proto\"\x98\x02\n\nTrailEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x04\x66low\x18\x02 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12)\n\x06sender\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12#\n\x06status\x18\x05 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12\x10\n\x08sequence\x18\x08 \x01(\x03\x12\x13\n\x0b\x65nvelope_id\x18\t \x01(\t\"\xea\x02\n\nCaseRecord\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x11\n\tnative_id\x18\x04 \x01(\t\x12#\n\x06status\x18\x05 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\x1e\n\x04\x66low\x18\x06 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12/\n\x0breferred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x64ue_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\n \x01(\x03\"&\n\x13GetCaseTrailRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"m\n\x14GetCaseTrailResponse\x12*\n\x06record\x18\x01 \x01(\x0b\x32\x1a.jjj.gateway.v1.CaseRecord\x12)\n\x05trail\x18\x02 \x03(\x0b\x32\x1a.jjj.gateway.v1.TrailEntry\"\xdf\x01\n\x10ListCasesRequest\x12\x11\n\tnative_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\ndue_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x64\x61y\x18\x05 \x01(\t\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x12\n\npage_token\x18\x07 \x01(\t\"Y\n\x11ListCasesResponse\x12+\n\x07records\x18\x01 \x03(\x0b\x32\x1a.jjj.gateway.v1.CaseRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x03\n\x0ePairStatistics\x12)\n\x06sender\x18\x01 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\t\x12\x11\n\treferrals\x18\x04 \x01(\x03\x12\x19\n\x11hotline_transfers\x18\x05 \x01(\x03\x12\x16\n\x0estatus_updates\x18\x06 \x01(\x03\x12\x10\n\x08received\x18\x07 \x01(\x03\x12\x10\n\x08returned\x18\x08 \x01(\x03\x12\x12\n\nlag_p50_ms\x18\t \x01(\x01\x12\x12\n\nlag_max_ms\x18\n \x01(\x01\x12\x16\n\x0esigned_in_time\x18\x0b \x01(\x03\x12\x0f\n\x07overdue\x18\x0c \x01(\x03\x12\x13\n\x0b\x66ollowed_up\x18\r \x01(\x03\x12\x11\n\tcontacted\x18\x0e \x01(\x03\x12\x10\n\x08resolved\x18\x0f \x01(\x03\x12\x11\n\tsatisfied\x18\x10 \x01(\x03\x12\r\n\x05rated\x18\x11 \x01(\x03\x12\x15\n\rresponse_rate\x18\x12 \x01(\x01\x12\x17\n\x0fresolution_rate\x18\x13 \x01(\x01\x12\x19\n\x11satisfaction_rate\x18\x14 \x01(\x01\"(\n\x19GetRelayStatisticsRequest\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\"K\n\x1aGetRelayStatisticsResponse\x12-\n\x05pairs\x18\x01 \x03(\x0b\x32\x1e.jjj.gateway.v1.PairStatistics2\xaf\x02\n\x13GatewayQueryService\x12Y\n\x0cGetCaseTrail\x12#.jjj.gateway.v1.GetCaseTrailRequest\x1a$.jjj.gateway.v1.GetCaseTrailResponse\x12P\n\tListCases\x12 .jjj.gateway.v1.ListCasesRequest\x1a!.jjj.gateway.v1.ListCasesResponse\x12k\n\x12GetRelayStatistics\x12).jjj.gateway.v1.GetRelayStatisticsRequest\x1a*.jjj.gateway.v1.GetRelayStatisticsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cjjj/gateway/v1/gateway.proto\x12\x0ejjj.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19jjj/bus/v1/envelope.proto\x1a\x16jjj/case/v1/case.proto\"\xc4\x02\n\nTrailEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x04\x66low\x18\x02 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12)\n\x06sender\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12#\n\x06status\x18\x05 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12\x10\n\x08sequence\x18\x08 \x01(\x03\x12\x13\n\x0b\x65nvelope_id\x18\t \x01(\t\x12*\n\nevent_type\x18\n \x01(\x0e\x32\x16.jjj.case.v1.EventType\"\xea\x02\n\nCaseRecord\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x11\n\tnative_id\x18\x04 \x01(\t\x12#\n\x06status\x18\x05 \x01(\x0e\x32\x13.jjj.case.v1.Status\x12\x1e\n\x04\x66low\x18\x06 \x01(\x0e\x32\x10.jjj.bus.v1.Flow\x12/\n\x0breferred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x64ue_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\n \x01(\x03\"&\n\x13GetCaseTrailRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"m\n\x14GetCaseTrailResponse\x12*\n\x06record\x18\x01 \x01(\x0b\x32\x1a.jjj.gateway.v1.CaseRecord\x12)\n\x05trail\x18\x02 \x03(\x0b\x32\x1a.jjj.gateway.v1.TrailEntry\"\xdf\x01\n\x10ListCasesRequest\x12\x11\n\tnative_id\x18\x01 \x01(\t\x12)\n\x06origin\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06holder\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\ndue_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x64\x61y\x18\x05 \x01(\t\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x12\n\npage_token\x18\x07 \x01(\t\"Y\n\x11ListCasesResponse\x12+\n\x07records\x18\x01 \x03(\x0b\x32\x1a.jjj.gateway.v1.CaseRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8a\x04\n\x0ePairStatistics\x12)\n\x06sender\x18\x01 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12.\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\t\x12\x11\n\treferrals\x18\x04 \x01(\x03\x12\x19\n\x11hotline_transfers\x18\x05 \x01(\x03\x12\x16\n\x0estatus_updates\x18\x06 \x01(\x03\x12\x10\n\x08received\x18\x07 \x01(\x03\x12\x10\n\x08returned\x18\x08 \x01(\x03\x12\x12\n\nlag_p50_ms\x18\t \x01(\x01\x12\x12\n\nlag_max_ms\x18\n \x01(\x01\x12\x16\n\x0esigned_in_time\x18\x0b \x01(\x03\x12\x0f\n\x07overdue\x18\x0c \x01(\x03\x12\x13\n\x0b\x66ollowed_up\x18\r \x01(\x03\x12\x11\n\tcontacted\x18\x0e \x01(\x03\x12\x10\n\x08resolved\x18\x0f \x01(\x03\x12\x11\n\tsatisfied\x18\x10 \x01(\x03\x12\r\n\x05rated\x18\x11 \x01(\x03\x12\x15\n\rresponse_rate\x18\x12 \x01(\x01\x12\x17\n\x0fresolution_rate\x18\x13 \x01(\x01\x12\x19\n\x11satisfaction_rate\x18\x14 \x01(\x01\x12\x0f\n\x07replied\x18\x15 \x01(\x03\x12\x1d\n\x15not_evaluated_in_time\x18\x16 \x01(\x03\"(\n\x19GetRelayStatisticsRequest\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\"K\n\x1aGetRelayStatisticsResponse\x12-\n\x05pairs\x18\x01 \x03(\x0b\x32\x1e.jjj.gateway.v1.PairStatistics\"\x88\x01\n\x0cMeasureValue\x12\x0f\n\x07measure\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\t\x12\x11\n\tnumerator\x18\x04 \x01(\x01\x12\x18\n\x0b\x64\x65nominator\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05value\x18\x06 \x01(\x01\x42\x0e\n\x0c_denominator\"\xd1\x01\n\nMeasureRow\x12\x0e\n\x06period\x18\x01 \x01(\t\x12/\n\x0cjurisdiction\x18\x02 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06origin\x18\x03 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12)\n\x06holder\x18\x04 \x01(\x0e\x32\x19.jjj.case.v1.Jurisdiction\x12,\n\x06values\x18\x05 \x03(\x0b\x32\x1c.jjj.gateway.v1.MeasureValue\"\xac\x01\n\x12GetMeasuresRequest\x12-\n\x06period\x18\x01 \x01(\x0e\x32\x1d.jjj.gateway.v1.MeasurePeriod\x12\x31\n\x08grouping\x18\x02 \x01(\x0e\x32\x1f.jjj.gateway.v1.MeasureGrouping\x12\x12\n\nperiod_key\x18\x03 \x01(\t\x12\x0e\n\x06report\x18\x04 \x01(\t\x12\x10\n\x08measures\x18\x05 \x03(\t\"?\n\x13GetMeasuresResponse\x12(\n\x04rows\x18\x01 \x03(\x0b\x32\x1a.jjj.gateway.v1.MeasureRow*z\n\rMeasurePeriod\x12\x1e\n\x1aMEASURE_PERIOD_UNSPECIFIED\x10\x00\x12\x16\n\x12MEASURE_PERIOD_DAY\x10\x01\x12\x17\n\x13MEASURE_PERIOD_WEEK\x10\x02\x12\x18\n\x14MEASURE_PERIOD_MONTH\x10\x03*q\n\x0fMeasureGrouping\x12 \n\x1cMEASURE_GROUPING_UNSPECIFIED\x10\x00\x12!\n\x1dMEASURE_GROUPING_JURISDICTION\x10\x01\x12\x19\n\x15MEASURE_GROUPING_PAIR\x10\x02\x32\x87\x03\n\x13GatewayQueryService\x12Y\n\x0cGetCaseTrail\x12#.jjj.gateway.v1.GetCaseTrailRequest\x1a$.jjj.gateway.v1.GetCaseTrailResponse\x12P\n\tListCases\x12 .jjj.gateway.v1.ListCasesRequest\x1a!.jjj.gateway.v1.ListCasesResponse\x12k\n\x12GetRelayStatistics\x12).jjj.gateway.v1.GetRelayStatisticsRequest\x1a*.jjj.gateway.v1.GetRelayStatisticsResponse\x12V\n\x0bGetMeasures\x12\".jjj.gateway.v1.GetMeasuresRequest\x1a#.jjj.gateway.v1.GetMeasuresResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jjj.gateway.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_MEASUREPERIOD']._serialized_start=2527
+  _globals['_MEASUREPERIOD']._serialized_end=2649
+  _globals['_MEASUREGROUPING']._serialized_start=2651
+  _globals['_MEASUREGROUPING']._serialized_end=2764
   _globals['_TRAILENTRY']._serialized_start=133
-  _globals['_TRAILENTRY']._serialized_end=413
-  _globals['_CASERECORD']._serialized_start=416
-  _globals['_CASERECORD']._serialized_end=778
-  _globals['_GETCASETRAILREQUEST']._serialized_start=780
-  _globals['_GETCASETRAILREQUEST']._serialized_end=818
-  _globals['_GETCASETRAILRESPONSE']._serialized_start=820
-  _globals['_GETCASETRAILRESPONSE']._serialized_end=929
-  _globals['_LISTCASESREQUEST']._serialized_start=932
-  _globals['_LISTCASESREQUEST']._serialized_end=1155
-  _globals['_LISTCASESRESPONSE']._serialized_start=1157
-  _globals['_LISTCASESRESPONSE']._serialized_end=1246
-  _globals['_PAIRSTATISTICS']._serialized_start=1249
-  _globals['_PAIRSTATISTICS']._serialized_end=1723
-  _globals['_GETRELAYSTATISTICSREQUEST']._serialized_start=1725
-  _globals['_GETRELAYSTATISTICSREQUEST']._serialized_end=1765
-  _globals['_GETRELAYSTATISTICSRESPONSE']._serialized_start=1767
-  _globals['_GETRELAYSTATISTICSRESPONSE']._serialized_end=1842
-  _globals['_GATEWAYQUERYSERVICE']._serialized_start=1845
-  _globals['_GATEWAYQUERYSERVICE']._serialized_end=2148
+  _globals['_TRAILENTRY']._serialized_end=457
+  _globals['_CASERECORD']._serialized_start=460
+  _globals['_CASERECORD']._serialized_end=822
+  _globals['_GETCASETRAILREQUEST']._serialized_start=824
+  _globals['_GETCASETRAILREQUEST']._serialized_end=862
+  _globals['_GETCASETRAILRESPONSE']._serialized_start=864
+  _globals['_GETCASETRAILRESPONSE']._serialized_end=973
+  _globals['_LISTCASESREQUEST']._serialized_start=976
+  _globals['_LISTCASESREQUEST']._serialized_end=1199
+  _globals['_LISTCASESRESPONSE']._serialized_start=1201
+  _globals['_LISTCASESRESPONSE']._serialized_end=1290
+  _globals['_PAIRSTATISTICS']._serialized_start=1293
+  _globals['_PAIRSTATISTICS']._serialized_end=1815
+  _globals['_GETRELAYSTATISTICSREQUEST']._serialized_start=1817
+  _globals['_GETRELAYSTATISTICSREQUEST']._serialized_end=1857
+  _globals['_GETRELAYSTATISTICSRESPONSE']._serialized_start=1859
+  _globals['_GETRELAYSTATISTICSRESPONSE']._serialized_end=1934
+  _globals['_MEASUREVALUE']._serialized_start=1937
+  _globals['_MEASUREVALUE']._serialized_end=2073
+  _globals['_MEASUREROW']._serialized_start=2076
+  _globals['_MEASUREROW']._serialized_end=2285
+  _globals['_GETMEASURESREQUEST']._serialized_start=2288
+  _globals['_GETMEASURESREQUEST']._serialized_end=2460
+  _globals['_GETMEASURESRESPONSE']._serialized_start=2462
+  _globals['_GETMEASURESRESPONSE']._serialized_end=2525
+  _globals['_GATEWAYQUERYSERVICE']._serialized_start=2767
+  _globals['_GATEWAYQUERYSERVICE']._serialized_end=3158
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from jjj.bus.v1 import envelope_pb2 as _envelope_pb2
 from jjj.case.v1 import case_pb2 as _case_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -11,8 +12,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MeasurePeriod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_PERIOD_UNSPECIFIED: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_DAY: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_WEEK: _ClassVar[MeasurePeriod]
+    MEASURE_PERIOD_MONTH: _ClassVar[MeasurePeriod]
+
+class MeasureGrouping(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_GROUPING_UNSPECIFIED: _ClassVar[MeasureGrouping]
+    MEASURE_GROUPING_JURISDICTION: _ClassVar[MeasureGrouping]
+    MEASURE_GROUPING_PAIR: _ClassVar[MeasureGrouping]
+MEASURE_PERIOD_UNSPECIFIED: MeasurePeriod
+MEASURE_PERIOD_DAY: MeasurePeriod
+MEASURE_PERIOD_WEEK: MeasurePeriod
+MEASURE_PERIOD_MONTH: MeasurePeriod
+MEASURE_GROUPING_UNSPECIFIED: MeasureGrouping
+MEASURE_GROUPING_JURISDICTION: MeasureGrouping
+MEASURE_GROUPING_PAIR: MeasureGrouping
+
 class TrailEntry(_message.Message):
-    __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id")
+    __slots__ = ("at", "flow", "sender", "destination", "status", "actor", "note", "sequence", "envelope_id", "event_type")
     AT_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +43,7 @@ class TrailEntry(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     flow: _envelope_pb2.Flow
     sender: _case_pb2.Jurisdiction
@@ -31,7 +53,8 @@ class TrailEntry(_message.Message):
     note: str
     sequence: int
     envelope_id: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ...) -> None: ...
+    event_type: _case_pb2.EventType
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., sequence: _Optional[int] = ..., envelope_id: _Optional[str] = ..., event_type: _Optional[_Union[_case_pb2.EventType, str]] = ...) -> None: ...
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_id", "origin", "holder", "native_id", "status", "flow", "referred_at", "updated_at", "due_at", "sequence")
@@ -98,7 +121,7 @@ class ListCasesResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[CaseRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PairStatistics(_message.Message):
-    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms", "signed_in_time", "overdue", "followed_up", "contacted", "resolved", "satisfied", "rated", "response_rate", "resolution_rate", "satisfaction_rate")
+    __slots__ = ("sender", "destination", "day", "referrals", "hotline_transfers", "status_updates", "received", "returned", "lag_p50_ms", "lag_max_ms", "signed_in_time", "overdue", "followed_up", "contacted", "resolved", "satisfied", "rated", "response_rate", "resolution_rate", "satisfaction_rate", "replied", "not_evaluated_in_time")
     SENDER_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +142,8 @@ class PairStatistics(_message.Message):
     RESPONSE_RATE_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_RATE_FIELD_NUMBER: _ClassVar[int]
     SATISFACTION_RATE_FIELD_NUMBER: _ClassVar[int]
+    REPLIED_FIELD_NUMBER: _ClassVar[int]
+    NOT_EVALUATED_IN_TIME_FIELD_NUMBER: _ClassVar[int]
     sender: _case_pb2.Jurisdiction
     destination: _case_pb2.Jurisdiction
     day: str
@@ -139,7 +164,9 @@ class PairStatistics(_message.Message):
     response_rate: float
     resolution_rate: float
     satisfaction_rate: float
-    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ..., signed_in_time: _Optional[int] = ..., overdue: _Optional[int] = ..., followed_up: _Optional[int] = ..., contacted: _Optional[int] = ..., resolved: _Optional[int] = ..., satisfied: _Optional[int] = ..., rated: _Optional[int] = ..., response_rate: _Optional[float] = ..., resolution_rate: _Optional[float] = ..., satisfaction_rate: _Optional[float] = ...) -> None: ...
+    replied: int
+    not_evaluated_in_time: int
+    def __init__(self, sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., day: _Optional[str] = ..., referrals: _Optional[int] = ..., hotline_transfers: _Optional[int] = ..., status_updates: _Optional[int] = ..., received: _Optional[int] = ..., returned: _Optional[int] = ..., lag_p50_ms: _Optional[float] = ..., lag_max_ms: _Optional[float] = ..., signed_in_time: _Optional[int] = ..., overdue: _Optional[int] = ..., followed_up: _Optional[int] = ..., contacted: _Optional[int] = ..., resolved: _Optional[int] = ..., satisfied: _Optional[int] = ..., rated: _Optional[int] = ..., response_rate: _Optional[float] = ..., resolution_rate: _Optional[float] = ..., satisfaction_rate: _Optional[float] = ..., replied: _Optional[int] = ..., not_evaluated_in_time: _Optional[int] = ...) -> None: ...
 
 class GetRelayStatisticsRequest(_message.Message):
     __slots__ = ("day",)
@@ -152,3 +179,53 @@ class GetRelayStatisticsResponse(_message.Message):
     PAIRS_FIELD_NUMBER: _ClassVar[int]
     pairs: _containers.RepeatedCompositeFieldContainer[PairStatistics]
     def __init__(self, pairs: _Optional[_Iterable[_Union[PairStatistics, _Mapping]]] = ...) -> None: ...
+
+class MeasureValue(_message.Message):
+    __slots__ = ("measure", "label", "step", "numerator", "denominator", "value")
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    NUMERATOR_FIELD_NUMBER: _ClassVar[int]
+    DENOMINATOR_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    measure: str
+    label: str
+    step: str
+    numerator: float
+    denominator: float
+    value: float
+    def __init__(self, measure: _Optional[str] = ..., label: _Optional[str] = ..., step: _Optional[str] = ..., numerator: _Optional[float] = ..., denominator: _Optional[float] = ..., value: _Optional[float] = ...) -> None: ...
+
+class MeasureRow(_message.Message):
+    __slots__ = ("period", "jurisdiction", "origin", "holder", "values")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    JURISDICTION_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    period: str
+    jurisdiction: _case_pb2.Jurisdiction
+    origin: _case_pb2.Jurisdiction
+    holder: _case_pb2.Jurisdiction
+    values: _containers.RepeatedCompositeFieldContainer[MeasureValue]
+    def __init__(self, period: _Optional[str] = ..., jurisdiction: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., origin: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., holder: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., values: _Optional[_Iterable[_Union[MeasureValue, _Mapping]]] = ...) -> None: ...
+
+class GetMeasuresRequest(_message.Message):
+    __slots__ = ("period", "grouping", "period_key", "report", "measures")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    GROUPING_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_KEY_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    period: MeasurePeriod
+    grouping: MeasureGrouping
+    period_key: str
+    report: str
+    measures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, period: _Optional[_Union[MeasurePeriod, str]] = ..., grouping: _Optional[_Union[MeasureGrouping, str]] = ..., period_key: _Optional[str] = ..., report: _Optional[str] = ..., measures: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetMeasuresResponse(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[MeasureRow]
+    def __init__(self, rows: _Optional[_Iterable[_Union[MeasureRow, _Mapping]]] = ...) -> None: ...

@@ -49,6 +49,11 @@ class GatewayQueryServiceStub:
                 request_serializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsRequest.SerializeToString,
                 response_deserializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsResponse.FromString,
                 _registered_method=True)
+        self.GetMeasures = channel.unary_unary(
+                '/jjj.gateway.v1.GatewayQueryService/GetMeasures',
+                request_serializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresRequest.SerializeToString,
+                response_deserializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresResponse.FromString,
+                _registered_method=True)
 
 
 class GatewayQueryServiceServicer:
@@ -72,6 +77,12 @@ class GatewayQueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMeasures(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayQueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +100,11 @@ def add_GatewayQueryServiceServicer_to_server(servicer, server):
                     servicer.GetRelayStatistics,
                     request_deserializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsRequest.FromString,
                     response_serializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsResponse.SerializeToString,
+            ),
+            'GetMeasures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeasures,
+                    request_deserializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresRequest.FromString,
+                    response_serializer=jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,6 +188,33 @@ class GatewayQueryService:
             '/jjj.gateway.v1.GatewayQueryService/GetRelayStatistics',
             jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsRequest.SerializeToString,
             jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetRelayStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeasures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.gateway.v1.GatewayQueryService/GetMeasures',
+            jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresRequest.SerializeToString,
+            jjj_dot_gateway_dot_v1_dot_gateway__pb2.GetMeasuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

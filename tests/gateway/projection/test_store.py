@@ -27,7 +27,7 @@ def stamp(value: datetime) -> timestamp_pb2.Timestamp:
 
 
 def referral() -> envelope_pb2.Envelope:
-    case = case_pb2.Case(case_id=CASE_ID, origin=case_pb2.JURISDICTION_BEIJING, native_id="BJ2026112400002001",
+    case = case_pb2.Case(case_id=CASE_ID, origin=case_pb2.JURISDICTION_BEIJING, kind=case_pb2.CASE_KIND_HOTLINE_REQUEST, native_id="BJ2026112400002001",
                          due_at=stamp(T0 + timedelta(days=7)))
     return envelope_pb2.Envelope(
         envelope_id=f"{CASE_ID}/referral/1", flow=envelope_pb2.FLOW_REFERRAL, sender=case_pb2.JURISDICTION_BEIJING,

@@ -105,6 +105,20 @@ def test_any_delivery_order_with_repeats_ends_in_the_in_order_state(data, histor
     assert (in_order.status, in_order.holder, in_order.sequence, in_order.attempt) == expected_state(history)
 
 
+@settings(max_examples=200, deadline=None)
+@given(history=histories())
+def test_every_generated_step_with_its_codes_events_and_decisions_is_one_the_receiver_admits(history):
+    """The histories walk the lifecycle with the new data (coded returns, coordination, closings, typed
+    events): each step, judged against the state before it, is admitted, so the order test above folds them."""
+    from kernel.domain.lifecycle import Lifecycle
+    from kernel.security.admission import authorize
+
+    lifecycle, state = Lifecycle.load(), None
+    for step, envelope in history:
+        assert authorize(envelope, state, lifecycle) is None, envelope
+        state = fold(state, step)
+
+
 def test_step_of_reads_every_field_of_a_referral_a_transfer_and_a_status_update():
     from kernel.domain.casestate import step_of
     from tests.kernel.domain.casestate_histories import referral_envelope, status_envelope

@@ -42,6 +42,12 @@ def test_every_default_of_the_context_is_in_the_policy():
         "hotline_urgent": (2, "hours"),
         "hotline_ordinary": (7, "days"),
         "hotline_long_running": (15, "days"),
+        # practice defaults beyond CONTEXT.md's table (configurable)
+        "hotline_sign_urgent": (1, "hours"),
+        "hotline_sign_ordinary": (24, "hours"),
+        "followup_evaluation": (5, "days"),
+        "return_dispute_window": (3, "working_days"),
+        "return_coordination": (10, "working_days"),
     }
     assert {name: (s.amount, s.unit) for name, s in POLICY.steps.items()} == expected
     assert POLICY.step("petition_handle").extension.max_amount == 30
@@ -146,21 +152,26 @@ def test_which_steps_a_status_starts_and_stops():
     referred = c.STATUS_REFERRED
     hotline, petition = c.CASE_KIND_HOTLINE_REQUEST, c.CASE_KIND_PETITION
     assert POLICY.steps_starting(referred, kind=hotline, urgency=c.URGENCY_URGENT) == [
+        "hotline_sign_urgent",
         "hotline_urgent",
-        "referral_sign",
     ]
     assert POLICY.steps_starting(referred, kind=hotline, urgency=c.URGENCY_NORMAL) == [
         "hotline_ordinary",
-        "referral_sign",
+        "hotline_sign_ordinary",
     ]
     assert POLICY.steps_starting(referred, kind=hotline, procedure="long_running") == [
         "hotline_long_running",
+        "hotline_sign_ordinary",
+    ]
+    # an ordinary petition has no signing limit: its acceptance clock runs from delivery
+    assert POLICY.steps_starting(referred, kind=petition) == ["petition_accept_decision"]
+    assert POLICY.steps_starting(referred, kind=petition, procedure="simple") == [
+        "petition_accept_decision",
         "referral_sign",
     ]
-    assert POLICY.steps_starting(referred, kind=petition) == ["referral_sign"]
     assert POLICY.steps_starting(c.STATUS_ACCEPTED, kind=petition) == ["petition_handle"]
     assert POLICY.steps_starting(c.STATUS_ACCEPTED, kind=petition, procedure="simple") == ["petition_simple_reply"]
-    assert "referral_sign" in POLICY.steps_stopping(c.STATUS_RECEIVED)
+    assert {"referral_sign", "hotline_sign_urgent", "hotline_sign_ordinary"} <= set(POLICY.steps_stopping(c.STATUS_RECEIVED))
     assert "hotline_ordinary" in POLICY.steps_stopping(c.STATUS_RETURNED)
 
 

@@ -194,7 +194,7 @@ def test_an_extension_counts_on_the_holders_own_period():
     deadline = policy.deadline("handle", bj(2026, 12, 1, 9, 0), "hebei")
     assert deadline.due_at == end_of(2026, 12, 11)
     extended = policy.extend(deadline, 3)
-    assert extended == Deadline("handle", deadline.start, end_of(2026, 12, 14), False, 3, 1, "hebei")
+    assert extended == Deadline("handle", deadline.start, end_of(2026, 12, 14), False, 3, 1, "hebei", own_limits=True)
 
 
 def test_an_extension_into_an_unknown_year_becomes_provisional_and_back_out_of_it_does_not():

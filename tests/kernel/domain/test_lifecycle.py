@@ -11,6 +11,7 @@ from kernel.domain.lifecycle import (
     HOLDER,
     ORIGIN,
     Lifecycle,
+    StepFacts,
     TransitionError,
 )
 from jjj.bus.v1 import envelope_pb2
@@ -22,8 +23,10 @@ BJ, TJ, HE = c.JURISDICTION_BEIJING, c.JURISDICTION_TIANJIN, c.JURISDICTION_HEBE
 CASE_ID = "jjj:BJ:2026112400001"
 
 
-def check(current, new, *, kind=HOTLINE, origin=False, reason=""):
-    LIFECYCLE.check(current, new, kind=kind, actor_is_origin=origin, reason=reason)
+def check(current, new, *, kind=HOTLINE, origin=False, reason="", facts=None):
+    if facts is None and new == c.STATUS_RETURNED:
+        facts = StepFacts(return_reason=c.RETURN_REASON_NOT_OURS)
+    LIFECYCLE.check(current, new, kind=kind, actor_is_origin=origin, reason=reason, facts=facts)
 
 
 def update(sequence, status, reporter, reason="", case_id=CASE_ID):

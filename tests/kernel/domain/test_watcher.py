@@ -129,14 +129,14 @@ def test_observe_starts_and_stops_clocks_from_status_changes(watcher, clock):
     started = watcher.observe(
         CASE, c.STATUS_REFERRED, REFERRED_AT, kind=c.CASE_KIND_HOTLINE_REQUEST, urgency=c.URGENCY_URGENT
     )
-    assert started == ["hotline_urgent", "referral_sign"]
-    assert [step for _, step, _ in watcher.running()] == ["hotline_urgent", "referral_sign"]
+    assert started == ["hotline_sign_urgent", "hotline_urgent"]
+    assert [step for _, step, _ in watcher.running()] == ["hotline_sign_urgent", "hotline_urgent"]
     watcher.observe(CASE, c.STATUS_RECEIVED, REFERRED_AT, kind=c.CASE_KIND_HOTLINE_REQUEST)
     assert [step for _, step, _ in watcher.running()] == ["hotline_urgent"]
     clock.set(2026, 9, 30, 16, 30)
     assert kinds(watcher.due_events()) == [(EventKind.REMINDER, CASE, "hotline_urgent")]
     watcher.observe(CASE, c.STATUS_REPLIED, clock.now, kind=c.CASE_KIND_HOTLINE_REQUEST)
-    assert watcher.running() == []
+    assert [step for _, step, _ in watcher.running()] == ["followup_evaluation"]  # the origin's turn
 
 
 def test_events_come_in_time_order_across_cases(watcher, clock):

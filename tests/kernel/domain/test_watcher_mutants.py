@@ -29,7 +29,7 @@ def fixed_clock(moment: dt.datetime):
 def test_observing_a_hotline_request_without_naming_the_procedure_starts_the_ordinary_clock():
     watcher = DeadlineWatcher(DeadlinePolicy.load(), fixed_clock(bj(2026, 12, 1, 9, 0)))
     started = watcher.observe("jjj:BJ:1", c.STATUS_REFERRED, bj(2026, 12, 1, 9, 0), kind=c.CASE_KIND_HOTLINE_REQUEST)
-    assert started == ["hotline_ordinary", "referral_sign"]
+    assert started == ["hotline_ordinary", "hotline_sign_ordinary"]
     assert watcher.deadline("jjj:BJ:1", "hotline_ordinary").due_at == bj(2026, 12, 8, 23, 59, 59)
 
 
@@ -38,14 +38,14 @@ def test_observing_a_long_running_hotline_request_starts_the_long_running_clock(
     started = watcher.observe(
         "jjj:BJ:1", c.STATUS_REFERRED, bj(2026, 12, 1, 9, 0), kind=c.CASE_KIND_HOTLINE_REQUEST, procedure="long_running"
     )
-    assert started == ["hotline_long_running", "referral_sign"]
+    assert started == ["hotline_long_running", "hotline_sign_ordinary"]
 
 
 def test_the_clock_starts_when_the_case_entered_the_status_not_when_it_was_observed():
     watcher = DeadlineWatcher(DeadlinePolicy.load(), fixed_clock(bj(2026, 12, 3, 18, 0)))
     watcher.observe("jjj:BJ:1", c.STATUS_REFERRED, bj(2026, 12, 1, 9, 0), kind=c.CASE_KIND_HOTLINE_REQUEST)
     assert watcher.deadline("jjj:BJ:1", "hotline_ordinary").start == bj(2026, 12, 1, 9, 0)
-    assert watcher.deadline("jjj:BJ:1", "referral_sign").due_at == bj(2026, 12, 2, 23, 59, 59)
+    assert watcher.deadline("jjj:BJ:1", "hotline_sign_ordinary").due_at == bj(2026, 12, 2, 9, 0)
 
 
 def policy_with_hebei_limit() -> DeadlinePolicy:

@@ -28,12 +28,13 @@ def referral(case_id: str = CASE_ID, sender: int = case_pb2.JURISDICTION_BEIJING
 
 
 def status_update(status: int, *, sequence: int, sender: int, destination: int, reporter: int | None = None,
-                  reason: str = "") -> envelope_pb2.Envelope:
+                  reason: str = "", return_reason: int = 0) -> envelope_pb2.Envelope:
     envelope = envelope_pb2.Envelope(
         envelope_id=f"{CASE_ID}/status/{sequence}", flow=envelope_pb2.FLOW_STATUS_UPDATE, sender=sender,
         destination=destination,
         status_update=envelope_pb2.StatusUpdate(case_id=CASE_ID, sequence=sequence, status=status, reason=reason,
-                                                reporter=sender if reporter is None else reporter),
+                                                reporter=sender if reporter is None else reporter,
+                                                return_reason=return_reason),
     )
     envelope.sent_at.FromDatetime(T0)
     return envelope

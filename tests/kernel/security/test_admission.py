@@ -50,8 +50,10 @@ def test_a_return_without_a_reason_is_illegal_and_with_one_allowed():
     state = held(c.STATUS_RECEIVED, 1)
     assert reason_of(authorize(status_update(c.STATUS_RETURNED, sequence=2, sender=HE, destination=BJ), state,
                                LIFECYCLE)) == "DEAD_LETTER_REASON_ILLEGAL_STEP"
-    assert authorize(status_update(c.STATUS_RETURNED, sequence=2, sender=HE, destination=BJ, reason="不属本地管辖"), state,
-                     LIFECYCLE) is None
+    uncoded = status_update(c.STATUS_RETURNED, sequence=2, sender=HE, destination=BJ, reason="不属本地管辖")
+    assert reason_of(authorize(uncoded, state, LIFECYCLE)) == "DEAD_LETTER_REASON_ILLEGAL_STEP"
+    assert authorize(status_update(c.STATUS_RETURNED, sequence=2, sender=HE, destination=BJ, reason="不属本地管辖",
+                                   return_reason=c.RETURN_REASON_WRONG_PLACE), state, LIFECYCLE) is None
 
 
 def test_a_step_reported_in_another_jurisdictions_name_is_not_allowed():

@@ -1,0 +1,257 @@
+"""What an adapter holds of its member's inbox, adapter-wide: every message fetched and not settled.
+
+An item (`<stream>:<stream sequence>`) is held by one inbox session at a time while
+it is fetched or shown and not acknowledged. When its session ends, the item is parked:
+the member's next session (or another open one) takes it first, in stream order,
+without JetStream delivering it again; if none does within `handover_seconds`, it goes
+back to the bus (nak, in stream order). Held items are kept alive on the bus
+(in_progress) so a member may hold one longer than the ack wait.
+
+Acknowledging works from any session while the item is held, and after its session
+ended too (the acknowledgement is recorded, its redelivery settled without reaching
+the member). Each acknowledgement is recorded durably (AcknowledgedLog) before the bus
+takes it: what the member acknowledged is never shown to it again, whatever the bus
+forgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import MsgAlreadyAckdError
+
+from adapters.service.acknowledged import AcknowledgedLog
+from adapters.service.relay import AdapterRelay
+from kernel.bus import jetstream
+from kernel.config import InboxSettings
+from kernel.errors import InboxItemUnknown, InvalidRequest
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+
+log = structlog.get_logger(__name__)
+AckResult = adapter_pb2.AckResult
+# Items shown and no longer held (their session ended, they went back to the bus) whose
+# acknowledgement is still taken: the latest, within a count and a size (the bytes are kept for the receipt).
+SHOWN_MEMORY = 4096
+SHOWN_MEMORY_BYTES = 16 * 1024 * 1024
+TICK_SECONDS = 0.25
+
+
+def item_id_of(message: Msg) -> str:
+    meta = message.metadata
+    return f"{meta.stream}:{meta.sequence.stream}"
+
+
+def sequence_of(message: Msg) -> int:
+    return message.metadata.sequence.stream
+
+
+@dataclass(eq=False)
+class Held:
+    item_id: str
+    message: Msg
+    owner: object | None  # the InboxSession holding it; None while parked
+    flow: int
+    item: adapter_pb2.InboxItem | None = None  # set once shown to the member
+    shown: int = 0
+    parked_at: float = 0.0
+    acking: asyncio.Future | None = None
+
+    @property
+    def sequence(self) -> int:
+        return sequence_of(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    envelope: envelope_pb2.Envelope
+    data: bytes
+
+
+@dataclass(eq=False)
+class HeldItems:
+    relay: AdapterRelay
+    acknowledged: AcknowledgedLog
+    limits: InboxSettings
+    ack_wait: float
+    held: dict[str, Held] = field(default_factory=dict)
+    shown: OrderedDict[str, Shown] = field(default_factory=OrderedDict)
+    parked_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _shown_bytes: int = 0
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._keep_alive_and_return()),
+                       asyncio.create_task(self.acknowledged.prune_forever(self.limits.acknowledged_prune_seconds))]
+
+    def count(self, owner: object | None = ...) -> int:
+        """Held items (of one owner when given; None counts the parked)."""
+        if owner is ...:
+            return len(self.held)
+        return sum(1 for held in self.held.values() if held.owner is owner)
+
+    # -- taking and leaving -------------------------------------------------
+
+    def take(self, message: Msg, owner: object, flow: int) -> Held | None:
+        """Hold a fetched message for `owner`; None when it is already held (a redelivery: the newer handle is kept)."""
+        item_id = item_id_of(message)
+        current = self.held.get(item_id)
+        if current is not None:
+            current.message = message
+            return None
+        held = Held(item_id, message, owner, flow)
+        self.held[item_id] = held
+        return held
+
+    def take_parked(self, owner: object, flows) -> Held | None:
+        parked = [held for held in self.held.values() if held.owner is None and held.flow in flows]
+        if not parked:
+            return None
+        first = min(parked, key=lambda held: held.sequence)
+        first.owner = owner
+        return first
+
+    def mark_shown(self, held: Held, envelope: envelope_pb2.Envelope, item: adapter_pb2.InboxItem) -> None:
+        held.item = item
+        held.shown += 1
+        self._forget_shown(held.item_id)
+        self.shown[held.item_id] = Shown(envelope, held.message.data)
+        self._shown_bytes += len(held.message.data)
+        while len(self.shown) > SHOWN_MEMORY or self._shown_bytes > SHOWN_MEMORY_BYTES:
+            self._forget_shown(next(iter(self.shown)))
+
+    def _forget_shown(self, item_id: str) -> None:
+        shown = self.shown.pop(item_id, None)
+        if shown is not None:
+            self._shown_bytes -= len(shown.data)
+
+    def drop(self, held: Held) -> None:
+        if self.held.get(held.item_id) is held:
+            del self.held[held.item_id]
+
+    def park(self, owner: object) -> None:
+        """A session ended: its items wait for the member's next session."""
+        now = asyncio.get_running_loop().time()
+        for held in self.held.values():
+            if held.owner is owner:
+                held.owner, held.parked_at = None, now
+        self.parked_changed.set()
+
+    async def settle(self, held: Held, *, doing: str) -> None:
+        """Acknowledge on the bus a message the member must not see (already acknowledged)."""
+        self.drop(held)
+        try:
+            await held.message.ack_sync(timeout=10)
+        except MsgAlreadyAckdError:
+            pass
+        except Exception as error:  # the bus delivers it again and it is settled then
+            log.warning("settle_failed", item_id=held.item_id, doing=doing, error=str(error) or type(error).__name__)
+
+    # -- acknowledging ------------------------------------------------------
+
+    async def acknowledge(self, item_id: str) -> int:
+        """ACK_RESULT_ACKNOWLEDGED or ACK_RESULT_ALREADY_ACKNOWLEDGED; raises for an empty or unknown id."""
+        if not item_id:
+            raise InvalidRequest("item_id is required", violations=[("item_id", "required: the item_id of an inbox item")])
+        held = self.held.get(item_id)
+        if held is not None and held.item is not None:
+            if held.acking is not None:  # a concurrent acknowledgement of the same item
+                await asyncio.shield(held.acking)
+                return AckResult.ACK_RESULT_ALREADY_ACKNOWLEDGED
+            return await self._acknowledge_held(held)
+        earlier = await self.acknowledged.by_item(item_id)
+        if earlier is not None:
+            return AckResult.ACK_RESULT_ALREADY_ACKNOWLEDGED
+        shown = self.shown.get(item_id)
+        if shown is not None:
+            await self._record(shown, item_id)
+            self._forget_shown(item_id)
+            log.info("acknowledged_after_session", item_id=item_id, envelope_id=shown.envelope.envelope_id)
+            return AckResult.ACK_RESULT_ACKNOWLEDGED
+        raise InboxItemUnknown(f"{self.relay.member.name}'s inbox has no item {item_id!r} waiting for acknowledgement",
+                               metadata={"itemId": item_id})
+
+    async def _acknowledge_held(self, held: Held) -> int:
+        held.acking = asyncio.get_running_loop().create_future()
+        try:
+            shown = self.shown.get(held.item_id) or Shown(held.item.envelope, held.message.data)
+            await self._record(shown, held.item_id)
+            # Still held until the bus took the ack, so a member whose ack failed can send it again.
+            jetstream.require_connected(self.relay.nc)
+            with jetstream.bus_errors(f"acknowledging {held.item_id}"):
+                try:
+                    await held.message.ack_sync(timeout=10)
+                except MsgAlreadyAckdError:
+                    pass
+        except BaseException as error:
+            held.acking.set_exception(error)
+            held.acking.exception()  # retrieved: a concurrent waiter may not exist
+            held.acking = None
+            raise
+        held.acking.set_result(None)
+        self.drop(held)
+        self._forget_shown(held.item_id)
+        _notify_owner(held)
+        return AckResult.ACK_RESULT_ACKNOWLEDGED
+
+    async def _record(self, shown: Shown, item_id: str) -> None:
+        # Durably first: once recorded, the member never sees this envelope again, whatever the bus forgets.
+        await self.acknowledged.record(shown.envelope.envelope_id, item_id)
+        # Then the receipt: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
+        try:
+            await self.relay.send_receipt(shown.envelope, shown.data)
+        except Exception:  # the member's acknowledgement stands; the missing receipt is logged
+            log.exception("receipt_not_sent", envelope_id=shown.envelope.envelope_id)
+
+    # -- background ---------------------------------------------------------
+
+    async def _keep_alive_and_return(self) -> None:
+        loop = asyncio.get_running_loop()
+        alive_every = max(0.2, self.ack_wait / 3)
+        last_alive = loop.time()
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            now = loop.time()
+            expired = sorted((held for held in self.held.values()
+                              if held.owner is None and now - held.parked_at >= self.limits.handover_seconds),
+                             key=lambda held: held.sequence)
+            for held in expired:
+                self.drop(held)
+                await _nak(held.message)
+            if now - last_alive >= alive_every:
+                last_alive = now
+                for held in list(self.held.values()):
+                    try:
+                        await held.message.in_progress()
+                    except Exception:  # acknowledged meanwhile, or the bus is away (then it comes back anyway)
+                        pass
+
+    async def close(self) -> None:
+        """Everything held goes back to the bus at once, in stream order."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        returned = sorted(self.held.values(), key=lambda held: held.sequence)
+        for held in returned:
+            await _nak(held.message)
+        if returned:
+            log.info("inbox_returned", items=[held.item_id for held in returned])
+        self.held.clear()
+        self.acknowledged.close()
+
+
+def _notify_owner(held: Held) -> None:
+    owner = held.owner
+    if owner is not None:
+        owner.room_changed()
+
+
+async def _nak(message: Msg) -> None:
+    try:
+        await message.nak()
+    except Exception:  # connection gone: JetStream's ack wait redelivers it anyway
+        pass

@@ -1,0 +1,131 @@
+"""The federation's side of emergency linkage: acknowledgements watched, the unacknowledged escalated,
+cross-border clusters warned about.
+
+Fed by the projector (every share on jjj.share.*, every referral); the rules and
+the bookkeeping are kernel.domain.emergency's. An escalation goes, signed by the
+federation, to the broadcaster and to each member that did not acknowledge, and
+is logged for operators (emergency_unacknowledged); a cluster warning goes to the
+members concerned. Envelope ids are deterministic: a notice sent again is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+from nats.js import JetStreamContext
+
+from kernel import jurisdictions
+from kernel.bus import jetstream, subjects
+from kernel.domain.emergency import Cluster, EmergencyRules, EmergencyTracker, Escalation, Sighting, detect_clusters
+from kernel.security.signing import Signer
+from jjj.bus.v1 import envelope_pb2
+from jjj.case.v1 import case_pb2
+
+log = structlog.get_logger(__name__)
+SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
+
+
+def _key(broadcaster: int, broadcast_id: str) -> str:
+    return f"{jurisdictions.by_enum(broadcaster).token}:{broadcast_id}"
+
+
+@dataclass
+class EmergencyWatch:
+    js: JetStreamContext
+    clock: Callable[[], datetime]
+    signer: Signer | None = None
+    rules: EmergencyRules = field(default_factory=EmergencyRules.load)
+    tracker: EmergencyTracker = field(default_factory=EmergencyTracker)
+    sightings: list[Sighting] = field(default_factory=list)
+    escalated: list[Escalation] = field(default_factory=list)  # what operators look at
+    _warned: set[tuple[str, str]] = field(default_factory=set)
+    _broadcasts: dict[str, envelope_pb2.EmergencyBroadcast] = field(default_factory=dict)
+
+    def observe(self, envelope: envelope_pb2.Envelope) -> None:
+        payload = envelope.WhichOneof("payload")
+        if payload in ("referral", "hotline_transfer"):
+            case = getattr(envelope, payload).case
+            self._sight(case.origin, case.location.admin_code, case.category.code, case.received_at)
+            return
+        if payload != "information_share" or not envelope.sender:
+            return  # the federation's own notices are not members' reports
+        share = envelope.information_share
+        if share.topic == envelope_pb2.SHARE_TOPIC_EMERGENCY and share.HasField("emergency"):
+            broadcast = share.emergency
+            key = _key(envelope.sender, broadcast.broadcast_id)
+            self._broadcasts[key] = broadcast
+            self.tracker.broadcast(key, envelope.sender, [envelope.destination],
+                                   broadcast.ack_due_at.ToDatetime(tzinfo=UTC))
+        elif share.topic == envelope_pb2.SHARE_TOPIC_EMERGENCY_ACK and share.HasField("emergency_ack"):
+            ack = share.emergency_ack
+            self.tracker.acknowledge(_key(ack.broadcaster or envelope.destination, ack.broadcast_id), envelope.sender)
+        for digest in share.digests:
+            self._sight(digest.origin, digest.admin_code, digest.category_code, digest.received_at)
+
+    def _sight(self, jurisdiction: int, admin_code: str, category: str, stamp) -> None:
+        if jurisdiction and admin_code and category and (stamp.seconds or stamp.nanos):
+            self.sightings.append(Sighting(jurisdiction, admin_code, category, stamp.ToDatetime(tzinfo=UTC)))
+
+    async def tick(self) -> tuple[list[Escalation], list[Cluster]]:
+        now = self.clock()
+        escalations = self.tracker.escalations(now)
+        for escalation in escalations:
+            self.escalated.append(escalation)
+            log.warning("emergency_unacknowledged", broadcast=escalation.broadcast_id,
+                        missing=",".join(jurisdictions.display_name(j) for j in escalation.unacknowledged))
+            await self._publish_escalation(escalation)
+        horizon = now - 2 * self.rules.clusters.window
+        self.sightings = [s for s in self.sightings if s.at > horizon]
+        clusters = [c for c in detect_clusters(self.sightings, now, self.rules)
+                    if (c.area, c.category_code) not in self._warned]
+        for cluster in clusters:
+            self._warned.add((cluster.area, cluster.category_code))
+            await self._publish_cluster(cluster)
+        return escalations, clusters
+
+    async def _publish_escalation(self, escalation: Escalation) -> None:
+        notice = envelope_pb2.EmergencyBroadcast()
+        notice.CopyFrom(self._broadcasts.get(escalation.broadcast_id, envelope_pb2.EmergencyBroadcast()))
+        notice.unacknowledged[:] = list(escalation.unacknowledged)
+        notice.broadcaster = escalation.broadcaster
+        share = envelope_pb2.InformationShare(
+            topic=envelope_pb2.SHARE_TOPIC_EMERGENCY, classification=envelope_pb2.CLASSIFICATION_RESTRICTED,
+            title=f"unacknowledged emergency broadcast {notice.broadcast_id}", emergency=notice,
+            audience=sorted({escalation.broadcaster, *escalation.unacknowledged}))
+        await self._send(share, f"emergency/{escalation.broadcast_id}/escalation")
+
+    async def _publish_cluster(self, cluster: Cluster) -> None:
+        warning = envelope_pb2.EarlyWarning(
+            level=cluster.level, admin_codes=sorted(self.rules.border_areas[cluster.area]),
+            category_code=cluster.category_code, count=cluster.count, detected_by_federation=True,
+            jurisdictions=sorted(cluster.counts), area=cluster.area)
+        warning.period_start.FromDatetime(cluster.start)
+        warning.period_end.FromDatetime(cluster.end)
+        share = envelope_pb2.InformationShare(
+            topic=envelope_pb2.SHARE_TOPIC_EARLY_WARNING, classification=envelope_pb2.CLASSIFICATION_RESTRICTED,
+            title=f"cross-border cluster: {cluster.category_code} in {cluster.area}", early_warning=warning,
+            audience=sorted(cluster.counts))
+        log.warning("cross_border_cluster", area=cluster.area, category=cluster.category_code, count=cluster.count)
+        await self._send(share, f"cluster/{cluster.area}/{cluster.category_code}/{int(cluster.end.timestamp())}")
+
+    async def _send(self, share: envelope_pb2.InformationShare, id_base: str) -> None:
+        for destination in share.audience:
+            member = jurisdictions.by_enum(destination)
+            envelope = envelope_pb2.Envelope(envelope_id=f"{id_base}/{member.token}", flow=SHARE,
+                                             sender=case_pb2.JURISDICTION_UNSPECIFIED, destination=destination,
+                                             information_share=share)
+            envelope.sent_at.GetCurrentTime()
+            await jetstream.publish_envelope(self.js, subjects.federation_subject(SHARE, member), envelope,
+                                             signer=self.signer)
+
+    async def run(self, interval: float) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # keep watching; a failed notice is tried on a later escalation only
+                log.exception("emergency_tick_failed")
+            await asyncio.sleep(interval)

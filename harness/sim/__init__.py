@@ -1,0 +1,1 @@
+"""Simulated member systems (jjj sim): seeded cases, a behaviour policy, the loop that plays them, the ledger."""

@@ -17,6 +17,7 @@ from jjj.adapter.v1 import adapter_pb2_grpc
 from jjj.gateway.v1 import gateway_pb2_grpc
 from kernel.security import pki
 from tests.support.processes import RunningUp, cmdline, descendants, start_up, still_running, up_environment
+from tests.support.relay import free_port
 from tests.support.secure import health_status, member_channel
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -50,6 +51,11 @@ class UpFederation:
     def start(self, *, timeout: float = 120.0) -> None:
         self.ports, env = up_environment(self.root / "var")
         env.update(self.extra_env)
+        if "--cluster" in self.arguments:  # every node its own client and route port (the first: JJJ_NATS_URL's)
+            nodes = int(self.arguments[self.arguments.index("--cluster") + 1])
+            clients = [self.ports["nats"], *(free_port() for _ in range(nodes - 1))]
+            env |= {"JJJ_NATS_SERVER__CLUSTER_PORTS": str(clients),
+                    "JJJ_NATS_SERVER__ROUTE_PORTS": str([free_port() for _ in range(nodes)])}
         self.running = start_up(env, [sys.executable, "-m", "cli.main", "up", *self.arguments])
         deadline = time.monotonic() + timeout
         while not self.running.banner_shown():

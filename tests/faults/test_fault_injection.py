@@ -37,20 +37,29 @@ OUTBOX = pytest.mark.skipif(not UNLANDED and not HAS_QUEUED,
                             reason="needs the durable outbox: Submission.queued (branch rel-send)")
 
 
-def assert_exactly_once(result: Result, federation) -> None:
-    RESULTS.append(result)
-    print(result.summary())
-    keep_evidence(result, federation)
+def assert_exactly_once(result: Result, federation, *, known: str | None = None) -> None:
+    """Lost and duplicated are always hard failures; a step problem of a known kind (`known`) is reported as xfail."""
+    record(result, federation)
     assert result.accepted > 0, result.summary()
     assert result.lost == [], f"lost {len(result.lost)}: {result.lost[:20]}\n{federation.log_tail()}"
     assert result.duplicated == [], f"duplicated {len(result.duplicated)}: {result.duplicated[:20]}"
     assert result.status_lost == [], f"status updates never delivered: {result.status_lost[:20]}"
-    assert result.step_errors == [], f"steps refused: {result.step_errors[:10]}"
-    assert result.trail_problems == [], f"trails: {result.trail_problems[:10]}"
     assert result.unexpected == [], f"delivered but never sent: {result.unexpected}"
     assert result.recovery_seconds is not None, f"no delivery after the fault: {result.summary()}"
     # Error paths under fault log more than the happy path: still never a citizen's name, ID number or phone.
     assert not leaks("".join(federation.lines)), leaks("".join(federation.lines))
+    if known and (result.step_errors or result.trail_problems):
+        pytest.xfail(f"{known}: {result.step_errors[:3]} {result.trail_problems[:3]}")
+    assert result.step_errors == [], f"steps refused: {result.step_errors[:10]}"
+    assert result.trail_problems == [], f"trails: {result.trail_problems[:10]}"
+
+
+def record(result: Result, federation) -> None:
+    """Into the table (docs/RELIABILITY.md, the terminal summary) once, whatever its assertions say."""
+    if result not in RESULTS:
+        RESULTS.append(result)
+        print(result.summary())
+        keep_evidence(result, federation)
 
 
 def keep_evidence(result: Result, federation) -> None:
@@ -70,32 +79,28 @@ CASES = {
 }
 
 
-# What the runs against main found, each a failing assertion kept as it is: marked here, one line each, so that
-# `make test` stays green until the fix lands (then the case shows XPASS: delete its line).
+# What the runs against main found about lifecycle steps retried across a fault (timing-dependent: some runs).
+# Such a problem is reported as xfail naming the finding, so that `make test` stays green until the fix lands;
+# loss and duplication are never excused. Delete a line once its fix is in.
 KNOWN_FAILURES = {
-    "nats-kill": "an acknowledgement answered OK shortly before kill -9 of nats-server is forgotten by JetStream "
-                 "(redelivered after the restart); a ReportStatus retried across the outage can add a repeated step",
-    "receiver-kill": "after the restart AcknowledgeInboxItem answers OK for items its sessions do not hold "
-                     "(ack_not_pending) and they come again; a step published just before the kill but not recorded "
-                     "answers ABORTED (SEQUENCE_TAKEN) for good (honest acknowledgements: branch rel-recv)",
-    "sender-kill": "after Beijing's adapter restarts, the origin member's acknowledgement of a status update can "
-                   "answer OK (ack_not_pending) and the update comes again (honest acknowledgements: branch rel-recv)",
-    "stream-cancel": "AcknowledgeInboxItem answers OK for an item of a cancelled session (ack_not_pending): it is "
-                     "delivered again after an acknowledgement answered OK (honest acknowledgements: branch rel-recv)",
+    "nats-kill": "a ReportStatus retried across the outage (same request_id) can take its step twice: the origin's "
+                 "history reads RECEIVED, ACCEPTED, ACCEPTED (the answer is remembered only after the step was "
+                 "published and recorded)",
+    "receiver-kill": "a step published just before the kill but not yet in the adapter's own record answers ABORTED "
+                     "(SEQUENCE_TAKEN) to every retry, and GetCase keeps showing the step before: the case is stuck "
+                     "on the holder's side while the origin has the step",
 }
+STEPS_ACROSS_A_BUS_OUTAGE = f"{KNOWN_FAILURES['nats-kill']}; or {KNOWN_FAILURES['receiver-kill']}"
 
 
-def case(name: str, key: str):
-    known = KNOWN_FAILURES.get(key)
-    return pytest.param(name, id=key, marks=[pytest.mark.xfail(reason=known, strict=False)] if known else [])
+KEYS = ["nats-kill", "receiver-kill", "sender-kill", "stream-cancel"]
 
 
-@pytest.mark.parametrize("name", [case(name, key) for name, key in
-                                  zip(CASES, ["nats-kill", "receiver-kill", "sender-kill", "stream-cancel"])])
+@pytest.mark.parametrize("name", [pytest.param(name, id=key) for name, key in zip(CASES, KEYS)])
 async def test_every_accepted_referral_is_delivered_exactly_once_under(name, up_federation, sizes):
     federation = up_federation()
     result = await Stream(federation, sizes).run(name, CASES[name])
-    assert_exactly_once(result, federation)
+    assert_exactly_once(result, federation, known=KNOWN_FAILURES.get(KEYS[list(CASES).index(name)]))
 
 
 async def test_a_poison_message_among_good_ones_is_dead_lettered_and_the_good_ones_delivered(up_federation, sizes):
@@ -114,10 +119,11 @@ async def test_submissions_while_the_bus_is_unreachable_are_queued_then_delivere
     federation = up_federation()
     stream = Stream(federation, sizes)
     result = await stream.run(f"bus unreachable {OUTAGE_SECONDS:.0f} s (outbox)", faults.bus_unreachable(OUTAGE_SECONDS))
-    assert_exactly_once(result, federation)
+    record(result, federation)
     began, ended = stream.outage
-    during = [at for at in stream.ledger.queued_at if began <= at <= ended]
-    assert during, f"no submission answered queued=true during the outage: {result.summary()}"
+    queued_during = [at for at in stream.ledger.queued_at if began <= at <= ended]
+    assert queued_during, f"no submission answered queued=true during the outage: {result.summary()}"
+    assert_exactly_once(result, federation, known=STEPS_ACROSS_A_BUS_OUTAGE)
 
 
 @CLUSTER
@@ -125,4 +131,4 @@ async def test_one_node_of_three_killed_under_load_loses_nothing(up_federation, 
     federation = up_federation("--cluster", "3")
     result = await Stream(federation, sizes).run("one node of a 3-node cluster kill -9, brought back",
                                                  faults.cluster_node_killed)
-    assert_exactly_once(result, federation)
+    assert_exactly_once(result, federation, known=STEPS_ACROSS_A_BUS_OUTAGE)

@@ -70,6 +70,7 @@ class Ledger:
     delivery_times: list[tuple[float, str]] = field(default_factory=list)
     acknowledged: dict[str, float] = field(default_factory=dict)  # envelope id -> ack answered OK
     ack_unanswered: set[str] = field(default_factory=set)  # acks that never got an answer (connection closed)
+    ack_refused: dict[str, str] = field(default_factory=dict)  # envelope id -> the code an ack was refused with
     duplicates: list[tuple[str, int]] = field(default_factory=list)  # (envelope id, delivery_count) after an OK ack
     reported: dict[str, list[int]] = field(default_factory=dict)  # case id -> steps answered OK
     step_errors: list[tuple[str, str]] = field(default_factory=list)
@@ -268,7 +269,9 @@ class Receiver:
             except grpc.aio.AioRpcError as error:
                 self.ledger.errors[f"AcknowledgeInboxItem {error.code().name}"] += 1
                 if error.code() not in RETRYABLE:
-                    return False
+                    # e.g. NOT_FOUND (INBOX_ITEM_UNKNOWN): not acknowledged, the item is to come again.
+                    self.ledger.ack_refused[item.envelope.envelope_id] = error.code().name
+                    return True
                 await asyncio.sleep(0.2)
                 continue
             except asyncio.CancelledError:

@@ -45,11 +45,11 @@ def operator_files(layout: pki.PkiLayout) -> TlsFiles:
     return TlsFiles(layout.ca_cert, layout.cert(pki.OPERATOR), layout.key(pki.OPERATOR))
 
 
-async def provision_bus(url: str, files: TlsFiles, *, duplicate_window: float) -> list[str]:
+async def provision_bus(url: str, files: TlsFiles, *, duplicate_window: float, replicas: int = 1) -> list[str]:
     nc = await jetstream.connect(url, name="jjj-operator", tls=client_context(files.check()), principal=pki.OPERATOR,
                                  connect_timeout=10)
     try:
-        return await jetstream.provision(nc.jetstream(), duplicate_window=duplicate_window)
+        return await jetstream.provision(nc.jetstream(), duplicate_window=duplicate_window, replicas=replicas)
     finally:
         await nc.close()
 

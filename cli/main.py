@@ -1,6 +1,7 @@
 """The `jjj` command.
 
-  jjj up                         the local federation, supervised
+  jjj up [--cluster N]           the local federation, supervised (N nats-server nodes, R N)
+  jjj config nats --output DIR   the production bus: hub and per-jurisdiction leaf configs (docs/TOPOLOGY.md)
   jjj adapter {beijing|tianjin|hebei}   one adapter process
   jjj gateway                    the gateway (projection + query service)
   jjj map --from J FILE          native -> canonical JSON Lines of jjj.case.v1.Case
@@ -38,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start nats-server, the gateway and the three adapters")
     up.add_argument("--simulate", action="store_true", help="and simulated member systems (jjj sim), marked SIMULATED")
+    up.add_argument("--cluster", type=int, default=1, metavar="N",
+                    help="run N nats-server nodes as a JetStream cluster on loopback (streams replicated N times)")
     adapter = commands.add_parser("adapter", help="run one jurisdiction's adapter")
     adapter.add_argument("jurisdiction", choices=jurisdictions.names())
     adapter.add_argument("--port", type=int, default=None)
@@ -80,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
     consolecli.add_parser(commands)
     deadletterscli.add_parser(commands)
+    from cli import topology
+
+    topology.add_parser(commands)
     return parser
 
 
@@ -125,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli import console as consolecli, deadletters as deadletterscli
 
         return (consolecli if args.command == "console" else deadletterscli).run(settings, args)
+    if args.command == "config":
+        from cli import topology
+
+        return topology.command(settings, args)
     logs.configure(settings.log_format, settings.log_level)
     if args.command == "sim":
         from cli import sim as simcli
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from cli.supervisor import up
 
-        return up(settings, simulate=args.simulate)
+        return up(settings, simulate=args.simulate, cluster_size=args.cluster)
     if args.command == "adapter":
         from adapters.service.app import start_adapter
         from kernel.rpc.server import serve_until_signalled

@@ -28,6 +28,8 @@ from kernel.errors import StartupError
 
 LISTENING = re.compile(r"Listening for client connections on ([\d.]+):(\d+)")
 READY = "Server is ready"
+# nats-server's own default: JetStream flushes its files to disk every two minutes.
+DEFAULT_SYNC_INTERVAL = "default"
 
 
 class NatsServerError(StartupError):
@@ -76,31 +78,57 @@ class NatsServer:
                 self.process.wait()
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterRoutes:
+    """This node's place in a JetStream cluster on loopback: its route port and every node's."""
+
+    name: str
+    route_port: int
+    route_ports: tuple[int, ...]
+
+    def config(self, layout: pki.PkiLayout, host: str) -> dict:
+        # Routes use the server's certificate both ways, checked against the federation's CA.
+        return {
+            "name": self.name,
+            "host": host,
+            "port": self.route_port,
+            "routes": [f"nats-route://{host}:{port}" for port in self.route_ports if port != self.route_port],
+            "tls": {**_server_tls(layout), "verify": True},
+        }
+
+
+def _server_tls(layout: pki.PkiLayout) -> dict:
+    return {"cert_file": str(layout.cert(pki.NATS_SERVER)), "key_file": str(layout.key(pki.NATS_SERVER)),
+            "ca_file": str(layout.ca_cert), "timeout": 2}
+
+
 def server_config(layout: pki.PkiLayout, *, host: str, port: int, store_dir: Path, server_name: str,
-                  store_key: str, monitor_port: int = 0) -> dict:
+                  store_key: str, monitor_port: int = 0, sync_interval: str = DEFAULT_SYNC_INTERVAL,
+                  cluster: ClusterRoutes | None = None) -> dict:
     """The nats-server configuration (JSON is valid nats-server configuration syntax).
 
     JetStream's store (streams and KV buckets alike: cases, requests, envelopes) is encrypted
-    at rest with the server's own cipher under `store_key`."""
+    at rest with the server's own cipher under `store_key`; it is flushed to disk every
+    `sync_interval` ("always": before each acknowledgement; docs/RELIABILITY.md)."""
     subjects_of = {principal: pki.subject_string(pki.load_certificate(layout.cert(principal)))
                    for principal in natsauth.permissions()}
     # The HTTP monitoring endpoints (/healthz, /jsz, ...) the console reads: loopback only, when asked for.
     monitoring = {"http": f"127.0.0.1:{monitor_port}"} if monitor_port else {}
-    return {
+    jetstream = {"store_dir": str(store_dir), "cipher": "chachapoly", "key": store_key}
+    if sync_interval != DEFAULT_SYNC_INTERVAL:
+        jetstream["sync_interval"] = sync_interval
+    config = {
         **monitoring,
         "server_name": server_name,
         "host": host,
         "port": port if port else -1,
-        "jetstream": {"store_dir": str(store_dir), "cipher": "chachapoly", "key": store_key},
-        "tls": {
-            "cert_file": str(layout.cert(pki.NATS_SERVER)),
-            "key_file": str(layout.key(pki.NATS_SERVER)),
-            "ca_file": str(layout.ca_cert),
-            "verify_and_map": True,
-            "timeout": 2,
-        },
+        "jetstream": jetstream,
+        "tls": {**_server_tls(layout), "verify_and_map": True},
         "authorization": {"users": natsauth.users(subjects_of)},
     }
+    if cluster is not None:
+        config["cluster"] = cluster.config(layout, host)
+    return config
 
 
 def local_store_key(data_dir: Path) -> str:
@@ -114,7 +142,8 @@ def local_store_key(data_dir: Path) -> str:
 
 
 def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 20.0,
-          server_name: str = "jjj-local", store_key: str | None = None, monitor_port: int = 0) -> NatsServer:
+          server_name: str = "jjj-local", store_key: str | None = None, monitor_port: int = 0,
+          sync_interval: str = DEFAULT_SYNC_INTERVAL, cluster: ClusterRoutes | None = None) -> NatsServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
     store_dir = data_dir / "jetstream"
@@ -122,7 +151,8 @@ def start(data_dir: Path, layout: pki.PkiLayout, *, host: str = "127.0.0.1", por
     config_file = data_dir / "nats-server.conf"
     log_file.unlink(missing_ok=True)
     config = server_config(layout, host=host, port=port, store_dir=store_dir, server_name=server_name,
-                           store_key=store_key or local_store_key(data_dir), monitor_port=monitor_port)
+                           store_key=store_key or local_store_key(data_dir), monitor_port=monitor_port,
+                           sync_interval=sync_interval, cluster=cluster)
     config_file.touch(mode=0o600)  # it holds the store key
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     command = [binary(), "--config", str(config_file), "--log", str(log_file)]

@@ -160,12 +160,26 @@ class ConsoleSettings(BaseModel):
     alerts: ConsoleAlertSettings = Field(default_factory=ConsoleAlertSettings)
 
 
+class NatsServerSettings(BaseModel):
+    """The nats-server `jjj up` runs (a deployment's own servers: `jjj config nats`, docs/TOPOLOGY.md)."""
+
+    # JetStream's flush to disk: "default" (nats-server's, every 2 min), a duration ("1s", "100ms"),
+    # or "always" (before each acknowledgement; its cost is measured in docs/RELIABILITY.md).
+    sync_interval: str = Field(default="default", pattern=r"^(default|always|\d+(ms|s|m|h))$")
+    # `jjj up --cluster N`: the nodes' client ports (default: nats_url's port and the next ones),
+    # and their route ports (default: from 6222).
+    cluster_ports: list[int] = Field(default_factory=list)
+    route_ports: list[int] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
     host: str = "127.0.0.1"
     # TLS always: the embedded nats-server refuses plaintext and connections without a client certificate.
+    # Several servers (a cluster) separated by commas.
     nats_url: str = "tls://127.0.0.1:4222"
+    nats_server: NatsServerSettings = Field(default_factory=NatsServerSettings)
     # Where `jjj up` keeps the embedded nats-server's JetStream store and the gateway's projection.
     data_dir: Path = Field(default_factory=default_data_dir)
     gateway_port: int = 50060
@@ -217,7 +231,10 @@ class Settings(BaseSettings):
 
     @property
     def nats_port(self) -> int:
-        return int(self.nats_url.rsplit(":", 1)[1])
+        return int(self.nats_urls()[0].rsplit(":", 1)[1])
+
+    def nats_urls(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def resolved_quarantine_dir(self) -> Path:
         return self.quarantine_dir or self.data_dir / "quarantine"

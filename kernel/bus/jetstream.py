@@ -140,7 +140,10 @@ class ConnectionWatch:
 
 async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, connect_timeout: float = 30.0,
                   error_cb=None, watch: ConnectionWatch | None = None) -> Client:
-    """Connect as `principal` (its certificate is in `tls`), retrying while the server is still starting."""
+    """Connect as `principal` (its certificate is in `tls`), retrying while the server is still starting.
+
+    `url` may name several servers of one cluster, separated by commas: the client fails over among them."""
+    servers = [part.strip() for part in url.split(",") if part.strip()]
     options = {"error_cb": error_cb} if error_cb else {}
     if watch is not None:
         options |= {"disconnected_cb": watch.disconnected, "reconnected_cb": watch.reconnected}
@@ -152,7 +155,7 @@ async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, c
     ):
         with attempt:
             return await nats.connect(
-                url, name=name, tls=tls, inbox_prefix=subjects.inbox_prefix(principal), max_reconnect_attempts=-1,
+                servers, name=name, tls=tls, inbox_prefix=subjects.inbox_prefix(principal), max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5, connect_timeout=2, drain_timeout=3, **options,
             )
     raise AssertionError("unreachable")
@@ -166,7 +169,7 @@ def _stream_layout() -> list[tuple[str, list[str]]]:
     ]
 
 
-def stream_configs(*, duplicate_window: float) -> list[api.StreamConfig]:
+def stream_configs(*, duplicate_window: float, replicas: int = 1) -> list[api.StreamConfig]:
     """One file-backed stream per flow (receipts included), dead letters and audit anchors."""
     return [
         api.StreamConfig(
@@ -176,41 +179,50 @@ def stream_configs(*, duplicate_window: float) -> list[api.StreamConfig]:
             retention=api.RetentionPolicy.LIMITS,
             duplicate_window=duplicate_window,
             allow_direct=True,
+            num_replicas=replicas,
         )
         for name, stream_subjects in _stream_layout()
     ]
 
 
-async def provision(js: JetStreamContext, *, duplicate_window: float) -> list[str]:
-    """Declare the streams (one per flow) and every member's KV buckets; idempotent. Operator only."""
+def bucket_layout() -> list[tuple[str, float | None]]:
+    """Every member's KV buckets, and the operator's record of dead-letter actions, with their time to live (None: kept)."""
+    return [(bucket, ttl) for member in jurisdictions.members()
+            for bucket, ttl in ((subjects.cases_bucket(member), None),
+                                (subjects.requests_bucket(member), subjects.REQUESTS_TTL_SECONDS))] + [
+        (subjects.DEAD_LETTER_ACTIONS_BUCKET, None)]  # what operators did to dead letters (kernel.bus.deadletters)
+
+
+async def provision(js: JetStreamContext, *, duplicate_window: float, replicas: int = 1) -> list[str]:
+    """Declare the streams (one per flow) and every member's KV buckets; idempotent. Operator only.
+
+    Run again on a bus that lost its store (`jjj up` does after restarting nats-server), it
+    declares what is missing and leaves what is there; `replicas` > 1 on a JetStream cluster."""
     try:
-        return await _provision(js, duplicate_window=duplicate_window)
+        return await _provision(js, duplicate_window=duplicate_window, replicas=replicas)
     except nats.errors.TimeoutError as error:
         raise BusUnavailable(_UNANSWERED.format(what="streams and buckets") + " (only the operator may provision)") from error
+    except nats.js.errors.ServiceUnavailableError as error:  # a cluster still electing its leader
+        raise BusUnavailable(f"JetStream is not available yet: {error}") from error
+    except NotFoundError as error:  # a cluster still placing a stream an earlier, timed-out attempt created
+        raise BusUnavailable(f"JetStream is still placing the streams: {error}") from error
 
 
-async def _provision(js: JetStreamContext, *, duplicate_window: float) -> list[str]:
+async def _provision(js: JetStreamContext, *, duplicate_window: float, replicas: int) -> list[str]:
     declared = []
-    for config in stream_configs(duplicate_window=duplicate_window):
+    for config in stream_configs(duplicate_window=duplicate_window, replicas=replicas):
         try:
             await js.add_stream(config)
         except BadRequestError:
             # Exists with another config (e.g. an older duplicate window): bring it in line.
             await js.update_stream(config)
         declared.append(config.name)
-    for member in jurisdictions.members():
-        for bucket, ttl in ((subjects.cases_bucket(member), None),
-                            (subjects.requests_bucket(member), subjects.REQUESTS_TTL_SECONDS)):
-            try:
-                await js.key_value(bucket)
-            except BucketNotFoundError:
-                await js.create_key_value(bucket=bucket, history=1, ttl=ttl)
-            declared.append(bucket)
-    try:  # what operators did to dead letters (kernel.bus.deadletters): the operator's alone
-        await js.key_value(subjects.DEAD_LETTER_ACTIONS_BUCKET)
-    except BucketNotFoundError:
-        await js.create_key_value(bucket=subjects.DEAD_LETTER_ACTIONS_BUCKET, history=1)
-    declared.append(subjects.DEAD_LETTER_ACTIONS_BUCKET)
+    for bucket, ttl in bucket_layout():
+        try:
+            await js.key_value(bucket)
+        except BucketNotFoundError:
+            await js.create_key_value(bucket=bucket, history=1, ttl=ttl, replicas=replicas)
+        declared.append(bucket)
     return declared
 
 

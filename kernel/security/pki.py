@@ -59,7 +59,8 @@ def principals() -> tuple[Principal, ...]:
     """Every identity `jjj certs init` makes, in a stable order."""
     members = jurisdictions.names()
     return (
-        Principal(NATS_SERVER, "bus", server=True, client=False),
+        # Also a client: a cluster node dials its routes, a jurisdiction's server its leaf link to the hub.
+        Principal(NATS_SERVER, "bus", server=True, client=True),
         Principal(OPERATOR, "operator"),
         Principal(GATEWAY, "gateway", server=True),
         *(Principal(adapter_principal(name), "adapter", server=True) for name in members),

@@ -82,15 +82,13 @@ CASES = {
 # What the runs against main found about lifecycle steps retried across a fault (timing-dependent: some runs).
 # Such a problem is reported as xfail naming the finding, so that `make test` stays green until the fix lands;
 # loss and duplication are never excused. Delete a line once its fix is in.
-KNOWN_FAILURES = {
-    "nats-kill": "a ReportStatus retried across the outage (same request_id) can take its step twice: the origin's "
-                 "history reads RECEIVED, ACCEPTED, ACCEPTED (the answer is remembered only after the step was "
-                 "published and recorded)",
-    "receiver-kill": "a step published just before the kill but not yet in the adapter's own record answers ABORTED "
-                     "(SEQUENCE_TAKEN) to every retry, and GetCase keeps showing the step before: the case is stuck "
-                     "on the holder's side while the origin has the step",
-}
-STEPS_ACROSS_A_BUS_OUTAGE = f"{KNOWN_FAILURES['nats-kill']}; or {KNOWN_FAILURES['receiver-kill']}"
+STEP_RETRIED_ACROSS_A_FAULT = (
+    "a ReportStatus retried (same request_id) across the fault either answers ABORTED (SEQUENCE_TAKEN) for good "
+    "while GetCase at the reporter keeps the step before (published, not recorded: the case is stuck on that side), "
+    "or takes its step twice (the origin's history reads RECEIVED, ACCEPTED, ACCEPTED: the answer is remembered "
+    "only after the step was published and recorded)")
+KNOWN_FAILURES = {"nats-kill": STEP_RETRIED_ACROSS_A_FAULT, "receiver-kill": STEP_RETRIED_ACROSS_A_FAULT}
+STEPS_ACROSS_A_BUS_OUTAGE = STEP_RETRIED_ACROSS_A_FAULT
 
 
 KEYS = ["nats-kill", "receiver-kill", "sender-kill", "stream-cancel"]

@@ -21,7 +21,7 @@ def test_the_section_replaces_only_itself_between_other_sections(tmp_path):
     text = path.read_text()
     assert text.startswith("# Reliability\n\n## Durability of the bus\n\nA\n\n" + HEADING)
     assert text.endswith("\n## Later\n\nB\n") and "old" not in text
-    assert "| kill -9 of x | 10 | 10 (2) | 9 | 1 | 1 | 0 | 1.2 s | 9 (0) |" in text
+    assert "| kill -9 of x | 10 | 10 (2) | 9 | 1 | 1 | 0 | 0 | 1.2 s | 9 (0) |" in text
 
 
 def test_the_section_is_appended_to_a_file_without_it_and_a_missing_file_is_made(tmp_path):

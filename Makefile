@@ -10,7 +10,7 @@ BUF := node_modules/.bin/buf
 # The proto as last released to member systems: `buf breaking` checks proto/ against it.
 PROTO_BASELINE := buf/released.binpb
 
-.PHONY: up test setup browser proto proto-baseline lint lint-proto check-generated bench mutants clean
+.PHONY: up test setup browser proto proto-baseline lint lint-proto check-generated bench mutants chaos clean
 
 # `make up` shows the federation working: simulated member systems (SIMULATED, cases marked 【模拟】)
 # submit and handle a light stream of cases; `jjj up` alone starts the federation only.
@@ -82,3 +82,13 @@ mutants: setup
 
 clean:
 	rm -rf $(VENV) node_modules var mutants
+
+# The fault-injection suite at full size (tests/faults: 10,000 referrals per fault, 50,000 waiting in a
+# stalled inbox, the bus unreachable 30 s, 400 stream cancellations); rewrites the "Fault-injection
+# results" section of docs/RELIABILITY.md. `make test` runs the same cases small. Long: an hour or more
+# on 2 cores. Evidence of the last run (ids, the federation's log) is kept under var/faults/.
+CHAOS_REFERRALS ?= 10000
+chaos: setup
+	JJJ_FAULT_REFERRALS=$(CHAOS_REFERRALS) JJJ_FAULT_STALLED=50000 JJJ_FAULT_OUTAGE_SECONDS=30 \
+	JJJ_FAULT_CANCELLATIONS=400 JJJ_FAULT_SLOW_READ_SECONDS=60 JJJ_FAULT_TIMEOUT=0 \
+	JJJ_FAULT_REPORT=docs/RELIABILITY.md $(VENV)/bin/pytest tests/faults -p no:randomly -o timeout=0 -rA

@@ -6,13 +6,14 @@ functions; this module only sequences them with the bus and the stores.
 Sending a submitted document's cases (durable before acknowledged, through the
 outbox) is adapters/service/sending.py, a base of AdapterRelay.
 
-ReportStatus is not queued: while the bus is away it answers UNAVAILABLE with retry
-advice, as it does while the case's own referral is still queued. A step is checked
-against the case's current state, and the counterpart may have taken a step of its own
-that this adapter only learns from the bus; a step accepted against a stale local copy
-could be refused or conflict later, after the member was told it was done (a sequence
-number the counterpart took, a transition no longer allowed), and nobody would be
-there to tell. Refusing while the bus is away keeps "OK" meaning "it happened".
+ReportStatus checks a step against the case as the member was told of it (the bus's
+record with the case's queued messages folded in; it needs the bus for that, since the
+counterpart may have taken a step this adapter only learns from the bus), then commits it
+to the outbox with its answer and lets the drainer relay it in order, like a submission:
+a crash between publishing and recording, or a retry after a lost acknowledgement, relays
+the same envelope again instead of planning the step afresh with a step number the bus
+already has (which left a case stuck, or its step taken twice). A first publish that
+finds the number taken means the counterpart's report got there first: refused (ABORTED).
 """
 
 from __future__ import annotations

@@ -79,16 +79,10 @@ CASES = {
 }
 
 
-# What the runs against main found about lifecycle steps retried across a fault (timing-dependent: some runs).
-# Such a problem is reported as xfail naming the finding, so that `make test` stays green until the fix lands;
-# loss and duplication are never excused. Delete a line once its fix is in.
-STEP_RETRIED_ACROSS_A_FAULT = (
-    "a ReportStatus retried (same request_id) across the fault either answers ABORTED (SEQUENCE_TAKEN) for good "
-    "while GetCase at the reporter keeps the step before (published, not recorded: the case is stuck on that side), "
-    "or takes its step twice (the origin's history reads RECEIVED, ACCEPTED, ACCEPTED: the answer is remembered "
-    "only after the step was published and recorded)")
-KNOWN_FAILURES = {"nats-kill": STEP_RETRIED_ACROSS_A_FAULT, "receiver-kill": STEP_RETRIED_ACROSS_A_FAULT}
-STEPS_ACROSS_A_BUS_OUTAGE = STEP_RETRIED_ACROSS_A_FAULT
+# A step problem of a known kind would be reported as xfail naming the finding (loss and duplication
+# never are). Empty: the one found (a ReportStatus retried across a fault stuck or taken twice) is fixed
+# by lifecycle steps going through the outbox (tests/e2e/test_outbox_steps.py).
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 KEYS = ["nats-kill", "receiver-kill", "sender-kill", "stream-cancel"]
@@ -121,7 +115,7 @@ async def test_submissions_while_the_bus_is_unreachable_are_queued_then_delivere
     began, ended = stream.outage
     queued_during = [at for at in stream.ledger.queued_at if began <= at <= ended]
     assert queued_during, f"no submission answered queued=true during the outage: {result.summary()}"
-    assert_exactly_once(result, federation, known=STEPS_ACROSS_A_BUS_OUTAGE)
+    assert_exactly_once(result, federation)
 
 
 @CLUSTER
@@ -129,4 +123,4 @@ async def test_one_node_of_three_killed_under_load_loses_nothing(up_federation, 
     federation = up_federation("--cluster", "3")
     result = await Stream(federation, sizes).run("one node of a 3-node cluster kill -9, brought back",
                                                  faults.cluster_node_killed)
-    assert_exactly_once(result, federation, known=STEPS_ACROSS_A_BUS_OUTAGE)
+    assert_exactly_once(result, federation)

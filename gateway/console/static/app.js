@@ -20,7 +20,7 @@ function el(tag, attributes = {}, ...children) {
 function table(columns, rows, { testid, rowAttributes } = {}) {
   const head = el("tr", {}, columns.map(([key]) => el("th", {}, t(key))));
   const body = rows.length
-    ? rows.map((row) => el("tr", rowAttributes ? rowAttributes(row) : {}, columns.map(([key, render]) => el("td", {}, render ? render(row) : row[key] ?? ""))))
+    ? rows.map((row) => el("tr", rowAttributes ? rowAttributes(row) : {}, columns.map(([key, render]) => el("td", { "data-key": key || undefined }, render ? render(row) : row[key] ?? ""))))
     : [el("tr", {}, el("td", { colspan: columns.length, class: "empty" }, t("none")))];
   return el("table", { "data-testid": testid }, el("thead", {}, head), el("tbody", {}, body));
 }
@@ -97,7 +97,7 @@ function openEvents() {
     live.dataset.state = "live";
     renderAlerts(overview.alerts);
     if (state.view === "overview") renderOverview();
-    else if (changed && ["case", "exchanges", "deadlines", "deadletters", "actions"].includes(state.view)) route({ quiet: true });
+    else if (changed && ["case", "exchanges", "deadlines", "deadletters", "actions", "charts"].includes(state.view)) route({ quiet: true });
   });
   source.onerror = () => { live.textContent = `○ ${t("offline")}`; live.dataset.state = "offline"; };
   state.events = source;
@@ -171,8 +171,10 @@ async function renderExchanges() {
   const { data } = await api(`/api/exchanges?${params}`);
   const rows = table([["case_id", (r) => caseLink(r.case_id)], ["native_id"], ["flow"], ["sender", (r) => t(r.sender)],
     ["destination", (r) => t(r.destination)], ["status"], ["sent_at", (r) => when(r.sent_at)], ["published_at", (r) => when(r.published_at)],
-    ["projected_at", (r) => when(r.projected_at)], ["acknowledged_at", (r) => when(r.acknowledged_at)], ["lag_ms"], ["signature"]],
-    data.exchanges || [], { testid: "exchanges" });
+    ["projected_at", (r) => when(r.projected_at)], ["delivered_at", (r) => when(r.delivered_at)],
+    ["acknowledged_at", (r) => when(r.acknowledged_at)], ["size_bytes", (r) => (r.size_bytes == null ? "" : `${r.size_bytes} B`)],
+    ["delivery_count", (r) => r.delivery_count ?? ""], ["lag_ms"], ["signature"]],
+    data.exchanges || [], { testid: "exchanges", rowAttributes: (r) => ({ "data-envelope": r.envelope_id }) });
   main.replaceChildren(form, rows);
 }
 
@@ -222,7 +224,8 @@ async function renderCharts() {
   const span = (location.hash.split("?")[1] || "").includes("day") ? "day" : "hour";
   const { data } = await api(`/api/charts?span=${span}`);
   const switcher = el("p", {}, el("a", { href: "#/charts?span=hour" }, t("hour")), " · ", el("a", { href: "#/charts?span=day" }, t("day")));
-  const pairs = data.pairs.map((p) => el("div", { class: "chart-box", "data-pair": `${p.sender}-${p.destination}` },
+  const pairs = data.pairs.map((p) => el("div", { class: "chart-box", "data-pair": `${p.sender}-${p.destination}`,
+    "data-total": p.counts.reduce((sum, n) => sum + n, 0) },
     el("h3", {}, `${t(p.sender)} → ${t(p.destination)}`), bars(p.counts),
     el("p", {}, `${t("latency")} p50 ${p.p50} ms · p95 ${p.p95} ms · p99 ${p.p99} ms (${p.latency_basis})`)));
   const lag = Object.entries(data.inbox_lag).map(([member, points]) => el("div", { class: "chart-box" }, el("h3", {}, t(member)), line(points)));

@@ -46,6 +46,7 @@ async function api(path, { method = "GET", body } = {}) {
   const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 && path !== "/api/login") { showLogin(); throw new Error("login required"); }
+  if (response.status === 403 && data.error === "password_change_required") { showPasswordChange(state.user || { name: "" }); throw new Error("password change required"); }
   return { status: response.status, data };
 }
 
@@ -63,12 +64,37 @@ function showLogin(message = "") {
   const form = el("form", { id: "login-form", class: "login", onsubmit: async (event) => {
     event.preventDefault();
     const { status, data } = await api("/api/login", { method: "POST", body: { name: name.value, password: password.value } });
-    if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); return; }
+    if (status === 200) { state.csrf = data.csrf; if (data.must_change_password) showPasswordChange(data.user); else loggedIn(data.user); return; }
     error.textContent = status === 429 ? `${t("login.locked")} (${data.retry_after}s)` : t("login.failed");
     error.dataset.code = data.error || "";
   } },
   el("h2", {}, t("login")), el("label", {}, t("name"), name), el("label", {}, t("password"), password),
   el("button", { type: "submit", id: "login-submit" }, t("login")), error);
+  main.replaceChildren(form);
+}
+
+// The first operator's password was printed by `jjj up`: it is replaced before anything else.
+function showPasswordChange(user) {
+  state.user = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  document.getElementById("nav").hidden = true;
+  document.getElementById("logout").hidden = false;
+  document.getElementById("whoami").textContent = user.name;
+  const error = el("p", { id: "password-error", class: "error", "data-testid": "password-error" });
+  const current = el("input", { id: "password-current", type: "password", autocomplete: "current-password", required: true });
+  const fresh = el("input", { id: "password-new", type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const again = el("input", { id: "password-again", type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const form = el("form", { id: "password-form", class: "login", "data-testid": "password-form", onsubmit: async (event) => {
+    event.preventDefault();
+    if (fresh.value !== again.value) { error.textContent = t("password.mismatch"); error.dataset.code = "mismatch"; return; }
+    const { status, data } = await api("/api/password", { method: "POST", body: { current: current.value, new: fresh.value } });
+    if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); return; }
+    error.textContent = data.error === "weak_password" ? t("password.weak") : data.error === "locked" ? t("login.locked") : t("login.failed");
+    error.dataset.code = data.error || "";
+  } },
+  el("h2", {}, t("password.change")), el("p", {}, t("password.first")), el("label", {}, t("password.current"), current),
+  el("label", {}, t("password.new"), fresh), el("label", {}, t("password.again"), again),
+  el("button", { type: "submit", id: "password-submit" }, t("password.change")), error);
   main.replaceChildren(form);
 }
 
@@ -265,5 +291,5 @@ window.addEventListener("hashchange", () => route());
 translateStatic();
 document.getElementById("lang").textContent = currentLanguage() === "zh" ? "EN" : "中文";
 api("/api/session").then(({ status, data }) => {
-  if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); }
+  if (status === 200) { state.csrf = data.csrf; if (data.must_change_password) showPasswordChange(data.user); else loggedIn(data.user); }
 }).catch(() => {});

@@ -13,7 +13,7 @@ import sys
 
 from kernel.config import Settings
 
-ROLES = ("federation", "jurisdiction", "auditor")
+ROLES = ("federation", "jurisdiction", "jurisdiction_pii", "auditor")  # schemas/console/roles.yaml
 
 
 def add_parser(commands) -> None:

@@ -195,6 +195,7 @@ def build_app(ctx: ConsoleContext) -> Starlette:
         Route("/api/deadletters", read(api.dead_letters)),
         Route("/api/deadletters/redrive", act(api.redrive), methods=["POST"]),
         Route("/api/deadletters/discard", act(api.discard), methods=["POST"]),
+        Route("/api/deadletters/{sequence:int}/unmasked", read(api.unmasked_letter), methods=["POST"]),
         Route("/api/actions", read(api.actions)),
         Route("/api/events", read(events)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

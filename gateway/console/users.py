@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kernel import jurisdictions
 from kernel.errors import InvalidRequest
-from gateway.console.roles import Principal, role_names
+from gateway.console.roles import Principal, role_names, scoped_to_a_jurisdiction
 
 # scrypt with 16 MiB of memory per hash: slow to guess, quick enough for a login.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -83,9 +83,9 @@ class UserStore:
     def add(self, name: str, role: str, password: str, jurisdiction: str = "", *, must_change: bool = False) -> User:
         if role not in role_names():
             raise UserError(f"unknown role {role!r}; roles are {', '.join(role_names())}")
-        if role == "jurisdiction" and jurisdiction not in jurisdictions.names():
-            raise UserError(f"a jurisdiction operator needs --jurisdiction, one of {', '.join(jurisdictions.names())}")
-        if role != "jurisdiction":
+        if scoped_to_a_jurisdiction(role) and jurisdiction not in jurisdictions.names():
+            raise UserError(f"a {role} operator needs --jurisdiction, one of {', '.join(jurisdictions.names())}")
+        if not scoped_to_a_jurisdiction(role):
             jurisdiction = ""
         if not name or len(password) < 8:
             raise UserError("a user needs a name and a password of at least 8 characters")

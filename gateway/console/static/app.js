@@ -229,7 +229,21 @@ async function renderDeadLetters() {
     ["sequence"], ["receiver", (l) => t(l.receiver)], ["reason", (l) => el("span", { "data-testid": "reason" }, l.reason)], ["note", (l) => l.detail],
     ["delivery_count"], ["replay_count"], ["rejected_at", (l) => when(l.rejected_at)], ["case_id", (l) => caseLink(l.case_id)],
     ["status", (l) => (l.handled ? `${l.action.action} · ${l.action.by} · ${l.action.reason}` : t("open"))],
-    ["envelope", (l) => el("details", {}, el("summary", {}, `${l.bytes} B`), el("pre", {}, JSON.stringify(l.envelope, null, 1)))],
+    ["envelope", (l) => {
+      const pre = el("pre", {}, JSON.stringify(l.envelope, null, 1));
+      const details = el("details", {}, el("summary", {}, `${l.bytes} B`), pre);
+      if (!state.user.personal_data) return details;
+      const unmask = async () => {  // audited: the reason goes to the action log
+        if (!reason.value.trim()) { result.textContent = t("action_reason"); reason.focus(); return; }
+        const { status, data: answer } = await api(`/api/deadletters/${l.sequence}/unmasked`, { method: "POST", body: { reason: reason.value } });
+        result.dataset.status = status;
+        if (status !== 200) { result.textContent = `${t("refused")}: ${answer.message || ""}`; return; }
+        pre.textContent = JSON.stringify(answer.envelope, null, 1);
+        pre.dataset.unmasked = "true";
+        details.open = true;
+      };
+      return el("span", {}, details, el("button", { type: "button", "data-unmask": l.sequence, onclick: unmask }, t("unmask")));
+    }],
     ["action", (l) => (l.handled || !state.user.may_act ? "" : el("span", {},
       el("button", { type: "button", "data-redrive": l.sequence, onclick: () => act("redrive", [l.sequence]) }, t("redrive")),
       el("button", { type: "button", "data-discard": l.sequence, onclick: () => act("discard", [l.sequence]) }, t("discard"))))],

@@ -268,7 +268,7 @@ async def start_console(settings: Settings, *, projection_path: Path, gateway_po
     bus = BusView(nc, endpoints, files, DeadLetters(nc.jetstream(), max_replays=console.max_replays))
     try:
         signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
-        notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds)
+        notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds, db=users.db)
     except JjjError:
         notifier = None  # no federation key here: alerts are shown, not sent
     ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path(), clocks), bus,

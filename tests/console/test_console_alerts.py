@@ -1,5 +1,6 @@
 """Alerts against a real federation: a lagging member inbox and a certificate near expiry are shown on the page
-and sent to the members as federation notices on the bus, each once while it lasts (not at every refresh)."""
+and sent to the members as federation notices on the bus, each once while it lasts (not at every refresh,
+not again after a gateway restart)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,16 @@ async def test_a_lagging_inbox_and_a_certificate_near_expiry_are_shown_and_notif
     items, call = await read_items(hebei, count=1 + len(certificates), timeout=20, flows=(envelope_pb2.FLOW_INFORMATION_SHARE,))
     call.cancel()
     assert any(item.envelope.envelope_id.startswith(f"alert/{LAG}/") for item in items)
+
+    # A gateway restart remembers what was sent (the console's SQLite): the standing alerts are not sent again.
+    await federation.gateway.stop(grace=0.5)
+    await federation.start_gateway()
+    console = federation.gateway.console
+    await eventually(lambda: _after(console, 4), timeout=30)
+    assert {LAG, *certificates} <= {alert.key for alert in console.ctx.snapshot.alerts}
+    after_restart = await _notices(federation.settings)
+    assert {key: n for key, n in after_restart.items() if key[0] in (LAG, *certificates)} == \
+        {key: n for key, n in sent.items() if key[0] in (LAG, *certificates)}
 
     if shutil.which("chromium") is None:
         return

@@ -5,6 +5,10 @@ roles.yaml) may open a refused envelope of its own jurisdiction unmasked, with a
 from __future__ import annotations
 
 import json
+import shutil
+
+import pytest
+from playwright.async_api import expect
 
 from gateway.console.actions import ActionLog
 from gateway.console.roles import Principal
@@ -13,11 +17,12 @@ from kernel import audit, jurisdictions
 from tests.conftest import SHARED
 from tests.support import relay as relay_support
 from tests.support.bus import Bus
-from tests.support.console import PASSWORD, ApiClient, add_operators, force_dead_letter
+from tests.support.console import PASSWORD, ApiClient, add_operators, browser, force_dead_letter, log_in
 from tests.support.relay import eventually
 
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"  # Beijing -> Hebei: 王芳
 PERSONAL = ("王芳", "13912345678", "131082199001010020")
+LIVE = 20_000
 
 
 def test_only_the_case_officer_role_may_see_personal_data_and_only_in_its_scope():
@@ -39,7 +44,8 @@ async def _stored_referral(settings, envelope_id: str) -> int:
     return 0
 
 
-async def test_a_case_officer_reads_its_own_dead_letter_unmasked_and_the_reading_is_logged(federation):
+async def _hebei_dead_letter(federation):
+    """A Beijing referral refused by Hebei (in the dead letters), and case officers of Hebei and Tianjin."""
     await federation.start("beijing")
     await federation.start_gateway()
     console = federation.gateway.console
@@ -54,6 +60,11 @@ async def test_a_case_officer_reads_its_own_dead_letter_unmasked_and_the_reading
     envelope_id = response.submissions[0].envelope_id
     stored = await eventually(lambda: _stored_referral(federation.settings, envelope_id))
     await force_dead_letter(federation.settings, "JJJ_REFERRALS", stored, jurisdictions.by_name("hebei"), "bj")
+    return console, envelope_id
+
+
+async def test_a_case_officer_reads_its_own_dead_letter_unmasked_and_the_reading_is_logged(federation):
+    console, envelope_id = await _hebei_dead_letter(federation)
 
     hebei = ApiClient(console.url)
     assert await hebei.log_in("he_officer") == 200
@@ -101,3 +112,28 @@ async def test_a_case_officer_reads_its_own_dead_letter_unmasked_and_the_reading
     shown = (await hebei.call("/api/actions"))[1]["actions"]
     assert [(row["action"], row["operator"], row["outcome"]) for row in shown] == [
         ("read_personal_data", "tj_officer", "refused:forbidden"), ("read_personal_data", "he_officer", "shown")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+async def test_the_dead_letters_page_unmasks_an_envelope_for_the_case_officer_with_a_reason(federation, tmp_path, output_dir):
+    console, _ = await _hebei_dead_letter(federation)
+    async with browser(tmp_path / "profile") as context:
+        page = await context.new_page()
+        await log_in(page, console.url, "he_officer")
+        await expect(page.get_by_test_id("overview")).to_be_visible(timeout=LIVE)
+        await page.click('a[href="#/deadletters"]')
+        row = page.locator("[data-testid=dead-letters] tr[data-handled=false]")
+        await expect(row).to_have_count(1, timeout=LIVE)
+        envelope = row.locator("pre")
+        await expect(envelope).to_contain_text("BJ2026112400002001")
+        await expect(envelope).not_to_contain_text("王芳")
+        await row.locator("button[data-unmask]").click()  # no reason yet: nothing shown
+        await expect(envelope).not_to_have_attribute("data-unmasked", "true")
+        await page.fill("#action-reason", "核实来电人身份以便回访")
+        await row.locator("button[data-unmask]").click()
+        await expect(envelope).to_have_attribute("data-unmasked", "true", timeout=LIVE)
+        await expect(envelope).to_contain_text("王芳")
+        await page.screenshot(path=str(output_dir / "dead-letter-unmasked.png"), full_page=True)
+        await page.click('a[href="#/actions"]')
+        await expect(page.get_by_test_id("actions")).to_contain_text("read_personal_data", timeout=LIVE)

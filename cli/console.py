@@ -13,7 +13,7 @@ import sys
 
 from kernel.config import Settings
 
-ROLES = ("federation", "jurisdiction", "auditor")
+ROLES = ("federation", "jurisdiction", "jurisdiction_pii", "auditor")  # schemas/console/roles.yaml
 
 
 def add_parser(commands) -> None:
@@ -105,5 +105,5 @@ def banner_lines(settings: Settings, first_password: str | None) -> list[str]:
         return []
     lines = [f"  console   http://{settings.host}:{settings.console.port}/  (operators' monitoring console)"]
     if first_password:
-        lines.append(f"            first login: admin / {first_password}  (shown once; `jjj console users passwd admin` changes it)")
+        lines.append(f"            first login: admin / {first_password}  (shown once; to be changed at the first login)")
     return lines

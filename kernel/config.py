@@ -166,6 +166,8 @@ class ConsoleSettings(BaseModel):
     actions_file: Path | None = None  # default <data_dir>/console/actions.sqlite3 (hash-chained)
     session_seconds: float = Field(default=8 * 3600.0, gt=0)
     max_failed_logins: int = Field(default=5, ge=1)
+    # Failed logins from one client address (any names) before it is locked for lockout_seconds too.
+    max_failed_logins_per_address: int = Field(default=20, ge=1)
     lockout_seconds: float = Field(default=300.0, gt=0)
     # Set behind a TLS-terminating proxy: the session cookie is then sent over HTTPS only.
     secure_cookies: bool = False

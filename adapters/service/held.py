@@ -17,6 +17,7 @@ forgets.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -70,6 +71,8 @@ class Held:
 class Shown:
     envelope: envelope_pb2.Envelope
     data: bytes
+    delivered_at: float = 0.0  # wall-clock time first shown to the member (0: not known), for the receipt
+    item: adapter_pb2.InboxItem | None = None  # as shown: its delivery_count counts every showing
 
 
 @dataclass(eq=False)
@@ -118,8 +121,9 @@ class HeldItems:
     def mark_shown(self, held: Held, envelope: envelope_pb2.Envelope, item: adapter_pb2.InboxItem) -> None:
         held.item = item
         held.shown += 1
+        first = self.shown.get(held.item_id)
         self._forget_shown(held.item_id)
-        self.shown[held.item_id] = Shown(envelope, held.message.data)
+        self.shown[held.item_id] = Shown(envelope, held.message.data, first.delivered_at if first else time.time(), item)
         self._shown_bytes += len(held.message.data)
         while len(self.shown) > SHOWN_MEMORY or self._shown_bytes > SHOWN_MEMORY_BYTES:
             self._forget_shown(next(iter(self.shown)))
@@ -178,7 +182,7 @@ class HeldItems:
     async def _acknowledge_held(self, held: Held) -> int:
         held.acking = asyncio.get_running_loop().create_future()
         try:
-            shown = self.shown.get(held.item_id) or Shown(held.item.envelope, held.message.data)
+            shown = self.shown.get(held.item_id) or Shown(held.item.envelope, held.message.data, item=held.item)
             await self._record(shown, held.item_id)
             # Still held until the bus took the ack, so a member whose ack failed can send it again.
             jetstream.require_connected(self.relay.nc)
@@ -203,7 +207,8 @@ class HeldItems:
         await self.acknowledged.record(shown.envelope.envelope_id, item_id)
         # Then the receipt: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
         try:
-            await self.relay.send_receipt(shown.envelope, shown.data)
+            await self.relay.send_receipt(shown.envelope, shown.data, delivered_at=shown.delivered_at,
+                                          delivery_count=shown.item.delivery_count if shown.item else 0)
         except Exception:  # the member's acknowledgement stands; the missing receipt is logged
             log.exception("receipt_not_sent", envelope_id=shown.envelope.envelope_id)
 

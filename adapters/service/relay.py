@@ -312,14 +312,19 @@ class AdapterRelay(CaseSending):
                  receiver=jurisdictions.display_name(envelope.receipt.receiver))
         return None
 
-    async def send_receipt(self, envelope: envelope_pb2.Envelope, received: bytes) -> None:
-        """Tell the sender, signed, that our member acknowledged its message (not for the federation's notices)."""
+    async def send_receipt(self, envelope: envelope_pb2.Envelope, received: bytes, *, delivered_at: float = 0.0,
+                           delivery_count: int = 0) -> None:
+        """Tell the sender, signed, that our member acknowledged its message (not for the federation's notices),
+        when it was first shown to the member (`delivered_at`, epoch seconds) and how often it was delivered."""
         if envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED:
             return
         sender = jurisdictions.by_enum(envelope.sender)
         receipt = envelope_pb2.Receipt(envelope_id=envelope.envelope_id, envelope_digest=signed.digest(received),
                                        receiver=self.member.enum, flow=envelope.flow, case_id=case_id_of(envelope))
         receipt.acknowledged_at.GetCurrentTime()
+        if delivered_at:
+            receipt.delivered_at.FromNanoseconds(int(delivered_at * 1e9))
+        receipt.delivery_count = delivery_count
         message = envelope_pb2.Envelope(
             envelope_id=f"receipt/{envelope.envelope_id}", flow=Flow.FLOW_RECEIPT, sender=self.member.enum,
             destination=sender.enum, sent_at=receipt.acknowledged_at, receipt=receipt,

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 import structlog
 from nats.js import JetStreamContext, api
 
+from gateway.audit import exchanges
 from gateway.audit.store import AuditStore
 from kernel import audit, jurisdictions
 from kernel.bus import jetstream, subjects
@@ -109,6 +110,7 @@ class Auditor:
     def __init__(self, js: JetStreamContext, store: AuditStore, verifier: VerificationCache, signer: Signer, *,
                  anchor_every: int = 100, anchor_seconds: float = 30.0) -> None:
         self.js, self.store, self.verifier, self.signer = js, store, verifier, signer
+        exchanges.create(store.db)
         self.anchor_every, self.anchor_seconds = anchor_every, anchor_seconds
         self.queue: asyncio.Queue[_Taken] = asyncio.Queue()
         self.subscriptions: list = []
@@ -157,7 +159,10 @@ class Auditor:
         cursors: dict[str, int] = {}
         for taken in batch:
             cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.seq)
-        self.store.append([entry_of(taken, self.verifier) for taken in batch], cursors)
+        entries = [entry_of(taken, self.verifier) for taken in batch]
+        observations = [exchanges.observation_of(taken.stream, taken.seq, taken.data, taken.at, verified=entry.status == "verified")
+                        for taken, entry in zip(batch, entries) if taken.stream != subjects.DEAD_LETTER_STREAM]
+        self.store.append(entries, cursors, also=lambda db: exchanges.write(db, observations))
 
     async def _anchor_if_due(self, *, force_time: bool = False) -> None:
         head = self.store.head

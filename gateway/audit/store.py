@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from kernel.audit import FIELDS, Anchor, AuditEntry, AuditRecord, extend
@@ -51,11 +51,14 @@ class AuditStore:
         row = self.db.execute("SELECT seq FROM audit_cursors WHERE stream=?", (stream,)).fetchone()
         return row[0] if row else 0
 
-    def append(self, entries: Sequence[AuditEntry], cursors: Mapping[str, int]) -> list[AuditRecord]:
-        """Chain and store a batch, moving the streams' cursors in the same transaction."""
+    def append(self, entries: Sequence[AuditEntry], cursors: Mapping[str, int],
+               also: Callable[[sqlite3.Connection], None] | None = None) -> list[AuditRecord]:
+        """Chain and store a batch, moving the streams' cursors (and writing `also`) in the same transaction."""
         records = extend(self.head, entries)
         with self.db:
             self.db.execute("BEGIN")
+            if also is not None:
+                also(self.db)
             self.db.executemany(f"INSERT INTO audit({COLUMNS}) VALUES({', '.join('?' * len(FIELDS))})",
                                 [dataclasses.astuple(record) for record in records])
             self.db.executemany(

@@ -1,7 +1,7 @@
-"""What operators did (redrive, discard), hash-chained like the gateway's audit log (kernel.audit),
+"""What operators did (redrive, discard, read a refused envelope's personal data), hash-chained like the gateway's audit log (kernel.audit),
 in a file of its own: `jjj audit verify --db <data_dir>/console/actions.sqlite3` checks it.
 
-Each record says the action (`kind` operator_redrive / operator_discard), the operator
+Each record says the action (`kind` operator_redrive / operator_discard / operator_read_personal_data), the operator
 (`sender`, "operator:<name>"), the dead letter (`envelope_id`, `case_id`, `destination`
 the original subject), the outcome (`status`) and the operator's reason (`step`). The
 console in the gateway and `jjj deadletters` may both append: each append re-reads the
@@ -22,10 +22,10 @@ from kernel.audit import FIELDS, AuditEntry, AuditRecord, extend
 
 @dataclass(frozen=True, slots=True)
 class OperatorAction:
-    action: str  # redrive, discard
+    action: str  # redrive, discard, read_personal_data
     operator: str
     reason: str
-    outcome: str  # redriven, discarded, refused:<why>
+    outcome: str  # redriven, discarded, shown, refused:<why>
     sequence: int  # of the dead letter
     envelope_id: str
     case_id: str

@@ -3,6 +3,7 @@ notice each new alert sends (SHARE_TOPIC_NOTICE on jjj.share.<member>.fed, signe
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -62,11 +63,17 @@ def evaluate(*, inboxes: list[dict], deadlines: list[dict], dead_letters: list[d
 
 
 class AlertNotifier:
-    """Sends a federation notice when an alert appears, and again at most every `every` seconds while it lasts."""
+    """Sends a federation notice when an alert appears, and again at most every `every` seconds while it lasts.
 
-    def __init__(self, js, signer: Signer, every: float, clock=time.monotonic) -> None:
-        self.js, self.signer, self.every, self.clock = js, signer, every, clock
+    With `db` (the console's SQLite file) when each alert was last sent is kept there, so a gateway
+    restart does not send every standing alert again."""
+
+    def __init__(self, js, signer: Signer, every: float, clock=time.time, db: sqlite3.Connection | None = None) -> None:
+        self.js, self.signer, self.every, self.clock, self.db = js, signer, every, clock, db
         self._sent: dict[str, float] = {}
+        if db is not None:
+            db.execute("CREATE TABLE IF NOT EXISTS alert_notices (key TEXT PRIMARY KEY, sent_at REAL NOT NULL)")
+            self._sent = dict(db.execute("SELECT key, sent_at FROM alert_notices"))
 
     async def notify(self, alerts: list[Alert]) -> list[str]:
         sent = []
@@ -80,6 +87,9 @@ class AlertNotifier:
                 log.warning("console_alert_not_sent", alert=alert.key, error=str(error))
                 continue
             self._sent[alert.key] = now
+            if self.db is not None:
+                self.db.execute("INSERT INTO alert_notices VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET sent_at=excluded.sent_at",
+                                (alert.key, now))
             sent.append(alert.key)
         return sent
 

@@ -13,6 +13,7 @@ from kernel.bus.deadletters import Letter
 from kernel.bus.envelopes import case_id_of
 from kernel.errors import JjjError, RedriveRefused
 from kernel.security.envelopes import parse
+from gateway.console.actions import OperatorAction
 from gateway.console.auth import error
 from gateway.console.masking import envelope_view
 from gateway.console.roles import Principal
@@ -46,7 +47,8 @@ def letter_view(letter: Letter, viewer: Principal, *, with_envelope: bool = True
         view["action"] = {"action": action.action, "by": action.by, "reason": action.reason, "at": action.at,
                           "replay_count": action.replay_count}
     if with_envelope:
-        view["envelope"] = envelope_view(dead.envelope, personal_data=viewer.sees_personal_data)
+        # Masked for every role: a role that may read personal data asks for one letter, with a reason (audited).
+        view["envelope"] = envelope_view(dead.envelope)
     return view
 
 
@@ -126,6 +128,33 @@ async def redrive(request: Request, viewer: Principal) -> Response:
 
 async def discard(request: Request, viewer: Principal) -> Response:
     return await _act(request, viewer, "discard")
+
+
+async def unmasked_letter(request: Request, viewer: Principal) -> Response:
+    """A refused envelope with its personal data, for a role that may read it, within its scope, with a reason;
+    every attempt of such a role is written to the action log (reading personal data is an audited action)."""
+    ctx = _ctx(request)
+    if not viewer.sees_personal_data:
+        return error(403, "personal_data_not_allowed", f"the {viewer.role} role sees personal data masked only")
+    try:
+        sequence = int(request.path_params["sequence"])
+        reason = str((await request.json()).get("reason", "")).strip()
+    except Exception:
+        return error(400, "bad_request", "a dead letter's sequence and a reason are required")
+    if not reason:
+        return error(400, "reason_required", "reading personal data needs a reason")
+    try:
+        letter = await ctx.bus.dead_letters.get(sequence)
+    except JjjError as failure:
+        return error(404, "not_found", str(failure))
+    view = letter_view(letter, viewer, with_envelope=False)
+    allowed = viewer.sees_tokens(letter.receiver_token, letter.sender_token)
+    ctx.actions.record(OperatorAction("read_personal_data", viewer.name, reason, "shown" if allowed else "refused:forbidden",
+                                      sequence, view["envelope_id"], view["case_id"], letter.letter.subject, letter.letter.envelope))
+    log.info("console_personal_data_read", operator=viewer.name, sequence=sequence, case_id=view["case_id"], shown=allowed)
+    if not allowed:
+        return error(403, "forbidden", "this dead letter does not touch your jurisdiction")
+    return JSONResponse({**view, "envelope": envelope_view(letter.letter.envelope, personal_data=True)})
 
 
 async def actions(request: Request, viewer: Principal) -> Response:

@@ -38,7 +38,8 @@ from gateway.console.auth import Authenticator, SecurityHeaders, guarded
 from gateway.console.busview import BusView, Endpoints, certificates
 from gateway.console.data import ConsoleData
 from gateway.console.roles import Principal
-from gateway.console.users import LoginThrottle, Sessions, UserStore
+from gateway.console.sessions import LoginThrottle, Sessions
+from gateway.console.users import UserStore
 
 log = structlog.get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -177,10 +178,14 @@ def build_app(ctx: ConsoleContext) -> Starlette:
     def act(handler):
         return guarded(auth_of, act=True)(handler)
 
+    def own_session(handler):  # allowed while the password must still change
+        return guarded(auth_of, before_password_change=True)(lambda request, viewer: handler(request))
+
     routes = [
         Route("/", index),
         Route("/api/login", ctx.auth.login, methods=["POST"]),
-        Route("/api/logout", read(lambda request, viewer: ctx.auth.logout(request)), methods=["POST"]),
+        Route("/api/logout", own_session(ctx.auth.logout), methods=["POST"]),
+        Route("/api/password", own_session(ctx.auth.change_password), methods=["POST"]),
         Route("/api/session", ctx.auth.whoami),
         Route("/api/overview", read(api.overview)),
         Route("/api/charts", read(api.charts)),
@@ -190,6 +195,7 @@ def build_app(ctx: ConsoleContext) -> Starlette:
         Route("/api/deadletters", read(api.dead_letters)),
         Route("/api/deadletters/redrive", act(api.redrive), methods=["POST"]),
         Route("/api/deadletters/discard", act(api.discard), methods=["POST"]),
+        Route("/api/deadletters/{sequence:int}/unmasked", read(api.unmasked_letter), methods=["POST"]),
         Route("/api/actions", read(api.actions)),
         Route("/api/events", read(events)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -253,14 +259,16 @@ async def start_console(settings: Settings, *, projection_path: Path, gateway_po
     nc = await jetstream.connect(settings.nats_url, name="jjj-console", tls=client_context(files), principal=pki.OPERATOR)
     console = settings.console
     users = UserStore(settings.console_users_path())
-    auth = Authenticator(users, Sessions(console.session_seconds), LoginThrottle(console.max_failed_logins, console.lockout_seconds),
+    auth = Authenticator(users, Sessions(users, console.session_seconds),
+                         LoginThrottle(users.db, "name", console.max_failed_logins, console.lockout_seconds),
+                         LoginThrottle(users.db, "address", console.max_failed_logins_per_address, console.lockout_seconds),
                          secure_cookies=console.secure_cookies)
     endpoints = Endpoints(settings.host, gateway_port, adapter_ports or dict(settings.adapter_ports),
                           console.nats_monitor_port if nats_monitor_port is None else nats_monitor_port)
     bus = BusView(nc, endpoints, files, DeadLetters(nc.jetstream(), max_replays=console.max_replays))
     try:
         signer = load_signer(settings.signing_key_path(FEDERATION), FEDERATION)
-        notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds)
+        notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds, db=users.db)
     except JjjError:
         notifier = None  # no federation key here: alerts are shown, not sent
     ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path(), clocks), bus,

@@ -3,7 +3,10 @@
 A session is a random token in an HttpOnly, SameSite=Strict cookie; each session has its
 own CSRF token, which the page sends back in the X-CSRF-Token header of every request
 that changes something (compared in constant time). Logins from another origin are
-refused; failed logins are counted per name (users.LoginThrottle).
+refused; failed logins are counted per name and per client address (sessions.LoginThrottle).
+An operator whose password must change (the first one, printed by `jjj up`) may only change
+it (POST /api/password), ask who it is, or log out: everything else answers 403
+`password_change_required`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.console.roles import Principal
-from gateway.console.users import LoginThrottle, Session, Sessions, UserStore
+from gateway.console.sessions import LoginThrottle, Session, Sessions
+from gateway.console.users import MIN_NEW_PASSWORD, UserStore
 
 log = structlog.get_logger(__name__)
 COOKIE = "jjj_console"
@@ -74,9 +78,16 @@ def same_origin(request: Request) -> bool:
     return origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the socket says (the console listens on loopback; no forwarded header is trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 class Authenticator:
-    def __init__(self, users: UserStore, sessions: Sessions, throttle: LoginThrottle, *, secure_cookies: bool) -> None:
-        self.users, self.sessions, self.throttle, self.secure_cookies = users, sessions, throttle, secure_cookies
+    def __init__(self, users: UserStore, sessions: Sessions, names: LoginThrottle, addresses: LoginThrottle, *,
+                 secure_cookies: bool) -> None:
+        self.users, self.sessions, self.secure_cookies = users, sessions, secure_cookies
+        self.names, self.addresses = names, addresses
 
     def session_of(self, request: Request) -> Session | None:
         """The caller's live session; an operator disabled meanwhile (`jjj console users disable`) has none."""
@@ -86,6 +97,23 @@ class Authenticator:
             return None
         return session
 
+    def _locked(self, name: str, address: str) -> Response | None:
+        locked = max(self.names.locked_for(name), self.addresses.locked_for(address))
+        if locked:
+            return error(429, "locked", "too many failed logins: locked for a while", retry_after=round(locked))
+        return None
+
+    def _failed(self, name: str, address: str) -> None:
+        self.names.failed(name)
+        self.addresses.failed(address)
+        log.warning("console_login_failed", operator=name, address=address)
+
+    def _opened(self, session: Session) -> JSONResponse:
+        response = JSONResponse(_who(session))
+        response.set_cookie(COOKIE, session.token, max_age=int(self.sessions.lifetime), httponly=True, samesite="strict",
+                            secure=self.secure_cookies, path="/")
+        return response
+
     async def login(self, request: Request) -> Response:
         if not same_origin(request):
             return error(403, "cross_origin", "login from another origin refused")
@@ -94,24 +122,42 @@ class Authenticator:
             name, password = str(body["name"]), str(body["password"])
         except Exception:
             return error(400, "bad_request", "name and password are required")
-        locked = self.throttle.locked_for(name)
-        if locked:
-            return error(429, "locked", "too many failed logins: locked for a while", retry_after=round(locked))
+        address = client_address(request)
+        locked = self._locked(name, address)
+        if locked is not None:
+            return locked
         user = self.users.authenticate(name, password)
         if user is None:
-            self.throttle.failed(name)
-            log.warning("console_login_failed", operator=name)
-            locked = self.throttle.locked_for(name)
-            if locked:
-                return error(429, "locked", "too many failed logins: locked for a while", retry_after=round(locked))
-            return error(401, "bad_credentials", "wrong name or password")
-        self.throttle.succeeded(name)
+            self._failed(name, address)
+            return self._locked(name, address) or error(401, "bad_credentials", "wrong name or password")
+        self.names.succeeded(name)
         session = self.sessions.open(user)
-        log.info("console_login", operator=name, role=user.role)
-        response = JSONResponse({"user": user.principal().as_dict(), "csrf": session.csrf})
-        response.set_cookie(COOKIE, session.token, max_age=int(self.sessions.lifetime), httponly=True, samesite="strict",
-                            secure=self.secure_cookies, path="/")
-        return response
+        log.info("console_login", operator=name, role=user.role, must_change_password=user.must_change_password)
+        return self._opened(session)
+
+    async def change_password(self, request: Request) -> Response:
+        """The operator's own password: the current one again, and a new one (a fresh session replaces all its others)."""
+        session = self.session_of(request)
+        if session is None:
+            return error(401, "login_required", "log in first")
+        try:
+            body = await request.json()
+            current, new = str(body["current"]), str(body["new"])
+        except Exception:
+            return error(400, "bad_request", "current and new passwords are required")
+        name, address = session.user.name, client_address(request)
+        locked = self._locked(name, address)
+        if locked is not None:
+            return locked
+        if self.users.authenticate(name, current) is None:
+            self._failed(name, address)
+            return self._locked(name, address) or error(403, "bad_credentials", "the current password is wrong")
+        if len(new) < MIN_NEW_PASSWORD or new == current or new.lower() == name.lower():
+            return error(400, "weak_password", f"a new password of at least {MIN_NEW_PASSWORD} characters, not the current one")
+        self.users.set_password(name, new)
+        self.sessions.close_user(name)
+        log.info("console_password_changed", operator=name)
+        return self._opened(self.sessions.open(self.users.user(name)))
 
     async def logout(self, request: Request) -> Response:
         session = self.session_of(request)
@@ -125,15 +171,20 @@ class Authenticator:
         session = self.session_of(request)
         if session is None:
             return error(401, "login_required", "log in first")
-        return JSONResponse({"user": session.user.principal().as_dict(), "csrf": session.csrf})
+        return JSONResponse(_who(session))
+
+
+def _who(session: Session) -> dict:
+    return {"user": session.user.principal().as_dict(), "csrf": session.csrf,
+            "must_change_password": session.user.must_change_password}
 
 
 Handler = Callable[[Request, Principal], Awaitable[Response]]
 
 
-def guarded(auth_of: Callable[[Request], Authenticator], *, act: bool = False):
+def guarded(auth_of: Callable[[Request], Authenticator], *, act: bool = False, before_password_change: bool = False):
     """The handler gets the caller's Principal; no session: 401; a change without its CSRF token: 403;
-    an action by a role that reads only: 403."""
+    a password still to be changed: 403 (unless `before_password_change`); an action by a role that reads only: 403."""
 
     def wrap(handler: Handler):
         @functools.wraps(handler)
@@ -146,6 +197,8 @@ def guarded(auth_of: Callable[[Request], Authenticator], *, act: bool = False):
                 token = request.headers.get(CSRF_HEADER, "")
                 if not same_origin(request) or not hmac.compare_digest(token.encode(), session.csrf.encode()):
                     return error(403, "csrf", "missing or wrong CSRF token")
+            if session.user.must_change_password and not before_password_change:
+                return error(403, "password_change_required", "choose a new password first (POST /api/password)")
             principal = session.user.principal()
             if act and not principal.may_act:
                 log.warning("console_action_refused", operator=principal.name, role=principal.role, path=request.url.path)

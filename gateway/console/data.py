@@ -155,21 +155,34 @@ class ConsoleData:
         audit_columns = ", a.at, a.status, a.key_id, r.at" if self.has_audit else ", NULL, NULL, NULL, NULL"
         joins = (" LEFT JOIN audit.audit a ON a.envelope_id = t.envelope_id AND a.kind != 'dead_letter'"
                  " LEFT JOIN audit.audit r ON r.envelope_id = 'receipt/' || t.envelope_id") if self.has_audit else ""
+        if self._has_records():
+            audit_columns += ", m.size_bytes, m.delivered_at, m.acknowledged_at, m.delivery_count, m.publications"
+            joins += " LEFT JOIN audit.exchange_records m ON m.envelope_id = t.envelope_id"
+        else:
+            audit_columns += ", NULL, NULL, NULL, NULL, NULL"
         query = (f"SELECT t.envelope_id, t.case_id, c.native_id, t.flow, t.sender, t.destination, t.status, t.at, t.observed_at,"
                  f" t.lag_ms {audit_columns} FROM trail t LEFT JOIN cases c ON c.case_id = t.case_id{joins}"
                  f" WHERE {' AND '.join(clauses)} GROUP BY t.envelope_id ORDER BY t.at DESC LIMIT ?")
         result = []
         for row in self.db.execute(query, (*args, limit * 3)):
-            envelope_id, cid, nid, flow_, s, d, st, at, observed, lag, published, signature, key_id, acked = row
+            (envelope_id, cid, nid, flow_, s, d, st, at, observed, lag, published, signature, key_id, receipt_at,
+             size, delivered, acknowledged, deliveries, publications) = row
             if not viewer.sees_pair(s or 0, d or 0):
                 continue
             result.append({"envelope_id": envelope_id, "case_id": cid, "native_id": nid or "", "flow": FLOW_TOKENS.get(flow_, str(flow_)),
                            "sender": _name(s), "destination": _name(d), "status": _status_name(st) if cid else "",
-                           "sent_at": at, "published_at": published, "projected_at": observed, "acknowledged_at": acked,
+                           "sent_at": at, "published_at": published, "projected_at": observed,
+                           "delivered_at": delivered, "acknowledged_at": acknowledged or receipt_at, "receipt_at": receipt_at,
+                           "size_bytes": size, "delivery_count": deliveries, "publications": publications or 0,
                            "lag_ms": round(lag or 0, 1), "signature": signature or "", "key_id": key_id or ""})
             if len(result) >= limit:
                 break
         return result
+
+    def _has_records(self) -> bool:
+        """The operational-monitoring records (gateway/audit/exchanges.py), in an audit log a gateway made them in."""
+        return self.has_audit and bool(self.db.execute(
+            "SELECT 1 FROM audit.sqlite_master WHERE type='table' AND name='exchange_records'").fetchone())
 
     # -- one case ----------------------------------------------------------
 

@@ -21,6 +21,10 @@ def role_names() -> list[str]:
     return list(_roles())
 
 
+def scoped_to_a_jurisdiction(role: str) -> bool:
+    return _roles()[role]["scope"] == "own"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     name: str

@@ -12,7 +12,7 @@ from gateway.console.actions import ActionLog
 from kernel import jurisdictions
 from tests.conftest import SHARED
 from tests.support import relay as relay_support
-from tests.support.console import ApiClient, add_operators, browser, force_dead_letter, log_in
+from tests.support.console import ApiClient, browser, force_dead_letter, log_in, start_with_console
 from tests.support.relay import eventually, read_items
 from tests.support.bus import stream_sequence
 from jjj.adapter.v1 import adapter_pb2
@@ -28,13 +28,7 @@ LIVE = 20_000  # ms: what the page must show by itself, on a loaded machine
 
 
 async def start(federation, *names: str):
-    await federation.start(*names)
-    await federation.start_gateway()
-    console = federation.gateway.console
-    assert console is not None, "the gateway did not start its console"
-    console.ctx.bus.endpoints.adapter_ports = {name: federation.running[name].port for name in names}
-    add_operators(federation.settings)
-    return console
+    return await start_with_console(federation, *names)
 
 
 async def test_referrals_appear_live_on_the_overview_and_in_the_case_view(federation, tmp_path, output_dir):

@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from gateway.console.users import LoginThrottle, Sessions, UserError, UserStore, ensure_first_operator, hash_password, password_matches
+from gateway.console.sessions import LoginThrottle, Sessions
+from gateway.console.users import User, UserError, UserStore, ensure_first_operator, hash_password, password_matches
 
 
 class Clock:
@@ -42,38 +43,63 @@ def test_a_disabled_operator_cannot_log_in_and_roles_are_checked(tmp_path):
         store.add("wang", "auditor", "password-1")
 
 
-def test_the_first_operator_is_made_once_with_a_random_password(tmp_path):
+def test_the_first_operator_is_made_once_with_a_random_password_it_must_change(tmp_path):
     store = UserStore(tmp_path / "users.sqlite3")
     password = ensure_first_operator(store)
     assert password and len(password) >= 12
-    assert store.authenticate("admin", password).role == "federation"
+    admin = store.authenticate("admin", password)
+    assert (admin.role, admin.must_change_password) == ("federation", True)
     assert ensure_first_operator(store) is None
+    store.add("li", "auditor", "password-1")
+    assert store.authenticate("li", "password-1").must_change_password is False
+    assert store.set_password("admin", "a-new-long-password")
+    assert store.authenticate("admin", "a-new-long-password").must_change_password is False
 
 
-def test_five_failures_lock_a_name_until_they_age_out():
+def test_a_users_file_from_before_the_password_change_column_is_migrated(tmp_path):
+    path = tmp_path / "users.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, jurisdiction TEXT NOT NULL DEFAULT '',"
+                " password TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL)")
+    old.execute("INSERT INTO users VALUES('li', 'auditor', '', ?, 0, 0)", (hash_password("password-1"),))
+    old.commit()
+    old.close()
+    assert UserStore(path).authenticate("li", "password-1") == User("li", "auditor", "", False, False)
+
+
+def test_five_failures_lock_a_name_until_they_age_out_and_the_lock_outlives_a_restart(tmp_path):
     clock = Clock()
-    throttle = LoginThrottle(5, 60.0, clock)
+    store = UserStore(tmp_path / "users.sqlite3")
+    throttle = LoginThrottle(store.db, "name", 5, 60.0, clock)
     for _ in range(4):
         throttle.failed("li")
     assert throttle.locked_for("li") == 0
     throttle.failed("li")
     assert throttle.locked_for("li") == pytest.approx(60.0)
     assert throttle.locked_for("wang") == 0
+    assert LoginThrottle(store.db, "address", 5, 60.0, clock).locked_for("li") == 0  # names and addresses apart
+    store.close()
+    restarted = LoginThrottle(UserStore(tmp_path / "users.sqlite3").db, "name", 5, 60.0, clock)
     clock.now += 59
-    assert throttle.locked_for("li") == pytest.approx(1.0)
+    assert restarted.locked_for("li") == pytest.approx(1.0)
     clock.now += 1.5
-    assert throttle.locked_for("li") == 0
+    assert restarted.locked_for("li") == 0
 
 
-def test_sessions_expire():
+def test_sessions_expire_survive_a_restart_and_are_stored_by_hash_only(tmp_path):
     clock = Clock()
-    sessions = Sessions(30.0, clock)
-    from gateway.console.users import User
-
-    session = sessions.open(User("li", "auditor", "", False))
-    assert sessions.get(session.token) is session and session.csrf != session.token
+    store = UserStore(tmp_path / "users.sqlite3")
+    store.add("li", "auditor", "password-1")
+    sessions = Sessions(store, 30.0, clock)
+    session = sessions.open(store.user("li"))
+    assert sessions.get(session.token).user == store.user("li") and session.csrf != session.token
+    stored = [row[0] for row in store.db.execute("SELECT token_hash FROM sessions")]
+    assert stored and session.token not in stored
+    store.close()
+    store = UserStore(tmp_path / "users.sqlite3")
+    restarted = Sessions(store, 30.0, clock)
     clock.now += 29.9
-    assert sessions.get(session.token) is session
+    assert restarted.get(session.token).csrf == session.csrf
     clock.now += 0.2
-    assert sessions.get(session.token) is None
-    assert sessions.get("forged") is None
+    assert restarted.get(session.token) is None
+    assert restarted.get("forged") is None and restarted.get(None) is None

@@ -82,7 +82,7 @@ async def take_all(layout: pki.PkiLayout, port: int, expected: set[str], timeout
                 while not expected <= taken:
                     item = (await call.read()).item
                     await stub.AcknowledgeInboxItem(adapter_pb2.AcknowledgeInboxItemRequest(item_id=item.item_id))
-                    if item.envelope.HasField("referral"):
+                    if item.envelope.HasField("referral"):  # not the console's alert notices (a deadline wave, a backlog)
                         taken.add(item.envelope.referral.case.case_id)
         finally:
             call.cancel()

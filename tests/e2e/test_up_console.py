@@ -39,7 +39,13 @@ def test_up_prints_the_console_and_a_first_login_that_works(tmp_path):
         assert f"console   {url}" in banner
         (password,) = re.findall(r"first login: admin / (\S+)", banner)
         status, headers, answer = _log_in(url, "admin", password)
-        assert status == 200 and answer["user"]["role"] == "federation"
+        assert status == 200 and answer["user"]["role"] == "federation" and answer["must_change_password"] is True
+        cookie = headers["set-cookie"].split(";")[0]
+        assert http(url + "api/overview", headers={"cookie": cookie})[0] == 403  # the printed password changes first
+        password_was, password = password, "admin-chose-this-one"
+        status, headers, answer = http(url + "api/password", method="POST", body={"current": password_was, "new": password},
+                                       headers={"cookie": cookie, "x-csrf-token": answer["csrf"]})
+        assert status == 200, answer
         cookie = headers["set-cookie"].split(";")[0]
         deadline = time.monotonic() + 30
         while True:  # every process green, the bus through its monitoring endpoints

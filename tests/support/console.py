@@ -23,6 +23,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PASSWORD = "correct-horse-battery"
 
 
+async def start_with_console(federation, *names: str):
+    """The named adapters and the gateway (serving the console, which watches those adapters), and the operators."""
+    await federation.start(*names)
+    await federation.start_gateway()
+    console = federation.gateway.console
+    assert console is not None, "the gateway did not start its console"
+    console.ctx.bus.endpoints.adapter_ports = {name: federation.running[name].port for name in names}
+    add_operators(federation.settings)
+    return console
+
+
 def add_operators(settings: Settings) -> None:
     """fed (federation), tj (Tianjin's operator), audit (auditor), all with PASSWORD."""
     store = UserStore(settings.console_users_path())

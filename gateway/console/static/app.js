@@ -20,7 +20,7 @@ function el(tag, attributes = {}, ...children) {
 function table(columns, rows, { testid, rowAttributes } = {}) {
   const head = el("tr", {}, columns.map(([key]) => el("th", {}, t(key))));
   const body = rows.length
-    ? rows.map((row) => el("tr", rowAttributes ? rowAttributes(row) : {}, columns.map(([key, render]) => el("td", {}, render ? render(row) : row[key] ?? ""))))
+    ? rows.map((row) => el("tr", rowAttributes ? rowAttributes(row) : {}, columns.map(([key, render]) => el("td", { "data-key": key || undefined }, render ? render(row) : row[key] ?? ""))))
     : [el("tr", {}, el("td", { colspan: columns.length, class: "empty" }, t("none")))];
   return el("table", { "data-testid": testid }, el("thead", {}, head), el("tbody", {}, body));
 }
@@ -46,6 +46,7 @@ async function api(path, { method = "GET", body } = {}) {
   const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 && path !== "/api/login") { showLogin(); throw new Error("login required"); }
+  if (response.status === 403 && data.error === "password_change_required") { showPasswordChange(state.user || { name: "" }); throw new Error("password change required"); }
   return { status: response.status, data };
 }
 
@@ -63,12 +64,37 @@ function showLogin(message = "") {
   const form = el("form", { id: "login-form", class: "login", onsubmit: async (event) => {
     event.preventDefault();
     const { status, data } = await api("/api/login", { method: "POST", body: { name: name.value, password: password.value } });
-    if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); return; }
+    if (status === 200) { state.csrf = data.csrf; if (data.must_change_password) showPasswordChange(data.user); else loggedIn(data.user); return; }
     error.textContent = status === 429 ? `${t("login.locked")} (${data.retry_after}s)` : t("login.failed");
     error.dataset.code = data.error || "";
   } },
   el("h2", {}, t("login")), el("label", {}, t("name"), name), el("label", {}, t("password"), password),
   el("button", { type: "submit", id: "login-submit" }, t("login")), error);
+  main.replaceChildren(form);
+}
+
+// The first operator's password was printed by `jjj up`: it is replaced before anything else.
+function showPasswordChange(user) {
+  state.user = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  document.getElementById("nav").hidden = true;
+  document.getElementById("logout").hidden = false;
+  document.getElementById("whoami").textContent = user.name;
+  const error = el("p", { id: "password-error", class: "error", "data-testid": "password-error" });
+  const current = el("input", { id: "password-current", type: "password", autocomplete: "current-password", required: true });
+  const fresh = el("input", { id: "password-new", type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const again = el("input", { id: "password-again", type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const form = el("form", { id: "password-form", class: "login", "data-testid": "password-form", onsubmit: async (event) => {
+    event.preventDefault();
+    if (fresh.value !== again.value) { error.textContent = t("password.mismatch"); error.dataset.code = "mismatch"; return; }
+    const { status, data } = await api("/api/password", { method: "POST", body: { current: current.value, new: fresh.value } });
+    if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); return; }
+    error.textContent = data.error === "weak_password" ? t("password.weak") : data.error === "locked" ? t("login.locked") : t("login.failed");
+    error.dataset.code = data.error || "";
+  } },
+  el("h2", {}, t("password.change")), el("p", {}, t("password.first")), el("label", {}, t("password.current"), current),
+  el("label", {}, t("password.new"), fresh), el("label", {}, t("password.again"), again),
+  el("button", { type: "submit", id: "password-submit" }, t("password.change")), error);
   main.replaceChildren(form);
 }
 
@@ -97,7 +123,7 @@ function openEvents() {
     live.dataset.state = "live";
     renderAlerts(overview.alerts);
     if (state.view === "overview") renderOverview();
-    else if (changed && ["case", "exchanges", "deadlines", "deadletters", "actions"].includes(state.view)) route({ quiet: true });
+    else if (changed && ["case", "exchanges", "deadlines", "deadletters", "actions", "charts"].includes(state.view)) route({ quiet: true });
   });
   source.onerror = () => { live.textContent = `○ ${t("offline")}`; live.dataset.state = "offline"; };
   state.events = source;
@@ -171,8 +197,10 @@ async function renderExchanges() {
   const { data } = await api(`/api/exchanges?${params}`);
   const rows = table([["case_id", (r) => caseLink(r.case_id)], ["native_id"], ["flow"], ["sender", (r) => t(r.sender)],
     ["destination", (r) => t(r.destination)], ["status"], ["sent_at", (r) => when(r.sent_at)], ["published_at", (r) => when(r.published_at)],
-    ["projected_at", (r) => when(r.projected_at)], ["acknowledged_at", (r) => when(r.acknowledged_at)], ["lag_ms"], ["signature"]],
-    data.exchanges || [], { testid: "exchanges" });
+    ["projected_at", (r) => when(r.projected_at)], ["delivered_at", (r) => when(r.delivered_at)],
+    ["acknowledged_at", (r) => when(r.acknowledged_at)], ["size_bytes", (r) => (r.size_bytes == null ? "" : `${r.size_bytes} B`)],
+    ["delivery_count", (r) => r.delivery_count ?? ""], ["lag_ms"], ["signature"]],
+    data.exchanges || [], { testid: "exchanges", rowAttributes: (r) => ({ "data-envelope": r.envelope_id }) });
   main.replaceChildren(form, rows);
 }
 
@@ -201,7 +229,21 @@ async function renderDeadLetters() {
     ["sequence"], ["receiver", (l) => t(l.receiver)], ["reason", (l) => el("span", { "data-testid": "reason" }, l.reason)], ["note", (l) => l.detail],
     ["delivery_count"], ["replay_count"], ["rejected_at", (l) => when(l.rejected_at)], ["case_id", (l) => caseLink(l.case_id)],
     ["status", (l) => (l.handled ? `${l.action.action} · ${l.action.by} · ${l.action.reason}` : t("open"))],
-    ["envelope", (l) => el("details", {}, el("summary", {}, `${l.bytes} B`), el("pre", {}, JSON.stringify(l.envelope, null, 1)))],
+    ["envelope", (l) => {
+      const pre = el("pre", {}, JSON.stringify(l.envelope, null, 1));
+      const details = el("details", {}, el("summary", {}, `${l.bytes} B`), pre);
+      if (!state.user.personal_data) return details;
+      const unmask = async () => {  // audited: the reason goes to the action log
+        if (!reason.value.trim()) { result.textContent = t("action_reason"); reason.focus(); return; }
+        const { status, data: answer } = await api(`/api/deadletters/${l.sequence}/unmasked`, { method: "POST", body: { reason: reason.value } });
+        result.dataset.status = status;
+        if (status !== 200) { result.textContent = `${t("refused")}: ${answer.message || ""}`; return; }
+        pre.textContent = JSON.stringify(answer.envelope, null, 1);
+        pre.dataset.unmasked = "true";
+        details.open = true;
+      };
+      return el("span", {}, details, el("button", { type: "button", "data-unmask": l.sequence, onclick: unmask }, t("unmask")));
+    }],
     ["action", (l) => (l.handled || !state.user.may_act ? "" : el("span", {},
       el("button", { type: "button", "data-redrive": l.sequence, onclick: () => act("redrive", [l.sequence]) }, t("redrive")),
       el("button", { type: "button", "data-discard": l.sequence, onclick: () => act("discard", [l.sequence]) }, t("discard"))))],
@@ -222,7 +264,8 @@ async function renderCharts() {
   const span = (location.hash.split("?")[1] || "").includes("day") ? "day" : "hour";
   const { data } = await api(`/api/charts?span=${span}`);
   const switcher = el("p", {}, el("a", { href: "#/charts?span=hour" }, t("hour")), " · ", el("a", { href: "#/charts?span=day" }, t("day")));
-  const pairs = data.pairs.map((p) => el("div", { class: "chart-box", "data-pair": `${p.sender}-${p.destination}` },
+  const pairs = data.pairs.map((p) => el("div", { class: "chart-box", "data-pair": `${p.sender}-${p.destination}`,
+    "data-total": p.counts.reduce((sum, n) => sum + n, 0) },
     el("h3", {}, `${t(p.sender)} → ${t(p.destination)}`), bars(p.counts),
     el("p", {}, `${t("latency")} p50 ${p.p50} ms · p95 ${p.p95} ms · p99 ${p.p99} ms (${p.latency_basis})`)));
   const lag = Object.entries(data.inbox_lag).map(([member, points]) => el("div", { class: "chart-box" }, el("h3", {}, t(member)), line(points)));
@@ -262,5 +305,5 @@ window.addEventListener("hashchange", () => route());
 translateStatic();
 document.getElementById("lang").textContent = currentLanguage() === "zh" ? "EN" : "中文";
 api("/api/session").then(({ status, data }) => {
-  if (status === 200) { state.csrf = data.csrf; loggedIn(data.user); }
+  if (status === 200) { state.csrf = data.csrf; if (data.must_change_password) showPasswordChange(data.user); else loggedIn(data.user); }
 }).catch(() => {});

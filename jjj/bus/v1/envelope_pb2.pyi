@@ -355,20 +355,24 @@ class Signature(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., value: _Optional[bytes] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Receipt(_message.Message):
-    __slots__ = ("envelope_id", "envelope_digest", "receiver", "acknowledged_at", "flow", "case_id")
+    __slots__ = ("envelope_id", "envelope_digest", "receiver", "acknowledged_at", "flow", "case_id", "delivered_at", "delivery_count")
     ENVELOPE_ID_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_DIGEST_FIELD_NUMBER: _ClassVar[int]
     RECEIVER_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_COUNT_FIELD_NUMBER: _ClassVar[int]
     envelope_id: str
     envelope_digest: bytes
     receiver: _case_pb2.Jurisdiction
     acknowledged_at: _timestamp_pb2.Timestamp
     flow: Flow
     case_id: str
-    def __init__(self, envelope_id: _Optional[str] = ..., envelope_digest: _Optional[bytes] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[Flow, str]] = ..., case_id: _Optional[str] = ...) -> None: ...
+    delivered_at: _timestamp_pb2.Timestamp
+    delivery_count: int
+    def __init__(self, envelope_id: _Optional[str] = ..., envelope_digest: _Optional[bytes] = ..., receiver: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow: _Optional[_Union[Flow, str]] = ..., case_id: _Optional[str] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_count: _Optional[int] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
     __slots__ = ("envelope", "subject", "reason", "detail", "receiver", "delivery_count", "rejected_at", "stream", "stream_sequence", "envelope_id", "replay_count")

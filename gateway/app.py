@@ -15,6 +15,7 @@ from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
+from gateway.emergency_ledger import EmergencyLedger
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
@@ -94,8 +95,11 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
-    emergency, co_handling = EmergencyWatch(js, clock, signer), CoHandlingWatch()
-    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe, co_handling.observe])
+    emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
+    co_handling = CoHandlingWatch(store.db)
+    # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation or part.
+    store.recorders.extend([emergency.observe, co_handling.observe])
+    projector = Projector(js, store, verifier, observers=[notifier.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)

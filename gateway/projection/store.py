@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -151,6 +152,9 @@ class SqliteProjection(ProjectionStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
         self._migrate()
+        # Others' bookkeeping that must move with the cursors (gateway.emergency_ledger, gateway.cohandling):
+        # each is called with every newly projected envelope, inside the projection's transaction.
+        self.recorders: list[Callable[[envelope_pb2.Envelope], None]] = []
 
     def _migrate(self) -> None:
         """Columns added since a projection file was created (else delete it: it rebuilds by replay)."""
@@ -206,6 +210,9 @@ class SqliteProjection(ProjectionStore):
             (envelope.envelope_id, case_id, _iso(sent_at), envelope.flow, envelope.sender, envelope.destination,
              status, actor, note, sequence, _iso(observed_at), lag_ms, day, event_type),
         ).rowcount
+        if inserted:
+            for record in self.recorders:
+                record(envelope)
         if not inserted or not case_id:
             return bool(inserted)
         self._fold(case_id, envelope, sent_at, day)

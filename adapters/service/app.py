@@ -10,6 +10,8 @@ from nats.aio.client import Client
 from adapters.registry import codec_for
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
+from adapters.service.cohandling_log import CoHandlingLog
+from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.quarantine import Quarantine
@@ -48,6 +50,8 @@ class RunningAdapter:
         await self.inboxes.shut()
         await self.relay.close()
         await self.nc.drain()
+        if self.relay.co_handling is not None:
+            self.relay.co_handling.close()
 
 
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
@@ -75,7 +79,9 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         guard=guard,
         tracker=settings.tracker,
         limits=settings.limits,
+        co_handling=CoHandlingLog(cohandling_path(settings.data_dir, member.name)),
     )
+    relay.sharing.observers.append(relay.co_handling.record)  # before start: the replay feeds it too
     await relay.sharing.start()
     relay.start_state_tracker()
     acknowledged = AcknowledgedLog(acknowledged_path(settings.data_dir, member.name),

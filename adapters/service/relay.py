@@ -20,6 +20,7 @@ from nats.errors import ConnectionClosedError
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
 from adapters.service import cohandling, records
+from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
@@ -89,6 +90,7 @@ class AdapterRelay:
     lifecycle: Lifecycle = field(default_factory=Lifecycle.load)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    co_handling: CoHandlingLog | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     # -- submitting cases -------------------------------------------------
@@ -231,7 +233,7 @@ class AdapterRelay:
             share.emergency_ack.acknowledged_at.GetCurrentTime()
         if request.HasField("early_warning"):
             share.early_warning.CopyFrom(request.early_warning)
-        audience = await cohandling.prepare(share, request, audience, self.cases, self.member)
+        audience = await cohandling.prepare(share, request, audience, self.cases, self.member, self.co_handling)
         if request.document.content:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)
@@ -241,6 +243,7 @@ class AdapterRelay:
         ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
                                          request_id=request.request_id)
         response.envelope_ids.extend(ids)
+        cohandling.sent(share, self.co_handling)
         log.info("information_shared", sender=self.member.name, topic=envelope_pb2.ShareTopic.Name(share.topic),
                  audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
@@ -269,6 +272,8 @@ class AdapterRelay:
                                extension=request.extension if request.HasField("extension") else None)
         except TransitionError as error:
             raise StepRefused(str(error), violations=[("status", str(error))]) from None
+        if request.status == case_pb2.STATUS_REPLIED and is_holder and self.co_handling is not None:
+            cohandling.check_lead_reply(self.co_handling, request.case_id, self.member)
         counterpart = jurisdictions.by_enum(record.holder) if is_origin else origin
         if counterpart.enum == self.member.enum:
             raise StepRefused(f"{request.case_id} is held by {self.member.name} itself: nothing to tell another jurisdiction")
@@ -327,7 +332,10 @@ class AdapterRelay:
             return await self._record_receipt(envelope)
         case_id = case_id_of(envelope)
         if not case_id:
-            return authorize(envelope, None, self.lifecycle)
+            refusal = authorize(envelope, None, self.lifecycle)
+            if refusal is None and envelope.HasField("information_share") and self.co_handling is not None:
+                self.co_handling.record(envelope)  # also fed by Sharing's consumer: whichever comes first
+            return refusal
         verdict: list[Refusal | None] = [None]
 
         def change(current):

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import uuid
 from datetime import UTC, datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -75,6 +75,8 @@ class Sharing:
     # Verifies what the index learns from.
     guard: Guard
     index: RepeatIndex = field(default_factory=RepeatIndex)
+    # Others' bookkeeping fed with every verified share addressed to us (adapters.service.cohandling_log).
+    observers: list[Callable[[envelope_pb2.Envelope], None]] = field(default_factory=list)
     _subscriptions: list = field(default_factory=list)
 
     async def start(self) -> None:
@@ -99,6 +101,11 @@ class Sharing:
             await self.guard.refuse(message, checked, acknowledge=False)
             return
         envelope = checked.envelope
+        for observe in self.observers:
+            try:
+                observe(envelope)
+            except Exception:  # one observer's failure must not stop the index (nor the others)
+                log.exception("share_observer_failed", envelope_id=envelope.envelope_id)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
                 self.index.add(record_of(digest))

@@ -93,7 +93,7 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     js = nc.jetstream()
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
-    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at)
     rebuild_clocks(store, notifier)
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
     co_handling = CoHandlingWatch(store.db)

@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
 
     consolecli.add_parser(commands)
     deadletterscli.add_parser(commands)
+    from cli import urge as urgecli
+
+    urgecli.add_parser(commands)
     return parser
 
 
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return (consolecli if args.command == "console" else deadletterscli).run(settings, args)
     logs.configure(settings.log_format, settings.log_level)
+    if args.command == "urge":
+        from cli import urge as urgecli
+
+        return urgecli.run(settings, args)
     if args.command == "sim":
         from cli import sim as simcli
 

@@ -18,6 +18,7 @@ from gateway.emergency import EmergencyWatch
 from gateway.emergency_ledger import EmergencyLedger
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
+from gateway.supervision import SupervisionTrail
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
 from kernel.bus import jetstream
 from kernel.config import Settings
@@ -97,8 +98,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     rebuild_clocks(store, notifier)
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
     co_handling = CoHandlingWatch(store.db)
-    # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation or part.
-    store.recorders.extend([emergency.observe, co_handling.observe])
+    # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
+    store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])
     projector = Projector(js, store, verifier, observers=[notifier.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,

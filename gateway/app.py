@@ -16,6 +16,7 @@ from gateway.deadline_notices import DeadlineNotifier
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
 from gateway.emergency_ledger import EmergencyLedger
+from gateway.sightings import SightingFeed
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
 from gateway.supervision import SupervisionTrail
@@ -64,6 +65,8 @@ class RunningGateway:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
+        if self.emergency is not None and self.emergency.sighted is not None:
+            await self.emergency.sighted.stop()
         await self.auditor.stop()
         await self.nc.drain()
         self.store.close()
@@ -97,6 +100,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at)
     rebuild_clocks(store, notifier)
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
+    emergency.sighted = SightingFeed(js, verifier, 2 * emergency.rules.clusters.window)
+    await emergency.sighted.start()
     co_handling = CoHandlingWatch(store.db)
     # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
     store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])

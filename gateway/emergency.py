@@ -1,8 +1,9 @@
 """The federation's side of emergency linkage: acknowledgements watched, the unacknowledged escalated,
 cross-border clusters warned about.
 
-Fed by the projector (every share on jjj.share.*, every referral); the rules and
-the bookkeeping are kernel.domain.emergency's. An escalation goes, signed by the
+Fed by the projector (broadcasts and acknowledgements) and, for clusters, by every
+case seen on the bus (gateway.sightings: referrals, transfers, every digest); the
+rules and the bookkeeping are kernel.domain.emergency's. An escalation goes, signed by the
 federation, to the broadcaster and to each member that did not acknowledge, and
 is logged for operators (emergency_unacknowledged); a cluster warning goes to the
 members concerned. Envelope ids are deterministic: a notice sent again is dropped.
@@ -26,9 +27,10 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
-from kernel.domain.emergency import Cluster, EmergencyRules, EmergencyTracker, Escalation, Sighting, detect_clusters
+from kernel.domain.emergency import Cluster, EmergencyRules, EmergencyTracker, Escalation, detect_clusters
 from kernel.errors import BusError
 from gateway.emergency_ledger import EmergencyLedger, Outgoing
+from gateway.sightings import SightingFeed
 from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -52,21 +54,19 @@ class EmergencyWatch:
     ledger: EmergencyLedger | None = None
     rules: EmergencyRules = field(default_factory=EmergencyRules.load)
     tracker: EmergencyTracker = field(default_factory=EmergencyTracker)
-    sightings: list[Sighting] = field(default_factory=list)
+    sighted: SightingFeed | None = None  # every case seen on the bus (gateway.sightings)
     escalated: list[Escalation] = field(default_factory=list)  # what operators look at
     _warned: set[tuple[str, str]] = field(default_factory=set)
     _broadcasts: dict[str, envelope_pb2.EmergencyBroadcast] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.sighted is None:
+            self.sighted = SightingFeed(None, None, 2 * self.rules.clusters.window)
         if self.ledger is not None:
             self.tracker, self._broadcasts = self.ledger.restore()
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         payload = envelope.WhichOneof("payload")
-        if payload in ("referral", "hotline_transfer"):
-            case = getattr(envelope, payload).case
-            self._sight(case.origin, case.location.admin_code, case.category.code, case.received_at)
-            return
         if payload != "information_share" or not envelope.sender:
             return  # the federation's own notices are not members' reports
         share = envelope.information_share
@@ -84,12 +84,6 @@ class EmergencyWatch:
             self.tracker.acknowledge(key, envelope.sender)
             if self.ledger is not None:
                 self.ledger.acknowledge(key, envelope.sender)
-        for digest in share.digests:
-            self._sight(digest.origin, digest.admin_code, digest.category_code, digest.received_at)
-
-    def _sight(self, jurisdiction: int, admin_code: str, category: str, stamp) -> None:
-        if jurisdiction and admin_code and category and (stamp.seconds or stamp.nanos):
-            self.sightings.append(Sighting(jurisdiction, admin_code, category, stamp.ToDatetime(tzinfo=UTC)))
 
     async def tick(self) -> tuple[list[Escalation], list[Cluster]]:
         now = self.clock()
@@ -100,9 +94,7 @@ class EmergencyWatch:
             log.warning("emergency_unacknowledged", broadcast=escalation.broadcast_id,
                         missing=",".join(jurisdictions.display_name(j) for j in escalation.unacknowledged))
             await self._publish_escalation(escalation)
-        horizon = now - 2 * self.rules.clusters.window
-        self.sightings = [s for s in self.sightings if s.at > horizon]
-        clusters = [c for c in detect_clusters(self.sightings, now, self.rules)
+        clusters = [c for c in detect_clusters(self.sighted.current(now), now, self.rules)
                     if (c.area, c.category_code) not in self._warned]
         for cluster in clusters:
             self._warned.add((cluster.area, cluster.category_code))

@@ -82,6 +82,7 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         co_handling=CoHandlingLog(cohandling_path(settings.data_dir, member.name)),
     )
     relay.sharing.observers.append(relay.co_handling.record)  # before start: the replay feeds it too
+    relay.sharing.status_of = relay.current_status  # a repeat link carries the earlier case's status now
     await relay.sharing.start()
     relay.start_state_tracker()
     acknowledged = AcknowledgedLog(acknowledged_path(settings.data_dir, member.name),

@@ -381,6 +381,11 @@ class AdapterRelay:
         await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
                                       signer=self.signer)
 
+    async def current_status(self, case_id: str) -> int | None:
+        """The case's status as this adapter's record has it now (None: not a case it follows)."""
+        record = await self.cases.get(case_id)
+        return record.case.status if records.is_known(record) else None
+
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         jetstream.require_connected(self.nc)
         record = await self.cases.get(case_id)

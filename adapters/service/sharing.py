@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import uuid
 from datetime import UTC, datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -77,6 +77,9 @@ class Sharing:
     index: RepeatIndex = field(default_factory=RepeatIndex)
     # Others' bookkeeping fed with every verified share addressed to us (adapters.service.cohandling_log).
     observers: list[Callable[[envelope_pb2.Envelope], None]] = field(default_factory=list)
+    # The earlier case's status now, where this adapter follows the case (its own, or one it holds);
+    # None: the status its digest carried is all there is.
+    status_of: Callable[[str], Awaitable[int | None]] | None = None
     _subscriptions: list = field(default_factory=list)
 
     async def start(self) -> None:
@@ -146,10 +149,11 @@ class Sharing:
             found = self.index.find(record)
             omitted += found.omitted
             for match in found.links:
+                status = (await self.status_of(match.case_id) if self.status_of else None) or match.status
                 links.append(envelope_pb2.RepeatLink(
                     case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
                     earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
-                    earlier_status=match.status, earlier_reviewed=SensitiveRules.load().reviewed(match.status),
+                    earlier_status=status, earlier_reviewed=SensitiveRules.load().reviewed(status),
                 ))
             self.index.add(record)
             if not SensitiveRules.load().may_digest(case):

@@ -19,8 +19,8 @@ def _projection(tmp_path):
     rows = [("jjj:BJ:B1/referral/1", "jjj:BJ:B1", recent, 1, BJ, HE, 3), ("jjj:BJ:B1/status/1", "jjj:BJ:B1", recent, 3, HE, BJ, 4),
             ("jjj:HE:H9/repeat/jjj:BJ:B1/bj", "", recent, 4, HE, BJ, 0)]
     for envelope_id, case_id, at, flow, sender, destination, status in rows:
-        store.db.execute("INSERT INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (envelope_id, case_id, at, flow, sender, destination, status, "", "", 1, at, 12.5, "2026-12-01"))
+        store.db.execute("INSERT INTO trail VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (envelope_id, case_id, at, flow, sender, destination, status, "", "", 1, at, 12.5, "2026-12-01", 0))
     store.db.execute("INSERT INTO cases(case_id, origin, holder, status, sequence, attempt, returned_count) VALUES(?,?,?,?,?,?,?)",
                      ("jjj:BJ:B1", BJ, HE, 3, 1, 1, 2))
     store.close()

@@ -197,7 +197,7 @@ class AdapterRelay:
                 case=case, attempt=attempt, note=request.note, sequence=sequence))
         ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope,
                                                signer=self.signer)
-        await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
+        await self._mutate(case.case_id, lambda current: records.apply(current, envelope))
         log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
                  destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
         return adapter_pb2.Submission(
@@ -303,7 +303,7 @@ class AdapterRelay:
             raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
                                " read the case again (GetCase) and retry if the step still applies",
                                metadata={"caseId": request.case_id, "sequence": str(update.sequence)})
-        await self.cases.mutate(request.case_id, lambda current: records.apply(current, envelope))
+        await self._mutate(request.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
                  sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
         return adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status, sequence=update.sequence)
@@ -342,7 +342,7 @@ class AdapterRelay:
             verdict[0] = authorize(envelope, records.state_of(current) if current is not None else None, self.lifecycle)
             return None if verdict[0] is not None else records.apply(current, envelope)
 
-        record, changed = await self.cases.mutate(case_id, change)
+        record, changed = await self._mutate(case_id, change)
         if verdict[0] is not None:
             return verdict[0]
         update = envelope.status_update if envelope.HasField("status_update") else None
@@ -380,6 +380,13 @@ class AdapterRelay:
         # connection before the message's ack, so a crash loses neither or only the ack (then both come again).
         await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
                                       signer=self.signer)
+
+    async def _mutate(self, case_id: str, change):
+        """Change a case's record; repeat matching learns the status it reached (a link names it)."""
+        record, changed = await self.cases.mutate(case_id, change)
+        if changed and records.is_known(record):
+            self.sharing.note_status(case_id, record.case.status)
+        return record, changed
 
     async def current_status(self, case_id: str) -> int | None:
         """The case's status as this adapter's record has it now (None: not a case it follows)."""

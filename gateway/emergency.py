@@ -64,6 +64,7 @@ class EmergencyWatch:
             self.sighted = SightingFeed(None, None, 2 * self.rules.clusters.window)
         if self.ledger is not None:
             self.tracker, self._broadcasts = self.ledger.restore()
+            self._warned = self.ledger.warned()
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         payload = envelope.WhichOneof("payload")
@@ -98,6 +99,8 @@ class EmergencyWatch:
                     if (c.area, c.category_code) not in self._warned]
         for cluster in clusters:
             self._warned.add((cluster.area, cluster.category_code))
+            if self.ledger is not None:
+                self.ledger.warn(cluster.area, cluster.category_code)
             await self._publish_cluster(cluster)
         return escalations, clusters
 

@@ -6,7 +6,8 @@ a restart resumes at the cursor and finds everything before it here. An escalati
 is an outbox: deciding it (the broadcast marked escalated, one row per envelope to
 send) is one transaction; each row is marked published once the bus took it, and
 rows left unpublished (a failed publish, a crash) are sent again, under the same
-envelope id (JetStream drops a duplicate), until the bus takes them.
+envelope id (JetStream drops a duplicate), until the bus takes them. The clusters
+warned about are kept too: a restarted gateway does not warn of one again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CREATE TABLE IF NOT EXISTS emergency_broadcasts (
   escalated INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS emergency_receivers (key TEXT, receiver INTEGER, PRIMARY KEY(key, receiver));
 CREATE TABLE IF NOT EXISTS emergency_acks (key TEXT, receiver INTEGER, PRIMARY KEY(key, receiver));
+CREATE TABLE IF NOT EXISTS emergency_warned (area TEXT, category_code TEXT, PRIMARY KEY(area, category_code));
 CREATE TABLE IF NOT EXISTS emergency_outbox (
   envelope_id TEXT PRIMARY KEY, subject TEXT NOT NULL, envelope BLOB NOT NULL, published INTEGER NOT NULL DEFAULT 0);
 """
@@ -79,6 +81,13 @@ class EmergencyLedger:
             self.db.execute("UPDATE emergency_broadcasts SET escalated=1 WHERE key=?", (key,))
             self.db.executemany("INSERT OR IGNORE INTO emergency_outbox(envelope_id, subject, envelope) VALUES(?,?,?)",
                                 [(o.envelope_id, o.subject, o.envelope.SerializeToString()) for o in outgoing])
+
+    def warned(self) -> set[tuple[str, str]]:
+        """The (area, category) of every cluster warned about (each is warned once)."""
+        return {(area, code) for area, code in self.db.execute("SELECT area, category_code FROM emergency_warned")}
+
+    def warn(self, area: str, category_code: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO emergency_warned VALUES(?,?)", (area, category_code))
 
     def unpublished(self) -> list[Outgoing]:
         rows = self.db.execute("SELECT envelope_id, subject, envelope FROM emergency_outbox WHERE published=0"

@@ -86,3 +86,19 @@ async def test_a_failed_escalation_is_retried_within_the_tick_and_after_it():
     assert (await restarted.tick())[0] == []  # not decided again, only sent
     assert bus.published == ["emergency/bj:gas-1/escalation/bj", "emergency/bj:gas-1/escalation/he"]
     assert EmergencyLedger(db).unpublished() == []
+
+
+async def test_a_cluster_warned_about_before_a_restart_is_not_warned_again():
+    from kernel.domain.emergency import Sighting
+
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    now = T0 + timedelta(hours=1)
+    for attempt in ("first", "restarted"):
+        watch = watch_on(db, bus := FlakyBus(0), now)
+        for jurisdiction, code in ((c.JURISDICTION_BEIJING, "110112"), (c.JURISDICTION_HEBEI, "131082")):
+            watch.sighted.sightings.update({f"{jurisdiction}/{m}": Sighting(jurisdiction, code, "0601",
+                                                                              now - timedelta(minutes=m))
+                                            for m in (5, 9, 20)})
+        _, clusters = await watch.tick()
+        assert len(clusters) == (1 if attempt == "first" else 0), attempt
+        assert len(bus.published) == (2 if attempt == "first" else 0)

@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli import topology
 
     topology.add_parser(commands)
+    from cli import urge as urgecli
+
+    urgecli.add_parser(commands)
     return parser
 
 
@@ -136,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return topology.command(settings, args)
     logs.configure(settings.log_format, settings.log_level)
+    if args.command == "urge":
+        from cli import urge as urgecli
+
+        return urgecli.run(settings, args)
     if args.command == "sim":
         from cli import sim as simcli
 

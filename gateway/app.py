@@ -15,8 +15,11 @@ from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
+from gateway.emergency_ledger import EmergencyLedger
+from gateway.sightings import SightingFeed
 from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
+from gateway.supervision import SupervisionTrail
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
 from kernel.bus import jetstream
 from kernel.config import Settings
@@ -62,6 +65,8 @@ class RunningGateway:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.served.stop(grace)
         await self.projector.stop()
+        if self.emergency is not None and self.emergency.sighted is not None:
+            await self.emergency.sighted.stop()
         await self.auditor.stop()
         await self.nc.drain()
         self.store.close()
@@ -92,10 +97,15 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     js = nc.jetstream()
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
-    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at)
     rebuild_clocks(store, notifier)
-    emergency, co_handling = EmergencyWatch(js, clock, signer), CoHandlingWatch()
-    projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe, co_handling.observe])
+    emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
+    emergency.sighted = SightingFeed(js, verifier, 2 * emergency.rules.clusters.window)
+    await emergency.sighted.start()
+    co_handling = CoHandlingWatch(store.db)
+    # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
+    store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])
+    projector = Projector(js, store, verifier, observers=[notifier.observe])
     await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)

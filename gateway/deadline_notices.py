@@ -43,9 +43,15 @@ class DeadlineNotifier:
     states: dict[str, CaseState] = field(default_factory=dict)
     _unsent: list[DeadlineEvent] = field(default_factory=list)
     _replayed: dict[str, int] = field(default_factory=dict)  # the status last replayed per case
+    # (envelope id, receiver) -> when the receiver acknowledged it (the projection's receipts), for the
+    # clocks counted from delivery whose receipt came before the referral, or before a restart.
+    delivered_at: Callable[[str, int], datetime | None] | None = None
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         """Start and stop clocks from a bus message (called by the projector, in stream order)."""
+        if envelope.HasField("receipt"):
+            self._delivered(envelope.receipt)
+            return
         step = case_step(envelope)
         if step is None:
             return
@@ -68,9 +74,23 @@ class DeadlineNotifier:
     def _observe(self, state: CaseState, when: datetime) -> None:
         if state.attempt == 0:
             return  # a step whose referral was never seen (e.g. expired from the stream): nothing to time
-        self.watcher.observe(state.case_id, state.status, when, kind=state.kind, urgency=state.urgency,
-                             procedure=state.procedure, jurisdiction=jurisdictions.by_enum(state.holder).name,
-                             assigned_due_at=state.due_at)
+        started = self.watcher.observe(state.case_id, state.status, when, kind=state.kind, urgency=state.urgency,
+                                       procedure=state.procedure, jurisdiction=jurisdictions.by_enum(state.holder).name,
+                                       assigned_due_at=state.due_at)
+        if started and self.delivered_at is not None:
+            delivered = self.delivered_at(subjects.case_envelope_id(state.case_id, state.flow, state.attempt), state.holder)
+            if delivered is not None:
+                self.watcher.delivered(state.case_id, delivered, state.due_at)
+
+    def _delivered(self, receipt: envelope_pb2.Receipt) -> None:
+        """The holder's receipt of the case's current referral: the clocks counted from delivery start at it."""
+        state = self.states.get(receipt.case_id)
+        if (state is None or state.attempt == 0 or receipt.receiver != state.holder
+                or receipt.envelope_id != subjects.case_envelope_id(state.case_id, state.flow, state.attempt)):
+            return  # another message's receipt, an earlier attempt's, or a referral not seen yet (then looked up)
+        at = receipt.acknowledged_at.ToDatetime(tzinfo=UTC)
+        for step in self.watcher.delivered(state.case_id, at, state.due_at):
+            log.info("deadline_from_delivery", case_id=state.case_id, step=step, delivered_at=at.isoformat())
 
     def _observe_event(self, state: CaseState, update: envelope_pb2.StatusUpdate, when: datetime) -> None:
         if state.attempt == 0:

@@ -75,6 +75,10 @@ class StepRefused(JjjError):
     """A lifecycle step (or re-routing) the case's current state does not allow."""
 
 
+class CoHandlersPending(StepRefused):
+    """The lead of a co-handled case (协办) replies before every co-handler reported its part replied."""
+
+
 class TransitionError(StepRefused, ValueError):
     """A status step the lifecycle does not allow (wrong order, wrong side, no reason)."""
 

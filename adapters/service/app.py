@@ -11,6 +11,8 @@ from nats.aio.client import Client
 from adapters.registry import codec_for
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
+from adapters.service.cohandling_log import CoHandlingLog
+from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
@@ -54,6 +56,8 @@ class RunningAdapter:
         except nats.errors.ConnectionReconnectingError:  # stopping while the bus is away: nothing to drain
             await self.nc.close()
         self.relay.outbox.close()
+        if self.relay.co_handling is not None:
+            self.relay.co_handling.close()
 
 
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
@@ -84,7 +88,10 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         limits=settings.limits,
         outbox_settings=settings.outbox,
         watch=bus_watch,
+        co_handling=CoHandlingLog(cohandling_path(settings.data_dir, member.name)),
     )
+    relay.sharing.observers.append(relay.co_handling.record)  # before start: the replay feeds it too
+    relay.sharing.status_of = relay.current_status  # a repeat link carries the earlier case's status now
     await relay.sharing.start()
     await relay.start_outbox()
     relay.start_state_tracker()

@@ -31,6 +31,7 @@ from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec
 from adapters.service import cohandling, records
+from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from adapters.service.drainer import Drainer
@@ -91,6 +92,7 @@ class AdapterRelay(CaseSending):
     limits: LimitSettings = field(default_factory=LimitSettings)
     outbox_settings: OutboxSettings = field(default_factory=OutboxSettings)
     watch: jetstream.ConnectionWatch | None = None
+    co_handling: CoHandlingLog | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _requests: KeyedLocks = field(default_factory=KeyedLocks)
     # Whether an entry's first publish found it on the bus already (a retry of ours would say so falsely).
@@ -167,7 +169,7 @@ class AdapterRelay(CaseSending):
             share.emergency_ack.acknowledged_at.GetCurrentTime()
         if request.HasField("early_warning"):
             share.early_warning.CopyFrom(request.early_warning)
-        audience = await cohandling.prepare(share, request, audience, self.cases, self.member)
+        audience = await cohandling.prepare(share, request, audience, self.cases, self.member, self.co_handling)
         if request.document.content:
             cases, rejected = self._decode_within_limits(request.document)
             response.rejections.extend(r.to_proto() for r in rejected)
@@ -177,6 +179,7 @@ class AdapterRelay(CaseSending):
         ids = await self.sharing.publish(share, audience, id_base=share_id_base(self.member, request.request_id),
                                          request_id=request.request_id)
         response.envelope_ids.extend(ids)
+        cohandling.sent(share, self.co_handling)
         log.info("information_shared", sender=self.member.name, topic=envelope_pb2.ShareTopic.Name(share.topic),
                  audience=",".join(m.name for m in audience), digests=len(share.digests))
         return response
@@ -218,6 +221,8 @@ class AdapterRelay(CaseSending):
                                extension=request.extension if request.HasField("extension") else None)
         except TransitionError as error:
             raise StepRefused(str(error), violations=[("status", str(error))]) from None
+        if request.status == case_pb2.STATUS_REPLIED and is_holder and self.co_handling is not None:
+            cohandling.check_lead_reply(self.co_handling, request.case_id, self.member)
         counterpart = jurisdictions.by_enum(record.holder) if is_origin else origin
         if counterpart.enum == self.member.enum:
             raise StepRefused(f"{request.case_id} is held by {self.member.name} itself: nothing to tell another jurisdiction")
@@ -283,14 +288,17 @@ class AdapterRelay(CaseSending):
             return await self._record_receipt(envelope)
         case_id = case_id_of(envelope)
         if not case_id:
-            return authorize(envelope, None, self.lifecycle)
+            refusal = authorize(envelope, None, self.lifecycle)
+            if refusal is None and envelope.HasField("information_share") and self.co_handling is not None:
+                self.co_handling.record(envelope)  # also fed by Sharing's consumer: whichever comes first
+            return refusal
         verdict: list[Refusal | None] = [None]
 
         def change(current):
             verdict[0] = authorize(envelope, records.state_of(current) if current is not None else None, self.lifecycle)
             return None if verdict[0] is not None else records.apply(current, envelope)
 
-        record, changed = await self.cases.mutate(case_id, change)
+        record, changed = await self._mutate(case_id, change)
         if verdict[0] is not None:
             return verdict[0]
         update = envelope.status_update if envelope.HasField("status_update") else None
@@ -333,6 +341,18 @@ class AdapterRelay(CaseSending):
         # connection before the message's ack, so a crash loses neither or only the ack (then both come again).
         await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
                                       signer=self.signer)
+
+    async def _mutate(self, case_id: str, change):
+        """Change a case's record; repeat matching learns the status it reached (a link names it)."""
+        record, changed = await self.cases.mutate(case_id, change)
+        if changed and records.is_known(record):
+            self.sharing.note_status(case_id, record.case.status)
+        return record, changed
+
+    async def current_status(self, case_id: str) -> int | None:
+        """The case's status as this adapter's record has it now (None: not a case it follows)."""
+        record = await self.cases.get(case_id)
+        return record.case.status if records.is_known(record) else None
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
         jetstream.require_connected(self.nc)

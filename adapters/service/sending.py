@@ -171,7 +171,7 @@ class CaseSending:
         if envelope.HasField("status_update"):
             return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
         duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
-        await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
+        await self._mutate(entry.case_id, lambda current: records.apply(current, envelope))
         body = records.case_of(envelope)
         repeats = RepeatLinks([], 0)
         if entry.register:
@@ -192,7 +192,7 @@ class CaseSending:
             raise StepConflict(f"{update.case_id}: step {update.sequence} was taken by another report meanwhile;"
                                " read the case again (GetCase) and retry if the step still applies",
                                metadata={"caseId": update.case_id, "sequence": str(update.sequence)})
-        await self.cases.mutate(entry.case_id, lambda current: records.apply(current, envelope))
+        await self._mutate(entry.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=update.case_id, status=case_pb2.Status.Name(update.status),
                  sequence=update.sequence, sender=self.member.name,
                  destination=jurisdictions.display_name(envelope.destination), duplicate=duplicate, entry=entry.id)

@@ -15,8 +15,9 @@ import asyncio
 import hashlib
 import hmac
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -37,6 +38,7 @@ from jjj.case.v1 import case_pb2
 log = structlog.get_logger(__name__)
 SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
 SKETCH_SIZE = 256
+STATUS_MEMORY = 100_000  # statuses of followed cases kept for repeat links; beyond, the record is read again
 
 
 def content_sketch(text: str, secret: bytes) -> list[int]:
@@ -75,6 +77,12 @@ class Sharing:
     # Verifies what the index learns from.
     guard: Guard
     index: RepeatIndex = field(default_factory=RepeatIndex)
+    # Others' bookkeeping fed with every verified share addressed to us (adapters.service.cohandling_log).
+    observers: list[Callable[[envelope_pb2.Envelope], None]] = field(default_factory=list)
+    # The earlier case's status now, where this adapter follows the case (its own, or one it holds);
+    # None: the status its digest carried is all there is.
+    status_of: Callable[[str], Awaitable[int | None]] | None = None
+    _statuses: OrderedDict[str, int] = field(default_factory=OrderedDict)  # case -> status, as last noted
     _subscriptions: list = field(default_factory=list)
 
     async def start(self) -> None:
@@ -99,6 +107,11 @@ class Sharing:
             await self.guard.refuse(message, checked, acknowledge=False)
             return
         envelope = checked.envelope
+        for observe in self.observers:
+            try:
+                observe(envelope)
+            except Exception:  # one observer's failure must not stop the index (nor the others)
+                log.exception("share_observer_failed", envelope_id=envelope.envelope_id)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
                 self.index.add(record_of(digest))
@@ -139,10 +152,11 @@ class Sharing:
             found = self.index.find(record)
             omitted += found.omitted
             for match in found.links:
+                status = await self._status_now(match)
                 links.append(envelope_pb2.RepeatLink(
                     case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
                     earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
-                    earlier_status=match.status, earlier_reviewed=SensitiveRules.load().reviewed(match.status),
+                    earlier_status=status, earlier_reviewed=SensitiveRules.load().reviewed(status),
                 ))
             self.index.add(record)
             if not SensitiveRules.load().may_digest(case):
@@ -166,6 +180,22 @@ class Sharing:
             log.info("repeat_linked", case_id=link.case_id, earlier_case_id=link.earlier_case_id,
                      score=link.score, reasons=",".join(link.reasons))
         return RepeatLinks(links, omitted)
+
+
+    def note_status(self, case_id: str, status: int) -> None:
+        """A case this adapter follows reached `status` (its record changed)."""
+        self._statuses[case_id] = status
+        self._statuses.move_to_end(case_id)
+        while len(self._statuses) > STATUS_MEMORY:
+            self._statuses.popitem(last=False)
+
+    async def _status_now(self, match) -> int:
+        """The earlier case's status now: as last noted, else its record (once), else its digest's."""
+        if match.case_id not in self._statuses and self.status_of is not None:
+            known = await self.status_of(match.case_id)
+            if known:
+                self.note_status(match.case_id, known)
+        return self._statuses.get(match.case_id) or match.status
 
 
 def share_id_base(member: Member, request_id: str) -> str:

@@ -42,7 +42,8 @@ class Projector:
         self.subscriptions: list = []
 
     async def start(self) -> None:
-        for route in subjects.MEMBER_ROUTES:
+        # Receipts too: a referral's delivery time starts the clocks counted from delivery.
+        for route in (*subjects.MEMBER_ROUTES, subjects.route_of(envelope_pb2.FLOW_RECEIPT)):
             start_at = self.store.cursor(route.stream) + 1
             config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
             subscription = await jetstream.ordered_subscribe(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -122,6 +123,8 @@ CREATE INDEX IF NOT EXISTS trail_case ON trail(case_id, sequence);
 CREATE INDEX IF NOT EXISTS trail_pair_day ON trail(sender, destination, day);
 CREATE TABLE IF NOT EXISTS extensions (
   case_id TEXT, sequence INTEGER, step TEXT, amount INTEGER, PRIMARY KEY(case_id, sequence));
+CREATE TABLE IF NOT EXISTS receipts (
+  envelope_id TEXT, receiver INTEGER, case_id TEXT, acknowledged_at TEXT, PRIMARY KEY(envelope_id, receiver));
 CREATE TABLE IF NOT EXISTS deadline_notices (
   case_id TEXT, step TEXT, kind INTEGER, due_at TEXT, provisional INTEGER, PRIMARY KEY(case_id, step, kind, due_at));
 """
@@ -151,6 +154,9 @@ class SqliteProjection(ProjectionStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
         self._migrate()
+        # Others' bookkeeping that must move with the cursors (gateway.emergency_ledger, gateway.cohandling):
+        # each is called with every newly projected envelope, inside the projection's transaction.
+        self.recorders: list[Callable[[envelope_pb2.Envelope], None]] = []
 
     def _migrate(self) -> None:
         """Columns added since a projection file was created (else delete it: it rebuilds by replay)."""
@@ -184,6 +190,11 @@ class SqliteProjection(ProjectionStore):
 
     def _apply(self, envelope: envelope_pb2.Envelope, observed_at: datetime) -> bool:
         payload = envelope.WhichOneof("payload")
+        if payload == "receipt":  # delivery, not a step: no trail row
+            receipt = envelope.receipt
+            return bool(self.db.execute("INSERT OR IGNORE INTO receipts VALUES(?,?,?,?)", (
+                receipt.envelope_id, receipt.receiver, receipt.case_id,
+                _iso(_ts(receipt.acknowledged_at) or observed_at))).rowcount)
         sent_at = _ts(envelope.sent_at) or observed_at
         lag_ms = max(0.0, (observed_at - sent_at).total_seconds() * 1000)
         day = beijing_day(sent_at)
@@ -206,6 +217,9 @@ class SqliteProjection(ProjectionStore):
             (envelope.envelope_id, case_id, _iso(sent_at), envelope.flow, envelope.sender, envelope.destination,
              status, actor, note, sequence, _iso(observed_at), lag_ms, day, event_type),
         ).rowcount
+        if inserted:
+            for record in self.recorders:
+                record(envelope)
         if not inserted or not case_id:
             return bool(inserted)
         self._fold(case_id, envelope, sent_at, day)
@@ -297,6 +311,12 @@ class SqliteProjection(ProjectionStore):
                 "replied_at", "evaluated_at")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM cases WHERE attempt > 0")
         return [dict(zip(keys, row)) for row in rows]
+
+    def delivered_at(self, envelope_id: str, receiver: int) -> datetime | None:
+        """When `receiver`'s member acknowledged the message (its signed receipt), None before the receipt is seen."""
+        row = self.db.execute("SELECT acknowledged_at FROM receipts WHERE envelope_id=? AND receiver=?",
+                              (envelope_id, receiver)).fetchone()
+        return _dt(row[0]) if row else None
 
     def extensions(self, case_id: str) -> dict[int, tuple[str, int]]:
         """sequence -> (step, amount) of the case's extension steps (rebuilding clocks after a restart)."""

@@ -54,7 +54,11 @@ class Parts:
         return cls(lead, MappingProxyType({j: case_pb2.STATUS_UNSPECIFIED for j in sorted(helpers)}))
 
     def all_replied(self, rules: CoHandlingRules) -> bool:
-        return all(status == rules.parts[-1] for status in self.reached.values())
+        return not self.waiting_for(rules)
+
+    def waiting_for(self, rules: CoHandlingRules) -> tuple[int, ...]:
+        """The co-handlers whose part is not replied yet."""
+        return tuple(sorted(j for j, status in self.reached.items() if status != rules.parts[-1]))
 
 
 def check_part(parts: Parts, co_handler: int, status: int, rules: CoHandlingRules | None = None) -> None:
@@ -90,7 +94,7 @@ def check_lead_reply(parts: Parts, reporter: int, rules: CoHandlingRules | None 
     if reporter != parts.lead:
         raise TransitionError("only the lead replies for a co-handled case")
     if rules.lead_replies_after_parts and not parts.all_replied(rules):
-        waiting = [case_pb2.Jurisdiction.Name(j) for j, s in parts.reached.items() if s != rules.parts[-1]]
+        waiting = [case_pb2.Jurisdiction.Name(j) for j in parts.waiting_for(rules)]
         raise TransitionError(f"the lead replies once every part is in; waiting for {', '.join(waiting)}")
 
 

@@ -25,7 +25,7 @@ END_OF_DAY = dt.time(23, 59, 59)
 _STEP_KEYS = {
     "description", "amount", "unit", "roll_forward", "starts_on", "stops_on", "kinds",
     "urgencies", "procedure", "owner", "extension", "reminder", "source", "assigned_due",
-    "starts_on_event", "paused_by", "resumed_by",
+    "starts_on_event", "paused_by", "resumed_by", "from_delivery",
 }  # fmt: skip
 SOURCES = ("regulation", "practice")
 ORDINARY = "ordinary"
@@ -59,6 +59,9 @@ class StepPolicy:
     starts_on_event: int | None = None  # case_pb2.EventType
     paused_by: int | None = None
     resumed_by: int | None = None
+    # Counted from the referral's delivery (the receiver's receipt), not its sending; until a
+    # receipt is seen, from the sending.
+    from_delivery: bool = False
 
     @classmethod
     def from_yaml(cls, name: str, entry: dict) -> "StepPolicy":
@@ -105,6 +108,7 @@ class StepPolicy:
             starts_on_event=_event(entry.get("starts_on_event")),
             paused_by=_event(entry.get("paused_by")),
             resumed_by=_event(entry.get("resumed_by")),
+            from_delivery=bool(entry.get("from_delivery", False)),
         )
 
 

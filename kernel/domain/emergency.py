@@ -110,6 +110,11 @@ class EmergencyTracker:
         known.acknowledged.add(receiver)
         return True
 
+    def mark_escalated(self, broadcast_id: str) -> None:
+        """Escalated before (a stored escalation, after a restart): never again."""
+        if broadcast_id in self._broadcasts:
+            self._broadcasts[broadcast_id].escalated = True
+
     def pending(self, broadcast_id: str) -> tuple[int, ...]:
         known = self._broadcasts[broadcast_id]
         return tuple(sorted(known.receivers - known.acknowledged))

@@ -137,6 +137,17 @@ class DeadlineWatcher:
                 moved.append(step)
         return sorted(moved)
 
+    def delivered(self, case_id: str, at: dt.datetime, assigned_due_at: dt.datetime | None = None) -> list[str]:
+        """The case's referral was delivered at `at`: the running clocks counted from delivery start there
+        (they ran from the sending until now). Idempotent; a delivery before a clock's start moves nothing."""
+        moved = []
+        for (tracked_case, step), tracked in sorted(self._tracked.items()):
+            if tracked_case != case_id or not self.policy.step(step).from_delivery or at <= tracked.deadline.start:
+                continue
+            self._set(case_id, self.policy.deadline(step, at, tracked.deadline.jurisdiction, assigned_due_at))
+            moved.append(step)
+        return moved
+
     def deadline(self, case_id: str, step: str) -> Deadline | None:
         tracked = self._tracked.get((case_id, step))
         return None if tracked is None else tracked.deadline

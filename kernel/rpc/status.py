@@ -45,6 +45,8 @@ ANSWERS: Mapping[type[BaseException], Answer] = {
     errors.CaseNotFound: Answer(Code.NOT_FOUND, "CASE_NOT_FOUND"),
     errors.InboxItemUnknown: Answer(Code.NOT_FOUND, "INBOX_ITEM_UNKNOWN"),
     errors.StepRefused: Answer(Code.FAILED_PRECONDITION, "TRANSITION_REFUSED"),
+    # The co-handlers named in the metadata (waitingFor) report first; their parts reach the lead's adapter.
+    errors.CoHandlersPending: Answer(Code.FAILED_PRECONDITION, "CO_HANDLERS_PENDING"),
     # Not retried as is: the step may no longer apply once the other side's step is read.
     errors.StepConflict: Answer(Code.ABORTED, "SEQUENCE_TAKEN"),
     errors.UpdateContention: Answer(Code.ABORTED, "UPDATE_CONTENTION", retry_after=CONTENTION_RETRY_SECONDS),

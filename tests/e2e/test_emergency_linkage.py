@@ -84,7 +84,8 @@ async def test_a_structured_warning_between_members_and_a_cluster_found_by_the_f
 
     watch = federation.gateway.emergency
     for jurisdiction, code in ((c.JURISDICTION_BEIJING, "110112"), (c.JURISDICTION_HEBEI, "131082")):
-        watch.sightings.extend(Sighting(jurisdiction, code, "0601", clock.now - timedelta(minutes=m)) for m in (5, 9, 20))
+        watch.sighted.sightings.update({f"{jurisdiction}/{m}": Sighting(jurisdiction, code, "0601", clock.now - timedelta(minutes=m))
+                                        for m in (5, 9, 20)})
     _, (cluster,) = await watch.tick()
     assert cluster.area == "tongzhou_sanhe"
     for stub in (beijing, hebei):

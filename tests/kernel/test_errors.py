@@ -15,7 +15,7 @@ from kernel.errors import (
     BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadLetterNotFound, DeadlineError,
     InboxItemUnknown,
     DocumentRejected, InvalidRequest, JjjError, LimitExceeded, MappingError, MessageTooLarge, RequestIdReused, StartupError,
-    RedriveRefused, StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
+    CoHandlersPending, RedriveRefused, StepConflict, StepRefused, TransitionError, UnknownJurisdiction, UnsupportedDocumentFormat, UpdateContention,
 )
 from kernel.rpc.status import ANSWERS, DOMAIN, answer_for, answer_for_type, status_for
 from cli.natsserver import NatsServerError
@@ -41,6 +41,8 @@ ROWS = [
     (InboxItemUnknown("no item 'S:9'", metadata={"itemId": "S:9"}), C.NOT_FOUND, "INBOX_ITEM_UNKNOWN", None, False),
     (StepRefused("held by beijing itself"), C.FAILED_PRECONDITION, "TRANSITION_REFUSED", None, False),
     (TransitionError("STATUS_REFERRED -> STATUS_REPLIED"), C.FAILED_PRECONDITION, "TRANSITION_REFUSED", None, False),
+    (CoHandlersPending("waiting for tianjin", metadata={"waitingFor": "JURISDICTION_TIANJIN"}),
+     C.FAILED_PRECONDITION, "CO_HANDLERS_PENDING", None, False),
     (StepConflict("step 3 was taken", metadata={"caseId": "jjj:BJ:1", "sequence": "3"}), C.ABORTED, "SEQUENCE_TAKEN", None, False),
     (UpdateContention("too many concurrent updates"), C.ABORTED, "UPDATE_CONTENTION", 0.5, False),
     (DeadlineError("sign may be extended 1 time(s) only"), C.FAILED_PRECONDITION, "DEADLINE_REFUSED", None, False),

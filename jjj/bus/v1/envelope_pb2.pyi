@@ -40,6 +40,7 @@ class ShareTopic(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SHARE_TOPIC_EMERGENCY_ACK: _ClassVar[ShareTopic]
     SHARE_TOPIC_CO_HANDLING_REQUEST: _ClassVar[ShareTopic]
     SHARE_TOPIC_CO_HANDLING_PART: _ClassVar[ShareTopic]
+    SHARE_TOPIC_SUPERVISION: _ClassVar[ShareTopic]
 
 class WarningLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -97,6 +98,7 @@ SHARE_TOPIC_EMERGENCY: ShareTopic
 SHARE_TOPIC_EMERGENCY_ACK: ShareTopic
 SHARE_TOPIC_CO_HANDLING_REQUEST: ShareTopic
 SHARE_TOPIC_CO_HANDLING_PART: ShareTopic
+SHARE_TOPIC_SUPERVISION: ShareTopic
 WARNING_LEVEL_UNSPECIFIED: WarningLevel
 WARNING_LEVEL_BLUE: WarningLevel
 WARNING_LEVEL_YELLOW: WarningLevel
@@ -173,6 +175,22 @@ class StatusUpdate(_message.Message):
     merged_into: str
     coordination: _case_pb2.CoordinationDecision
     def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[_case_pb2.Status, str]] = ..., event: _Optional[_Union[_case_pb2.Event, _Mapping]] = ..., reason: _Optional[str] = ..., feedback: _Optional[_Union[_case_pb2.Feedback, _Mapping]] = ..., reporter: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., return_reason: _Optional[_Union[_case_pb2.ReturnReason, str]] = ..., closing: _Optional[_Union[_case_pb2.Closing, str]] = ..., merged_into: _Optional[str] = ..., coordination: _Optional[_Union[_case_pb2.CoordinationDecision, _Mapping]] = ...) -> None: ...
+
+class Supervision(_message.Message):
+    __slots__ = ("case_id", "type", "reason", "by", "at", "supervision_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISION_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    type: _case_pb2.EventType
+    reason: str
+    by: str
+    at: _timestamp_pb2.Timestamp
+    supervision_id: str
+    def __init__(self, case_id: _Optional[str] = ..., type: _Optional[_Union[_case_pb2.EventType, str]] = ..., reason: _Optional[str] = ..., by: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., supervision_id: _Optional[str] = ...) -> None: ...
 
 class CoHandlingPart(_message.Message):
     __slots__ = ("case_id", "co_handler", "lead", "status", "note", "at")
@@ -315,7 +333,7 @@ class DeadlineNotice(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., kind: _Optional[_Union[DeadlineKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provisional: _Optional[bool] = ..., limits_of: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., own_limits: _Optional[bool] = ..., assigned_due: _Optional[bool] = ...) -> None: ...
 
 class InformationShare(_message.Message):
-    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines", "emergency", "emergency_ack", "early_warning", "co_handled_case", "co_handling_part")
+    __slots__ = ("topic", "classification", "audience", "title", "body", "digests", "repeat_links", "deadlines", "emergency", "emergency_ack", "early_warning", "co_handled_case", "co_handling_part", "supervision")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CLASSIFICATION_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
@@ -329,6 +347,7 @@ class InformationShare(_message.Message):
     EARLY_WARNING_FIELD_NUMBER: _ClassVar[int]
     CO_HANDLED_CASE_FIELD_NUMBER: _ClassVar[int]
     CO_HANDLING_PART_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISION_FIELD_NUMBER: _ClassVar[int]
     topic: ShareTopic
     classification: Classification
     audience: _containers.RepeatedScalarFieldContainer[_case_pb2.Jurisdiction]
@@ -342,7 +361,8 @@ class InformationShare(_message.Message):
     early_warning: EarlyWarning
     co_handled_case: _case_pb2.Case
     co_handling_part: CoHandlingPart
-    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ..., emergency: _Optional[_Union[EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[EarlyWarning, _Mapping]] = ..., co_handled_case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., co_handling_part: _Optional[_Union[CoHandlingPart, _Mapping]] = ...) -> None: ...
+    supervision: Supervision
+    def __init__(self, topic: _Optional[_Union[ShareTopic, str]] = ..., classification: _Optional[_Union[Classification, str]] = ..., audience: _Optional[_Iterable[_Union[_case_pb2.Jurisdiction, str]]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., digests: _Optional[_Iterable[_Union[CaseDigest, _Mapping]]] = ..., repeat_links: _Optional[_Iterable[_Union[RepeatLink, _Mapping]]] = ..., deadlines: _Optional[_Iterable[_Union[DeadlineNotice, _Mapping]]] = ..., emergency: _Optional[_Union[EmergencyBroadcast, _Mapping]] = ..., emergency_ack: _Optional[_Union[EmergencyAck, _Mapping]] = ..., early_warning: _Optional[_Union[EarlyWarning, _Mapping]] = ..., co_handled_case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., co_handling_part: _Optional[_Union[CoHandlingPart, _Mapping]] = ..., supervision: _Optional[_Union[Supervision, _Mapping]] = ...) -> None: ...
 
 class Signature(_message.Message):
     __slots__ = ("key_id", "value", "signed_at")

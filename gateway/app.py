@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.observe import GatewayObservability
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
 from gateway.projection.projector import Projector
@@ -48,6 +49,7 @@ class RunningGateway:
     emergency: EmergencyWatch | None = None
     co_handling: CoHandlingWatch | None = None
     emergency_task: asyncio.Task | None = None
+    observability: GatewayObservability | None = None
 
     @property
     def port(self) -> int:
@@ -63,6 +65,8 @@ class RunningGateway:
         await self.served.stop(grace)
         await self.projector.stop()
         await self.auditor.stop()
+        if self.observability is not None:
+            await self.observability.stop()
         await self.nc.drain()
         self.store.close()
         self.auditor.store.close()
@@ -94,6 +98,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer)
     rebuild_clocks(store, notifier)
+    observability = GatewayObservability(settings, notifier.watcher, clock)
+    observability.start()
     emergency, co_handling = EmergencyWatch(js, clock, signer), CoHandlingWatch()
     projector = Projector(js, store, verifier, observers=[notifier.observe, emergency.observe, co_handling.observe])
     await projector.start()
@@ -112,7 +118,7 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
-                             emergency_task=emergency_task, co_handling=co_handling)
+                             emergency_task=emergency_task, co_handling=co_handling, observability=observability)
     running.console = await _start_console(settings, served.port, notifier.watcher.running)
     return running
 

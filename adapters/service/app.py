@@ -12,6 +12,7 @@ from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
+from adapters.service.observe import AdapterObservability
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
 from adapters.service.sharing import Sharing
@@ -38,6 +39,7 @@ class RunningAdapter:
     relay: AdapterRelay
     inboxes: Inboxes
     nc: Client
+    observability: AdapterObservability | None = None
 
     @property
     def port(self) -> int:
@@ -47,6 +49,8 @@ class RunningAdapter:
         await self.served.stop(grace)
         await self.inboxes.shut()
         await self.relay.close()
+        if self.observability is not None:
+            await self.observability.stop()
         await self.nc.drain()
 
 
@@ -82,6 +86,8 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
                                    retention_seconds=settings.inbox.acknowledged_retention_days * 86400)
     inboxes = Inboxes(relay, settings.ack_wait_seconds, settings.inbox, acknowledged=acknowledged)
     inboxes.start()
+    observability = AdapterObservability(member, settings)
+    observability.start(js)
     servicer = AdapterServicer(relay, inboxes)
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
@@ -92,4 +98,4 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
-    return RunningAdapter(served, relay, inboxes, nc)
+    return RunningAdapter(served, relay, inboxes, nc, observability)

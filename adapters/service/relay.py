@@ -19,7 +19,7 @@ from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec, Rejected, split_outcomes
 from adapters.registry import codec_for_format
-from adapters.service import cohandling, records
+from adapters.service import cohandling, observe, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
@@ -137,6 +137,7 @@ class AdapterRelay:
             response.rejections.append(rejection.to_proto(quarantine_id))
             log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
                         reason=rejection.reason, quarantine_id=quarantine_id)
+        observe.mapping_rejected(self.member, len(response.rejections))
         if not response.submissions and response.rejections:
             first = response.rejections[0]
             raise DocumentRejected(
@@ -195,6 +196,7 @@ class AdapterRelay:
                 case=case, attempt=attempt, note=request.note, sequence=sequence))
         ack = await jetstream.publish_envelope(self.js, subjects.subject(flow, route.destination, self.member), envelope,
                                                signer=self.signer)
+        observe.published(envelope)
         await self.cases.mutate(case.case_id, lambda current: records.apply(current, envelope))
         log.info("case_sent", case_id=case.case_id, flow=subjects.route_of(flow).token, sender=self.member.name,
                  destination=route.destination.name, attempt=attempt, duplicate=bool(ack.duplicate), stream_seq=ack.seq)
@@ -298,6 +300,7 @@ class AdapterRelay:
             raise StepConflict(f"{request.case_id}: step {update.sequence} was taken by another report meanwhile;"
                                " read the case again (GetCase) and retry if the step still applies",
                                metadata={"caseId": request.case_id, "sequence": str(update.sequence)})
+        observe.published(envelope)
         await self.cases.mutate(request.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=request.case_id, status=case_pb2.Status.Name(request.status),
                  sequence=update.sequence, sender=self.member.name, destination=counterpart.name)
@@ -408,6 +411,7 @@ class AdapterRelay:
                 except ConnectionClosedError:
                     return  # shutting down
                 for message in messages:
+                    observe.saw(self.member, message)
                     try:
                         if await self.admit(message) is None:
                             continue  # refused: dead-lettered and acknowledged, or left for a retry

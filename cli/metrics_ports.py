@@ -12,6 +12,7 @@ from kernel.config import Settings
 from kernel.observability.metrics import free_port
 
 ENV = "JJJ_OBSERVABILITY__METRICS_PORT"
+ALL_ENV = "JJJ_OBSERVABILITY__METRICS_PORTS"
 
 
 def assign(settings: Settings, roles: list[str]) -> dict[str, int]:

@@ -23,6 +23,7 @@ records to stdout.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -142,6 +143,7 @@ class Supervisor:
             ]
             for child, port in zip(self.children, metrics_ports.assign(self.settings, [c.role for c in self.children]).values()):
                 child.metrics_port = port
+            env[metrics_ports.ALL_ENV] = json.dumps(self.metrics_ports())  # the console scrapes them all
             for child in self.children:
                 child.start(env, self.layout)
             for child in self.children:

@@ -169,6 +169,8 @@ class ObservabilitySettings(BaseModel):
     metrics_port_base: int = Field(default=9460, ge=0, lt=65530)
     # `jjj up`: free loopback ports instead of the base and the next ones (tests, several federations on one machine).
     metrics_free_ports: bool = False
+    # Role (gateway, <jurisdiction>) -> metrics port of every process: `jjj up` sets it; the console scrapes them.
+    metrics_ports: dict[str, int] = Field(default_factory=dict)
     traces_enabled: bool = True
     # Each process's trace file is rotated at this size (one older file kept).
     traces_max_bytes: int = Field(default=8 * 1024 * 1024, ge=4096)

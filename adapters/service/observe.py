@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -148,8 +149,8 @@ async def sample_inbox(js: JetStreamContext, member: Member, now: datetime | Non
     return pending, age
 
 
-async def _sample_forever(js: JetStreamContext, member: Member, every: float) -> None:
-    while True:
+async def _sample_forever(js: JetStreamContext, member: Member, every: float, running: Callable[[], bool]) -> None:
+    while running():
         try:
             await sample_inbox(js, member)
         except Exception:  # a scrape shows the last values; the next round tries again
@@ -166,17 +167,26 @@ class AdapterObservability:
         self.data_dir = settings.data_dir
         self.task: asyncio.Task | None = None
         self.port: int | None = None
+        self.stopped = False
 
     def start(self, js: JetStreamContext) -> None:
         if self.settings.traces_enabled:
             tracing.configure(process_name(self.member), self.data_dir, max_bytes=self.settings.traces_max_bytes)
         self.port = metrics.serve(self.settings.metrics_port)
-        self.task = asyncio.create_task(_sample_forever(js, self.member, LAG_SAMPLE_SECONDS),
+        self.task = asyncio.create_task(_sample_forever(js, self.member, LAG_SAMPLE_SECONDS, lambda: not self.stopped),
                                         name=f"inbox-lag-{self.member.token}")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        self.stopped = True
+        await stop_task(self.task)
         tracing.flush(process_name(self.member))
+
+
+async def stop_task(task: asyncio.Task | None, grace: float = 3.0) -> None:
+    """Cancel and wait a little: 3.11's wait_for (inside nats-py's requests) may swallow a cancellation,
+    so the task also checks a stop flag; it is never awaited without a bound."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait({task}, timeout=grace)

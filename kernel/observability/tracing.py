@@ -151,11 +151,11 @@ def configure(process: str, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTE
         return provider
 
 
-def flush(process: str | None = None) -> None:
-    """Write out what is buffered (tests; a stopping process)."""
+def flush(process: str | None = None, timeout_millis: int = 2000) -> None:
+    """Write out what is buffered (tests; a stopping process), waiting at most `timeout_millis`."""
     for name, provider in list(_PROVIDERS.items()):
         if process is None or name == process:
-            provider.force_flush()
+            provider.force_flush(timeout_millis)
 
 
 def shutdown(process: str) -> None:

@@ -45,7 +45,7 @@ import nats.errors
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from cli import busnodes, certs, console, natsserver
+from cli import busnodes, certs, console, metrics_ports, natsserver
 from cli.restarts import RestartPolicy, Restarts
 from harness.state import FederationState
 from kernel import jurisdictions, logs
@@ -88,11 +88,12 @@ class Child:
     relay: threading.Thread | None = None
     restarts: Restarts = field(default_factory=Restarts)
     started_at: float = 0.0
+    metrics_port: int = 0
 
     def start(self, env: dict[str, str], layout: pki.PkiLayout) -> None:
         # Each process its own identity: the certificate of its principal, nobody else's.
         identity = {"JJJ_TLS__CA_FILE": str(layout.ca_cert), "JJJ_TLS__CERT_FILE": str(layout.cert(self.principal)),
-                    "JJJ_TLS__KEY_FILE": str(layout.key(self.principal))}
+                    "JJJ_TLS__KEY_FILE": str(layout.key(self.principal)), metrics_ports.ENV: str(self.metrics_port)}
         self.process = subprocess.Popen(natsserver.dying_with_parent(self.command), env={**env, **identity},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True)
         self.relay = threading.Thread(target=relay_lines, args=(self.process.stdout,), name=f"relay-{self.role}", daemon=True)
@@ -166,6 +167,9 @@ class Supervisor:
                 Child(name, [*cli, "adapter", name], self.settings.adapter_port(name), pki.adapter_principal(name))
                 for name in jurisdictions.names()
             ]
+            for child, port in zip(self.children, metrics_ports.assign(self.settings, [c.role for c in self.children]).values()):
+                child.metrics_port = port
+            env[metrics_ports.ALL_ENV] = json.dumps(self.metrics_ports())  # the console scrapes them all
             for child in self.children:
                 child.start(env, self.layout)
             for child in self.children:
@@ -273,6 +277,7 @@ class Supervisor:
         for child in self.children:
             service = "jjj.gateway.v1.GatewayQueryService" if child.role == "gateway" else "jjj.adapter.v1.AdapterService"
             lines.append(f"  {child.role:<9} {self.settings.host}:{child.port}  {service}")
+        lines.extend(metrics_ports.banner_lines(self.settings.host, self.metrics_ports()))
         lines.extend(console.banner_lines(self.settings, self.first_password))
         lines.extend(certs.member_system_lines(self.layout))
         lines.append(f"  state     {self.state_file}  (jjj status | submit | inbox | step | case read it)")
@@ -325,6 +330,9 @@ class Supervisor:
                   file=sys.stderr, flush=True)
         self._write_status()
 
+    def metrics_ports(self) -> dict[str, int]:
+        return {child.role: child.metrics_port for child in self.children if child.metrics_port}
+
     @property
     def state_file(self) -> Path:
         return FederationState.default_path(self.settings.data_dir)
@@ -336,7 +344,7 @@ class Supervisor:
         FederationState.of_pki(self.layout, data_dir=self.settings.data_dir, nats_url=self.nats_url, host=self.settings.host,
                                gateway_port=self.settings.gateway_port,
                                adapter_ports={name: self.settings.adapter_port(name) for name in jurisdictions.names()},
-                               pids=pids).write(self.state_file)
+                               pids=pids, metrics_ports=self.metrics_ports()).write(self.state_file)
 
     def _remove_state(self) -> None:
         """Only our own: a second `jjj up` that failed to start must not hide the running one."""

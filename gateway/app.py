@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.observe import GatewayObservability
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
 from gateway.emergency_ledger import EmergencyLedger
@@ -51,6 +52,7 @@ class RunningGateway:
     emergency: EmergencyWatch | None = None
     co_handling: CoHandlingWatch | None = None
     emergency_task: asyncio.Task | None = None
+    observability: GatewayObservability | None = None
 
     @property
     def port(self) -> int:
@@ -68,6 +70,8 @@ class RunningGateway:
         if self.emergency is not None and self.emergency.sighted is not None:
             await self.emergency.sighted.stop()
         await self.auditor.stop()
+        if self.observability is not None:
+            await self.observability.stop()
         await self.nc.drain()
         self.store.close()
         self.auditor.store.close()
@@ -99,6 +103,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     policy = DeadlinePolicy.load()
     notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at)
     rebuild_clocks(store, notifier)
+    observability = GatewayObservability(settings, notifier.watcher, clock)
+    observability.start()
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
     emergency.sighted = SightingFeed(js, verifier, 2 * emergency.rules.clusters.window)
     await emergency.sighted.start()
@@ -122,7 +128,7 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
-                             emergency_task=emergency_task, co_handling=co_handling)
+                             emergency_task=emergency_task, co_handling=co_handling, observability=observability)
     running.console = await _start_console(settings, served.port, notifier.watcher.running)
     return running
 

@@ -44,6 +44,7 @@ def up_environment(data_dir: Path, base: dict[str, str] | None = None) -> tuple[
         "JJJ_DATA_DIR": str(data_dir),
         "JJJ_CONSOLE__PORT": str(ports["console"]),
         "JJJ_CONSOLE__NATS_MONITOR_PORT": str(ports["nats_monitor"]),
+        "JJJ_OBSERVABILITY__METRICS_FREE_PORTS": "true",  # several federations on one machine: never fixed ports
     }
     return ports, env
 

@@ -60,6 +60,8 @@ class FederationState:
     pids: dict[str, int] = field(default_factory=dict)
     # nats-server's HTTP monitoring endpoint, when it has one
     nats_monitor_url: str | None = None
+    # role (gateway, <jurisdiction>) -> its Prometheus metrics endpoint (loopback, /metrics)
+    metrics: dict[str, Endpoint] = field(default_factory=dict)
     path: Path | None = None
 
     # -- finding and reading ----------------------------------------------------------------
@@ -102,6 +104,7 @@ class FederationState:
                         for name, files in raw["identities"].items()},
             pids={role: int(pid) for role, pid in raw.get("pids", {}).items()},
             nats_monitor_url=raw.get("nats_monitor_url"),
+            metrics={role: Endpoint(**endpoint) for role, endpoint in raw.get("metrics", {}).items()},
             path=path,
         )
 
@@ -117,6 +120,7 @@ class FederationState:
             "identities": {name: {"cert_file": str(i.cert_file), "key_file": str(i.key_file)}
                            for name, i in self.identities.items()},
             "pids": dict(self.pids),
+            "metrics": {role: {"host": e.host, "port": e.port} for role, e in self.metrics.items()},
         }
 
     # -- writing (by `jjj up`) --------------------------------------------------------------
@@ -136,13 +140,15 @@ class FederationState:
 
     @classmethod
     def of_pki(cls, layout: pki.PkiLayout, *, data_dir: Path, nats_url: str, host: str, gateway_port: int,
-               adapter_ports: dict[str, int], pids: dict[str, int], nats_monitor_url: str | None = None) -> "FederationState":
+               adapter_ports: dict[str, int], pids: dict[str, int], nats_monitor_url: str | None = None,
+               metrics_ports: dict[str, int] | None = None) -> "FederationState":
         """The state of a federation whose principals all live in one PKI directory (what `jjj up` makes)."""
         identities = {principal.name: Identity(layout.cert(principal.name), layout.key(principal.name))
                       for principal in pki.principals() if principal.client}
         return cls(data_dir=data_dir, nats_url=nats_url, gateway=Endpoint(host, gateway_port),
                    adapters={name: Endpoint(host, port) for name, port in adapter_ports.items()},
-                   ca_file=layout.ca_cert, identities=identities, pids=pids, nats_monitor_url=nats_monitor_url)
+                   ca_file=layout.ca_cert, identities=identities, pids=pids, nats_monitor_url=nats_monitor_url,
+                   metrics={role: Endpoint(host, port) for role, port in (metrics_ports or {}).items()})
 
     # -- what a client needs ----------------------------------------------------------------
 

@@ -189,6 +189,22 @@ class NatsServerSettings(BaseModel):
     route_ports: list[int] = Field(default_factory=list)
 
 
+class ObservabilitySettings(BaseModel):
+    """Prometheus metrics ports and trace export (kernel.observability)."""
+
+    # This process's metrics port on loopback; 0: none. `jjj up` sets it for each child.
+    metrics_port: int = Field(default=0, ge=0, lt=65536)
+    # `jjj up`: the gateway on this port, the adapters on the next ones; 0: no metrics at all.
+    metrics_port_base: int = Field(default=9460, ge=0, lt=65530)
+    # `jjj up`: free loopback ports instead of the base and the next ones (tests, several federations on one machine).
+    metrics_free_ports: bool = False
+    # Role (gateway, <jurisdiction>) -> metrics port of every process: `jjj up` sets it; the console scrapes them.
+    metrics_ports: dict[str, int] = Field(default_factory=dict)
+    traces_enabled: bool = True
+    # Each process's trace file is rotated at this size (one older file kept).
+    traces_max_bytes: int = Field(default=8 * 1024 * 1024, ge=4096)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JJJ_", env_nested_delimiter="__", extra="ignore")
 
@@ -226,6 +242,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
 
     @field_validator("adapter_ports")
     @classmethod

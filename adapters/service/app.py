@@ -16,6 +16,7 @@ from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
 from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
+from adapters.service.observe import AdapterObservability
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
 from adapters.service.sharing import Sharing
@@ -42,6 +43,7 @@ class RunningAdapter:
     relay: AdapterRelay
     inboxes: Inboxes
     nc: Client
+    observability: AdapterObservability | None = None
 
     @property
     def port(self) -> int:
@@ -51,6 +53,8 @@ class RunningAdapter:
         await self.served.stop(grace)
         await self.inboxes.shut()
         await self.relay.close()
+        if self.observability is not None:
+            await self.observability.stop()
         try:
             await self.nc.drain()
         except nats.errors.ConnectionReconnectingError:  # stopping while the bus is away: nothing to drain
@@ -99,6 +103,8 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
                                    retention_seconds=settings.inbox.acknowledged_retention_days * 86400)
     inboxes = Inboxes(relay, settings.ack_wait_seconds, settings.inbox, acknowledged=acknowledged)
     inboxes.start()
+    observability = AdapterObservability(member, settings)
+    observability.start(js)
     servicer = AdapterServicer(relay, inboxes)
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
@@ -109,4 +115,4 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
-    return RunningAdapter(served, relay, inboxes, nc)
+    return RunningAdapter(served, relay, inboxes, nc, observability)

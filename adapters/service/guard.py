@@ -19,6 +19,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from adapters.service import observe
 from kernel.bus import deadletters, jetstream, subjects
 from kernel.config import SecuritySettings
 from kernel.jurisdictions import Member
@@ -82,6 +83,7 @@ class Guard:
         msg_id = f"dead/{self.member.token}/{stream}/{sequence}" if stream else f"dead/{self.member.token}/{letter.envelope_id}"
         await jetstream.publish_bytes(self.js, subjects.dead_letter_subject(self.member, sender_token),
                                       letter.SerializeToString(), msg_id=msg_id, content_type=DEAD_LETTER_CONTENT_TYPE)
+        observe.dead_lettered(self.member, refusal.reason)
         # Ids and the reason only: the detail names jurisdictions, keys and statuses, never a citizen.
         log.warning("dead_lettered", receiver=self.member.name, subject=message.subject, envelope_id=letter.envelope_id,
                     reason=refusal.reason_name, detail=refusal.detail, deliveries=deliveries, stream=stream,

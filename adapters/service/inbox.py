@@ -30,7 +30,7 @@ from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext, api
 
-from adapters.service import records
+from adapters.service import observe, records
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.guard import Guard
 from adapters.service.held import Held, HeldItems, sequence_of
@@ -283,7 +283,9 @@ class Inboxes:
             await self._dead_letter(held, Reason.DEAD_LETTER_REASON_UNPROCESSABLE,
                                     f"could not be rendered in the member's format: {type(error).__name__}")
             return None
-        self.held.mark_shown(held, envelope, item)
+        with observe.delivery_span(self.relay.member, message.headers, envelope):
+            self.held.mark_shown(held, envelope, item)
+        observe.delivered(self.relay.member, envelope)
         item.delivery_count = max(message.metadata.num_delivered, held.shown)
         return item
 
@@ -307,10 +309,14 @@ class Inboxes:
         except Exception:  # the bus is away: it comes back, and is dead-lettered again under the same id
             log.warning("term_failed", item_id=held.item_id)
 
-    async def acknowledge(self, item_id: str) -> int:
+    async def acknowledge(self, item_id: str, context=None) -> int:
         held = self.held.held.get(item_id)
-        result = await self.held.acknowledge(item_id)
-        if held is not None and held.item is not None and result == adapter_pb2.ACK_RESULT_ACKNOWLEDGED:
+        envelope = held.item.envelope if held is not None and held.item is not None else None
+        # The receipt sent on acknowledgement carries this span's context: it belongs to the same trace.
+        with observe.acknowledge_span(self.relay.member, held.message.headers if held else None, envelope, context):
+            result = await self.held.acknowledge(item_id)
+        if envelope is not None and result == adapter_pb2.ACK_RESULT_ACKNOWLEDGED:
+            observe.acknowledged(self.relay.member, envelope)
             _log_relayed(held.item.envelope, self.relay.member.name, held.message.metadata.num_delivered)
         return result
 

@@ -30,7 +30,7 @@ from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec
-from adapters.service import cohandling, records
+from adapters.service import cohandling, observe, records
 from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
@@ -389,6 +389,7 @@ class AdapterRelay(CaseSending):
                 except ConnectionClosedError:
                     return  # shutting down
                 for message in messages:
+                    observe.saw(self.member, message)
                     try:
                         if await self.admit(message) is None:
                             continue  # refused: dead-lettered and acknowledged, or left for a retry

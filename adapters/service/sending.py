@@ -25,7 +25,7 @@ import structlog
 from google.protobuf import timestamp_pb2
 
 from adapters.registry import codec_for_format
-from adapters.service import records
+from adapters.service import observe, records
 from adapters.service.outbox import Answer, Entry, Outgoing
 from adapters.service.sharing import RepeatLinks
 from kernel import jurisdictions
@@ -124,6 +124,7 @@ class CaseSending:
             response.rejections.append(rejection.to_proto(quarantine_id))
             log.warning("document_rejected", jurisdiction=self.member.name, row=rejection.row, field=rejection.field,
                         reason=rejection.reason, quarantine_id=quarantine_id)
+        observe.mapping_rejected(self.member, len(response.rejections))
         if not response.submissions and response.rejections:
             first = response.rejections[0]
             raise DocumentRejected(
@@ -170,6 +171,7 @@ class CaseSending:
                                             content_type=jetstream.ENVELOPE_CONTENT_TYPE)
         if envelope.HasField("status_update"):
             return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
+        observe.published(envelope)
         duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
         await self._mutate(entry.case_id, lambda current: records.apply(current, envelope))
         body = records.case_of(envelope)
@@ -192,6 +194,7 @@ class CaseSending:
             raise StepConflict(f"{update.case_id}: step {update.sequence} was taken by another report meanwhile;"
                                " read the case again (GetCase) and retry if the step still applies",
                                metadata={"caseId": update.case_id, "sequence": str(update.sequence)})
+        observe.published(envelope)
         await self._mutate(entry.case_id, lambda current: records.apply(current, envelope))
         log.info("status_reported", case_id=update.case_id, status=case_pb2.Status.Name(update.status),
                  sequence=update.sequence, sender=self.member.name,

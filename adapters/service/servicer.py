@@ -7,6 +7,7 @@ import structlog
 from kernel.codec import split_outcomes
 from adapters.registry import codec_for_format
 from kernel.rpc.translate import translate_errors
+from adapters.service import observe
 from adapters.service.inbox import Inboxes
 from adapters.service.relay import AdapterRelay
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
@@ -22,7 +23,8 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
 
     @translate_errors
     async def SubmitDocument(self, request, context):
-        return await self.relay.submit(request)
+        with observe.server_span(self.relay.member, "SubmitDocument", context):
+            return await self.relay.submit(request)
 
     @translate_errors
     async def OpenInbox(self, request, context):
@@ -41,18 +43,20 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
     @translate_errors
     async def AcknowledgeInboxItem(self, request, context):
         # One id per call; a batch would loop over the same per-item acknowledgement.
-        result = await self.inboxes.acknowledge(request.item_id)
+        result = await self.inboxes.acknowledge(request.item_id, context)
         if result == adapter_pb2.ACK_RESULT_ALREADY_ACKNOWLEDGED:
             log.info("ack_repeated", item_id=request.item_id)
         return adapter_pb2.AcknowledgeInboxItemResponse(result=result)
 
     @translate_errors
     async def ReportStatus(self, request, context):
-        return await self.relay.report_status(request)
+        with observe.server_span(self.relay.member, "ReportStatus", context):
+            return await self.relay.report_status(request)
 
     @translate_errors
     async def ShareInformation(self, request, context):
-        return await self.relay.share(request)
+        with observe.server_span(self.relay.member, "ShareInformation", context):
+            return await self.relay.share(request)
 
     @translate_errors
     async def GetCase(self, request, context):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import structlog
 from nats.js import JetStreamContext, api
 
+from adapters.service import observe
 from adapters.service.guard import Guard
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
@@ -107,9 +108,9 @@ class Sharing:
             await self.guard.refuse(message, checked, acknowledge=False)
             return
         envelope = checked.envelope
-        for observe in self.observers:
+        for observer in self.observers:
             try:
-                observe(envelope)
+                observer(envelope)
             except Exception:  # one observer's failure must not stop the index (nor the others)
                 log.exception("share_observer_failed", envelope_id=envelope.envelope_id)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
@@ -138,6 +139,8 @@ class Sharing:
             envelopes.append((subject, envelope))
         await asyncio.gather(*(jetstream.publish_envelope(self.js, subject, envelope, signer=self.signer)
                                for subject, envelope in envelopes))
+        for _, envelope in envelopes if not internal else ():
+            observe.published(envelope)
         return [envelope.envelope_id for _, envelope in envelopes]
 
     async def register(self, cases: Sequence[case_pb2.Case], *, request_id: str = "") -> RepeatLinks:

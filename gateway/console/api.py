@@ -14,6 +14,7 @@ from kernel.bus.envelopes import case_id_of
 from kernel.errors import JjjError, RedriveRefused
 from kernel.security.envelopes import parse
 from gateway.console.actions import OperatorAction
+from gateway.console import traces
 from gateway.console.auth import error
 from gateway.console.masking import envelope_view
 from gateway.console.roles import Principal
@@ -87,7 +88,9 @@ async def case(request: Request, viewer: Principal) -> Response:
     if not viewer.sees_case(ctx.data.touching(case_id)):
         log.warning("console_case_refused", operator=viewer.name, jurisdiction=viewer.jurisdiction, case_id=case_id)
         return error(403, "forbidden", "this case does not touch your jurisdiction")
-    return JSONResponse(ctx.data.case(case_id, _now()))
+    view = ctx.data.case(case_id, _now())
+    traces.annotate(ctx.data.db, view["timeline"])
+    return JSONResponse(view)
 
 
 async def deadlines(request: Request, viewer: Principal) -> Response:

@@ -31,7 +31,7 @@ from kernel.errors import JjjError
 from kernel.security import pki
 from kernel.security.keys import FEDERATION, load_signer
 from kernel.security.tls import TlsFiles, client_context
-from gateway.console import api
+from gateway.console import api, scrape, traces
 from gateway.console.actions import ActionLog, OperatorAction
 from gateway.console.alerts import Alert, AlertNotifier, evaluate
 from gateway.console.auth import Authenticator, SecurityHeaders, guarded
@@ -75,7 +75,10 @@ class ConsoleContext:
 
     async def refresh(self) -> None:
         now = datetime.now(UTC)
-        health, inboxes, letters = await asyncio.gather(self.bus.health(), self.bus.inboxes(now), self.bus.letters())
+        health, inboxes, letters, scraped = await asyncio.gather(
+            self.bus.health(), self.bus.inboxes(now), self.bus.letters(),
+            scrape.scrape_all(self.settings.host, self.settings.observability.metrics_ports))
+        scrape.merge(health, inboxes, scraped)  # the processes' own metrics beside the console's sampling
         snapshot = Snapshot(now.isoformat(), health, inboxes, letters, certificates(self.layout, now))
         everyone = Principal("console", "federation")
         letter_rows = [{"handled": letter.handled, "receiver": _member_name(letter.receiver_token)} for letter in letters]
@@ -198,6 +201,8 @@ def build_app(ctx: ConsoleContext) -> Starlette:
         Route("/api/deadletters/{sequence:int}/unmasked", read(api.unmasked_letter), methods=["POST"]),
         Route("/api/actions", read(api.actions)),
         Route("/api/events", read(events)),
+        Route("/api/traces/{trace_id}", read(traces.trace)),
+        Route("/traces/{trace_id}", traces.trace_page),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)

@@ -25,6 +25,7 @@ from kernel.domain.lifecycle import Lifecycle
 from kernel.security.admission import authorize
 from kernel.jurisdictions import display_name
 from kernel.security.envelopes import Refusal, VerificationCache
+from gateway.observe import projected as keep_trace
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
 
@@ -69,6 +70,7 @@ class Projector:
                 return
         observed = datetime.now(UTC)
         changed = self.store.apply(envelope, stream=meta.stream, stream_seq=meta.sequence.stream, observed_at=observed)
+        keep_trace(getattr(self.store, "db", None), envelope, message.headers)
         if changed:
             for observe in self.observers:
                 observe(envelope)

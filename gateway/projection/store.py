@@ -21,6 +21,7 @@ from kernel import jurisdictions
 from kernel.bus.envelopes import CASE_PAYLOADS, case_step
 from kernel.domain.casestate import CaseState, fold
 from kernel.domain.measures import CaseFacts
+from gateway import observe
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -153,6 +154,7 @@ class SqliteProjection(ProjectionStore):
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        observe.ensure_trace_table(self.db)
         self._migrate()
         # Others' bookkeeping that must move with the cursors (gateway.emergency_ledger, gateway.cohandling):
         # each is called with every newly projected envelope, inside the projection's transaction.

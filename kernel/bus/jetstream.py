@@ -28,6 +28,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, BucketNotFoundError, NoStreamResponseError, NotFoundError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from kernel.observability import tracing
 from kernel import jurisdictions
 from kernel.bus import subjects
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
@@ -297,13 +298,13 @@ async def send_envelope(nc: Client, subject: str, envelope: envelope_pb2.Envelop
     For what must not slow the caller down; messages on one connection reach the
     server in order, so what is sent after this is processed after it.
     """
-    headers = {api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE}
+    headers = tracing.inject({api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE})
     with bus_errors(f"sending {envelope.envelope_id} to {subject}"):
         await nc.publish(subject, envelopes.sign(envelope, signer), headers=headers)
 
 
 async def publish_bytes(js: JetStreamContext, subject: str, data: bytes, *, msg_id: str, content_type: str) -> api.PubAck:
-    headers = {api.Header.MSG_ID: msg_id, "Content-Type": content_type}
+    headers = tracing.inject({api.Header.MSG_ID: msg_id, "Content-Type": content_type})  # the current trace travels on
     try:
         with bus_errors(f"publishing {msg_id} to {subject}"):
             return await js.publish(subject, data, headers=headers, timeout=PUBLISH_TIMEOUT_SECONDS)

@@ -13,14 +13,16 @@ import uuid
 import grpc
 import structlog
 
+from kernel.observability import metrics
 from kernel.rpc.status import answer_for, status_for
 
 log = structlog.get_logger(__name__)
 TRANSLATED = "__translates_errors__"
 
 
-async def abort_for(context: grpc.aio.ServicerContext, error: Exception, rpc: str) -> None:
+async def abort_for(context: grpc.aio.ServicerContext, error: Exception, rpc: str, jurisdiction: str = "") -> None:
     answer = answer_for(error)
+    metrics.record_rejection(jurisdiction, answer.reason)
     correlation_id = ""
     if answer.internal:
         correlation_id = uuid.uuid4().hex
@@ -51,7 +53,7 @@ def translate_errors(method):
             except grpc.aio.AbortError:
                 raise
             except Exception as error:
-                await abort_for(context, error, rpc)
+                await abort_for(context, error, rpc, getattr(self, "log_context", {}).get("jurisdiction", ""))
             finally:
                 unbind(self)
 
@@ -66,7 +68,7 @@ def translate_errors(method):
         except grpc.aio.AbortError:
             raise
         except Exception as error:
-            await abort_for(context, error, rpc)
+            await abort_for(context, error, rpc, getattr(self, "log_context", {}).get("jurisdiction", ""))
         finally:
             unbind(self)
 

@@ -155,7 +155,9 @@ function renderOverview() {
   const health = table([["process", (h) => t(h.name)], ["state", (h) => el("span", { class: `dot ${h.state}` }, h.state)], ["reason"]],
     overview.health, { testid: "health" });
   const inboxes = table([["member", (i) => t(i.member)], ["state", (i) => (i.connected ? t("connected") : t("disconnected"))],
-    ["pending"], ["oldest", (i) => i.oldest_pending_seconds], ["last_ack", (i) => when(i.last_ack_at)]], overview.inboxes, { testid: "inboxes" });
+    ["pending"], ["oldest", (i) => i.oldest_pending_seconds], ["last_ack", (i) => when(i.last_ack_at)],
+    ["metrics", (i) => (i.metrics_pending === undefined ? "" : `${i.metrics_pending} / ${Math.round(i.metrics_oldest_pending_seconds)}`)]],
+    overview.inboxes, { testid: "inboxes" });
   main.replaceChildren(el("div", { class: "overview", "data-testid": "overview", "data-version": overview.version },
     picture, section("pair", pairs), el("div", { class: "columns" }, section("health", health), section("inboxes", inboxes)),
     overview.certificates.length ? section("certificates", table([["process", (c) => c.principal], ["days_left"]], overview.certificates)) : ""));
@@ -170,7 +172,8 @@ async function renderCase(caseId, quiet) {
   const c = data.case;
   const facts = el("dl", { class: "facts" }, ...[["case_id", c.case_id], ["native_id", c.native_id], ["origin", t(c.origin)],
     ["holder", t(c.holder)], ["status", c.status], ["due_at", when(c.due_at)]].flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", { "data-field": k }, v ?? "")]));
-  const timeline = table([["at", (r) => when(r.at)], ["kind"], ["from", (r) => t(r.from)], ["to", (r) => t(r.to)], ["status"], ["actor"], ["note"]],
+  const timeline = table([["at", (r) => when(r.at)], ["kind"], ["from", (r) => t(r.from)], ["to", (r) => t(r.to)], ["status"], ["actor"], ["note"],
+    ["trace", (r) => (r.trace_id ? el("a", { href: `/traces/${r.trace_id}`, "data-trace": r.trace_id }, r.trace_id.slice(0, 8)) : "")]],
     data.timeline, { testid: "timeline" });
   const deadlines = table([["step"], ["kind"], ["due_at", (d) => when(d.due_at)], ["left", (d) => el("span", { class: d.seconds_left < 0 ? "bad" : "" }, duration(d.seconds_left))]],
     data.deadlines, { testid: "case-deadlines" });
@@ -183,6 +186,19 @@ async function renderCase(caseId, quiet) {
     section("co_handlers", el("p", {}, data.co_handlers.map(t).join("、") || t("none"))),
     section("repeats", el("p", {}, data.repeats.length ? data.repeats.map(caseLink) : t("none"))),
     section("verification", checks)));
+}
+
+async function renderTrace(traceId) {
+  const { status, data } = await api(`/api/traces/${encodeURIComponent(traceId)}`);
+  if (status !== 200) {
+    main.replaceChildren(el("p", { class: "error", "data-testid": "trace-refused", "data-status": status }, t("notfound")));
+    return;
+  }
+  const spans = table([["process", (s) => s.process], ["span", (s) => `${"· ".repeat(s.depth)}${s.name}`],
+    ["offset_ms", (s) => s.offset_ms], ["duration_ms", (s) => s.duration_ms], ["status", (s) => s.status],
+    ["envelope", (s) => s.attributes["jjj.envelope_id"] || ""]], data.spans, { testid: "trace-spans" });
+  main.replaceChildren(el("div", { class: "trace", "data-testid": "trace-view", "data-trace": data.trace_id },
+    el("h2", {}, `${t("trace")} ${data.trace_id}`), el("p", {}, data.cases.map(caseLink)), spans));
 }
 
 async function renderExchanges() {
@@ -281,6 +297,7 @@ async function route({ quiet = false } = {}) {
   state.view = view;
   for (const link of document.querySelectorAll("#nav a")) link.classList.toggle("current", link.getAttribute("href") === `#/${view}`);
   if (view === "case") return renderCase(decodeURIComponent(rest.join("/")), quiet);
+  if (view === "trace") return renderTrace(rest.join("/"));
   if (view === "exchanges") return renderExchanges();
   if (view === "deadlines") return renderDeadlines();
   if (view === "deadletters") return renderDeadLetters();

@@ -1,0 +1,31 @@
+"""Which loopback port each process of `jjj up` serves its Prometheus metrics on.
+
+Fixed by default (the gateway on JJJ_OBSERVABILITY__METRICS_PORT_BASE, the adapters on the
+next ports in the order of schemas/jurisdictions.yaml), free ports with
+JJJ_OBSERVABILITY__METRICS_FREE_PORTS (several federations on one machine), none with a
+base of 0. A restarted process keeps its port.
+"""
+
+from __future__ import annotations
+
+from kernel.config import Settings
+from kernel.observability.metrics import free_port
+
+ENV = "JJJ_OBSERVABILITY__METRICS_PORT"
+ALL_ENV = "JJJ_OBSERVABILITY__METRICS_PORTS"
+
+
+def assign(settings: Settings, roles: list[str]) -> dict[str, int]:
+    observability = settings.observability
+    if not observability.metrics_port_base:
+        return {}
+    if observability.metrics_free_ports:
+        return {role: free_port(settings.host) for role in roles}
+    return {role: observability.metrics_port_base + index for index, role in enumerate(roles)}
+
+
+def banner_lines(host: str, ports: dict[str, int]) -> list[str]:
+    if not ports:
+        return ["  metrics   off (JJJ_OBSERVABILITY__METRICS_PORT_BASE=0)"]
+    listed = ", ".join(f"{role} {host}:{port}" for role, port in ports.items())
+    return [f"  metrics   {listed}  (Prometheus, /metrics)"]

@@ -1,0 +1,127 @@
+"""W3C trace context through gRPC metadata and NATS headers, and the span files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, strategies as st
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+from kernel.observability import tracing
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def _context(trace_id: int, span_id: int):
+    span = NonRecordingSpan(SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED)))
+    return trace.set_span_in_context(span)
+
+
+def test_a_member_traceparent_in_grpc_metadata_is_continued():
+    context = tracing.context_from_metadata([("user-agent", "grpc"), ("traceparent", TRACEPARENT)])
+    assert tracing.trace_id_of(context) == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_binary_metadata_and_no_traceparent_give_no_trace():
+    context = tracing.context_from_metadata([("x-bin", b"\x00\x01")])
+    assert tracing.trace_id_of(context) == ""
+    assert tracing.trace_id_of_headers(None) == ""
+
+
+def test_a_malformed_traceparent_is_ignored():
+    assert tracing.trace_id_of(tracing.context_from_metadata([("traceparent", "00-zz-yy-01")])) == ""
+
+
+def test_nats_header_names_are_matched_whatever_their_case():
+    assert tracing.trace_id_of_headers({"Traceparent": TRACEPARENT}) == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_nothing_is_injected_without_a_span():
+    headers = tracing.inject({"Nats-Msg-Id": "x"})
+    assert headers == {"Nats-Msg-Id": "x"}
+
+
+@given(trace_id=st.integers(1, 2**128 - 1), span_id=st.integers(1, 2**64 - 1))
+def test_headers_carry_the_context_unchanged(trace_id, span_id):
+    headers = tracing.inject({}, _context(trace_id, span_id))
+    assert headers["traceparent"] == f"00-{trace_id:032x}-{span_id:016x}-01"
+    back = trace.get_current_span(tracing.context_from_headers(headers)).get_span_context()
+    assert (back.trace_id, back.span_id) == (trace_id, span_id)
+    metadata = tracing.metadata_for(_context(trace_id, span_id))
+    assert tracing.trace_id_of(tracing.context_from_metadata(metadata)) == f"{trace_id:032x}"
+
+
+def test_spans_continue_the_caller_and_are_written_as_json_lines(tmp_path):
+    process = "test-process"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    try:
+        with tracing.server_span(process, "SubmitDocument", [("traceparent", TRACEPARENT)], {"jjj.flow": "referral"}):
+            published = tracing.inject({})
+        with tracing.message_span(process, "inbox.deliver", published, link_metadata=[("traceparent", TRACEPARENT)]):
+            pass
+        tracing.flush(process)
+        records = [json.loads(line) for line in (tmp_path / "traces" / f"{process}.jsonl").read_text().splitlines()]
+    finally:
+        tracing.shutdown(process)
+    assert [r["name"] for r in records] == ["SubmitDocument", "inbox.deliver"]
+    assert {r["trace_id"] for r in records} == {"4bf92f3577b34da6a3ce929d0e0e4736"}
+    submit, deliver = records
+    assert submit["parent_id"] == "00f067aa0ba902b7"
+    assert deliver["parent_id"] == submit["span_id"]
+    assert submit["attributes"] == {"jjj.flow": "referral"}
+    assert deliver["links"] == ["4bf92f3577b34da6a3ce929d0e0e4736"]
+
+
+def test_a_process_without_tracing_configured_passes_the_caller_context_on_unchanged():
+    with tracing.server_span("never-configured", "SubmitDocument", [("traceparent", TRACEPARENT)]) as span:
+        assert not span.is_recording()
+        assert tracing.inject({}) == {"traceparent": TRACEPARENT}
+    with tracing.server_span("never-configured", "SubmitDocument", []):
+        assert tracing.inject({}) == {}
+
+
+def test_the_trace_file_is_rotated_at_its_size(tmp_path):
+    exporter = tracing.JsonLinesExporter(tmp_path / "p.jsonl", "p", max_bytes=4096)
+    process = "rotating"
+    provider = tracing.configure(process, tmp_path / "unused")
+    tracer = provider.get_tracer("t")
+    try:
+        for _ in range(60):
+            with tracer.start_as_current_span("x" * 40) as span:
+                pass
+            exporter.export([span])
+    finally:
+        tracing.shutdown(process)
+    assert (tmp_path / "p.jsonl.1").exists()
+    assert (tmp_path / "p.jsonl").stat().st_size <= 4096
+    assert not (tmp_path / "p.jsonl.2").exists()
+
+
+@pytest.mark.parametrize("traceparent", ["", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"])
+def test_without_a_valid_caller_context_a_new_root_trace_starts(tmp_path, traceparent):
+    process = f"root-{len(traceparent)}"
+    tracing.configure(process, tmp_path)
+    try:
+        with tracing.server_span(process, "SubmitDocument", [("traceparent", traceparent)]) as span:
+            context = span.get_span_context()
+            assert context.is_valid
+            assert span.parent is None
+    finally:
+        tracing.shutdown(process)
+
+
+def test_a_process_configured_for_another_data_directory_writes_there(tmp_path):
+    process = "moving"
+    try:
+        for data_dir in (tmp_path / "first", tmp_path / "second"):
+            tracing.configure(process, data_dir, schedule_delay_millis=50)
+            with tracing.server_span(process, "SubmitDocument", []):
+                pass
+            tracing.flush(process)
+        assert tracing.configure(process, tmp_path / "second") is tracing.configure(process, tmp_path / "second")
+    finally:
+        tracing.shutdown(process)
+    for data_dir in (tmp_path / "first", tmp_path / "second"):
+        assert len((data_dir / "traces" / f"{process}.jsonl").read_text().splitlines()) == 1

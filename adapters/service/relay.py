@@ -41,6 +41,7 @@ from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
+from kernel.observability import tracing
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, OutboxSettings, TrackerSettings
@@ -102,6 +103,9 @@ class AdapterRelay(CaseSending):
     # Status entries committed by this process and not yet tried: only there does "duplicate" mean
     # another report took the step number (after a failed try or a restart, it is our own earlier publish).
     _untried_steps: set[int] = field(default_factory=set)
+    # The trace context of the call that committed each entry: the relay publishes in its own task, and the
+    # referral stays one trace from SubmitDocument to the receiver (lost only if the adapter restarts between).
+    _entry_traces: dict[int, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
@@ -251,6 +255,7 @@ class AdapterRelay(CaseSending):
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
         entry_ids = self.outbox.commit([outgoing], provisional)
         self._untried_steps.update(entry_ids)
+        self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
         self.drainer.wake()
         try:
             results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None

@@ -31,6 +31,7 @@ from adapters.service.sharing import RepeatLinks
 from kernel import jurisdictions
 from kernel import limits as input_limits
 from kernel.bus import jetstream, subjects
+from kernel.observability import tracing
 from kernel.codec import Codec, Rejected, split_outcomes
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
 from kernel.domain.lifecycle import TransitionError
@@ -140,6 +141,7 @@ class CaseSending:
             submission.queued = True
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
         entry_ids = self.outbox.commit(outgoing, provisional)
+        self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
         if not entry_ids:
             return response
         self.drainer.wake()
@@ -167,8 +169,10 @@ class CaseSending:
         envelope = envelope_pb2.Envelope.FromString(entry.envelope)
         untried = entry.id in self._untried_steps
         self._untried_steps.discard(entry.id)
-        ack = await jetstream.publish_bytes(self.js, entry.subject, entry.envelope, msg_id=entry.msg_id,
-                                            content_type=jetstream.ENVELOPE_CONTENT_TYPE)
+        with tracing.within(self._entry_traces.get(entry.id)):
+            ack = await jetstream.publish_bytes(self.js, entry.subject, entry.envelope, msg_id=entry.msg_id,
+                                                content_type=jetstream.ENVELOPE_CONTENT_TYPE)
+        self._entry_traces.pop(entry.id, None)
         if envelope.HasField("status_update"):
             return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
         observe.published(envelope)

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from opentelemetry import trace
+from opentelemetry import context as otel_context, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -58,6 +58,24 @@ def inject(headers: dict[str, str], context: Context | None = None) -> dict[str,
     nothing when there is no valid span."""
     _PROPAGATOR.inject(headers, context=context)
     return headers
+
+
+def current_context() -> Context:
+    """The current trace context, to carry to work another task does later (the outbox's relay)."""
+    return otel_context.get_current()
+
+
+@contextlib.contextmanager
+def within(context: Context | None) -> Iterator[None]:
+    """Run the block in `context` (a call's, carried over), or in whatever is current when None."""
+    if context is None:
+        yield
+        return
+    token = otel_context.attach(context)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 def metadata_for(context: Context | None = None) -> list[tuple[str, str]]:

@@ -179,9 +179,21 @@ def _console(up) -> tuple[str, str]:
     banner = "".join(running.lines)
     (url,) = re.findall(r"console\s+(http://127\.0\.0\.1:\d+/)", banner)
     (password,) = re.findall(r"first login: admin / (\S+)", banner)
-    status, headers, _ = http(url + "api/login", method="POST", body={"name": "admin", "password": password})
-    assert status == 200
-    return url, headers["set-cookie"].split(";")[0]
+    password = _CHOSEN.get(id(running), password)
+    status, headers, answer = http(url + "api/login", method="POST", body={"name": "admin", "password": password})
+    assert status == 200, answer
+    cookie = headers["set-cookie"].split(";")[0]
+    if id(running) not in _CHOSEN:  # the printed password is changed at the first login
+        status, headers, answer = http(url + "api/password", method="POST",
+                                       body={"current": password, "new": "observability-operator-1"},
+                                       headers={"cookie": cookie, "x-csrf-token": answer["csrf"]})
+        assert status == 200, answer
+        cookie = headers["set-cookie"].split(";")[0]
+        _CHOSEN[id(running)] = "observability-operator-1"
+    return url, cookie
+
+
+_CHOSEN: dict[int, str] = {}  # the federation's operator password once changed from the printed one
 
 
 async def test_the_case_view_links_each_hop_to_its_trace_and_the_trace_page_assembles_it(up, referral):

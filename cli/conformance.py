@@ -49,17 +49,27 @@ class Documents:
         self.samples = samples
         self.generator = Generator(seed=seed, run_tag=0, first_sequence=first_sequence,
                                    mix=Mix(defect=0.0, anonymous=0.0))
+        self.generated: dict[str, case_pb2.Case] = {}
 
     def sample(self, relative: str) -> tuple[bytes, str]:
         path = self.samples / relative
         return path.read_bytes(), path.name
 
-    def generate(self, origin: str, *, to: str, kind: str, urgent: bool, missing_field: bool) -> tuple[bytes, str]:
+    def generate(self, origin: str, *, to: str, kind: str, urgent: bool, missing_field: bool,
+                 repeat_of: str = "") -> tuple[bytes, str]:
         from harness.sim.defects import without_required_field
 
         kinds = {"hotline": case_pb2.CASE_KIND_HOTLINE_REQUEST, "petition": case_pb2.CASE_KIND_PETITION}
         generated = self.generator.case(origin, now=datetime.now(timezone.utc), destination=to or None,
                                         kind=kinds[kind], urgent=urgent, defect="")
+        if repeat_of:
+            earlier = self.generated[repeat_of]  # KeyError: the scenario repeats a case it did not generate
+            # the same person about the same matter at the same place (重复诉求): what the matching compares
+            generated.case.requester.CopyFrom(earlier.requester)
+            generated.case.content = earlier.content
+            generated.case.category.CopyFrom(earlier.category)
+            generated.case.location.CopyFrom(earlier.location)
+        self.generated[generated.case.case_id] = generated.case
         document = render(origin, generated.case)
         if missing_field:
             document = without_required_field(origin, document)

@@ -22,7 +22,7 @@ from cli.sim import render
 from kernel import jurisdictions
 from jjj.case.v1 import case_pb2
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 
 def add_parser(commands) -> None:
@@ -33,7 +33,9 @@ def add_parser(commands) -> None:
     run.add_argument("--member", choices=jurisdictions.names(), default=None,
                      help="the member whose own receiving system is under test; the kit plays the others")
     run.add_argument("--target", default=None, metavar="HOST:PORT",
-                     help="with --member: the address of that member's adapter, when not the state file's")
+                     help="with --member: the adapter the member's system is connected to, when not the state file's; "
+                          "the kit only asks it about cases (GetCase, as that member), never submits, steps or reads "
+                          "its inbox there")
     run.add_argument("--junit", type=Path, default=Path("jjj-conformance.xml"))
     run.add_argument("--state", type=Path, default=None, help="the federation's state file (default <data_dir>/federation.json)")
     run.add_argument("--samples", type=Path, default=None, help="the shared samples (default: the checkout's copy)")
@@ -85,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if args.target and not args.member:
         print("jjj conformance run: --target names the adapter of the --member under test", file=sys.stderr)
         return EXIT_USAGE
+    if args.target and not _is_address(args.target):
+        print(f"jjj conformance run: --target {args.target!r} is HOST:PORT", file=sys.stderr)
+        return EXIT_USAGE
     try:
         scenarios = load_all(args.paths or [SCENARIOS_DIR / "member" if args.member else SCENARIOS_DIR])
     except ConfigurationError as error:
@@ -109,14 +114,33 @@ def run(args: argparse.Namespace) -> int:
         target = {args.member: args.target} if args.target else {}
 
         async def main():
+            if args.target and not await _answers(args.target, state, args.member):
+                return None
             async with Runner(state, documents, played, target=target) as runner:
                 return await runner.run(scenarios)
 
         outcomes = asyncio.run(main())
+    if outcomes is None:
+        print(f"jjj conformance run: nobody answers at --target {args.target} ({args.member}'s adapter): "
+              f"start it, or leave --target out to use the state file's", file=sys.stderr)
+        return EXIT_UNREACHABLE
     print(report.table(outcomes))
     report.junit_xml(outcomes, args.junit)
     print(f"JUnit XML: {args.junit}", file=sys.stderr)
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def _is_address(text: str) -> bool:
+    host, _, port = text.rpartition(":")
+    return bool(host) and port.isdigit()
+
+
+async def _answers(address: str, state, member: str) -> bool:
+    from harness.client import health
+    from harness.state import Endpoint
+
+    host, _, port = address.rpartition(":")
+    return await health(Endpoint(host, int(port)), state.member_files(member)) is not None
 
 
 def reserve_sequences(data_dir: Path, count: int) -> int:

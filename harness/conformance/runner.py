@@ -212,7 +212,8 @@ class Runner(MoreSteps):
         content, filename, _ = self._document(step, saved, missing_field=bool(step.args.get("missing_field", True)))
         wanted = step.args["field"]
         try:
-            response = await self.clients[step.args["as"]].submit(content, filename=filename)
+            response = await self.clients[self.member(step, "as", saved)].submit(
+                content, filename=filename, to=self.member(step, "to", saved) if "to" in step.args else None)
         except Refused as refused:
             fields = [v.field for v in refused.refusal.violations]
             if refused.refusal.code == "INVALID_ARGUMENT" and any(wanted.lower() in f.lower() for f in fields):

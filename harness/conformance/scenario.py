@@ -36,7 +36,7 @@ STEP_FACTS = {"reason", "note", "days_ago", "return_reason", "closing", "merged_
 STEP_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "submit": ({"as"}, {"sample", "generate", "again", "to", "transfer", "save", "expect_destination", "expect_flag",
                         "expect_cases", "expect_attempt", "expect_repeat_of"}),
-    "expect_rejection": ({"as", "field"}, {"sample", "generate", "missing_field"}),
+    "expect_rejection": ({"as", "field"}, {"sample", "generate", "missing_field", "to"}),
     "expect_inbox": ({"member", "case"}, {"flow", "status", "closing", "return_reason", "attempt"}),
     "step": ({"as", "case", "status"}, STEP_FACTS),
     "expect_refused": ({"as", "case", "status"}, STEP_FACTS | {"code", "error_reason", "mentions"}),

@@ -152,15 +152,10 @@ def reserve_sequences(data_dir: Path, count: int) -> int:
 
     Generated cases keep their ids in the federation for good; a run that met an earlier
     run's case would find it already referred or closed. So each run takes the next block
-    of numbers, kept in <data_dir>/conformance/next-sequence."""
-    counter = data_dir / "conformance" / "next-sequence"
-    counter.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        first = int(counter.read_text().strip() or 0)
-    except (FileNotFoundError, ValueError):
-        first = 0
-    counter.write_text(f"{first + count}\n")
-    return first
+    of numbers from the counter `jjj sim` takes its own from (harness.sim.numbering)."""
+    from harness.sim import numbering
+
+    return numbering.reserve(data_dir, count)
 
 
 class _federation:

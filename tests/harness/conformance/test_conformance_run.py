@@ -50,7 +50,7 @@ def test_a_second_run_against_the_same_federation_passes_too(federation, tmp_pat
     # its generated cases are new ones (the numbering goes on from the first run's), its samples duplicates
     done = conformance(federation, "--junit", str(tmp_path / "again.xml"))
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert (federation.data_dir / "conformance" / "next-sequence").is_file()
+    assert (federation.data_dir / "simulated" / "next-sequence").is_file()
 
 
 WRONG = """\

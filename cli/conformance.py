@@ -2,8 +2,8 @@
 
   jjj conformance run [PATH ...] [--member J [--target HOST:PORT]] [--junit FILE]
 
---member J runs scenarios/member/ (J's own system as receiver and as sender; the kit plays
-the others). --target is the adapter J's system is connected to, asked only about cases
+--member J runs scenarios/member/ (J's own system as receiver and as sender, or one of them
+with --role; the kit plays the others). --target is the adapter J's system is connected to, asked only about cases
 at J (GetCase as J), never for J's inbox.
 
 Prints a pass/fail table per requirement and writes JUnit XML; exit 0 when every
@@ -27,6 +27,7 @@ from kernel import jurisdictions
 from jjj.case.v1 import case_pb2
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+ROLES = ("receiving", "sending", "both")
 
 
 def add_parser(commands) -> None:
@@ -40,6 +41,8 @@ def add_parser(commands) -> None:
                      help="with --member: the adapter the member's system is connected to, when not the state file's; "
                           "the kit only asks it about cases (GetCase, as that member), never submits, steps or reads "
                           "its inbox there")
+    run.add_argument("--role", choices=ROLES, default="both",
+                     help="with --member: its system as receiver, as sender, or both (default)")
     run.add_argument("--junit", type=Path, default=Path("jjj-conformance.xml"))
     run.add_argument("--state", type=Path, default=None, help="the federation's state file (default <data_dir>/federation.json)")
     run.add_argument("--samples", type=Path, default=None, help="the shared samples (default: the checkout's copy)")
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"jjj conformance run: --target {args.target!r} is HOST:PORT", file=sys.stderr)
         return EXIT_USAGE
     try:
-        scenarios = load_all(args.paths or [SCENARIOS_DIR / "member" if args.member else SCENARIOS_DIR])
+        scenarios = load_all(args.paths or (member_scenarios(args.role) if args.member else [SCENARIOS_DIR]))
     except ConfigurationError as error:
         print(f"jjj conformance run: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,6 +135,14 @@ def run(args: argparse.Namespace) -> int:
     report.junit_xml(outcomes, args.junit)
     print(f"JUnit XML: {args.junit}", file=sys.stderr)
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FAILED
+
+
+def member_scenarios(role: str) -> list[Path]:
+    """The shipped member set for a member's system as receiver, as sender, or both."""
+    from harness.conformance.scenario import SCENARIOS_DIR
+
+    member = SCENARIOS_DIR / "member"
+    return [member] if role == "both" else [member / f"{role}.yaml"]
 
 
 def _is_address(text: str) -> bool:

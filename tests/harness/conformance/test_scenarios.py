@@ -27,6 +27,17 @@ def test_the_shipped_scenarios_cover_every_flow_and_every_shared_sample():
     assert member_set and all(s.for_member for s in member_set)
 
 
+def test_member_roles_choose_the_receiving_or_the_sending_set():
+    from cli.conformance import member_scenarios
+
+    receiving = load_all(member_scenarios("receiving"))
+    sending = load_all(member_scenarios("sending"))
+    both = load_all(member_scenarios("both"))
+    assert sorted(s.id for s in both) == sorted(s.id for s in [*receiving, *sending])
+    assert all(step.kind != "expect_submission" for s in receiving for step in s.steps)
+    assert all(s.steps[0].kind == "expect_submission" for s in sending)
+
+
 def test_member_scenarios_bind_to_the_member_under_test_and_the_others():
     (scenario, *_) = load_all([SCENARIOS_DIR / "member"])
     bound = scenario.bound("tianjin", ["beijing", "hebei"])

@@ -87,7 +87,13 @@ def describe_item(item: adapter_pb2.InboxItem) -> str:
     envelope = item.envelope
     payload = envelope.WhichOneof("payload")
     if payload == "status_update":
-        return f"status update {case_pb2.Status.Name(envelope.status_update.status)}"
+        update = envelope.status_update
+        facts = [case_pb2.Closing.Name(update.closing) if update.closing else "",
+                 case_pb2.ReturnReason.Name(update.return_reason) if update.return_reason else "",
+                 case_pb2.EventType.Name(update.event.type) if update.event.type else ""]
+        return " ".join(filter(None, [f"status update {case_pb2.Status.Name(update.status)}", *facts]))
+    if payload == "referral":
+        return f"referral (attempt {envelope.referral.attempt})"
     if payload == "information_share":
         share = envelope.information_share
         return f"share {envelope_pb2.ShareTopic.Name(share.topic)} {share.title!r} ({len(share.digests)} digests)"

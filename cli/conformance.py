@@ -72,7 +72,9 @@ class Documents:
         generated = self.generator.case(origin, now=datetime.now(timezone.utc), destination=to or None,
                                         kind=kinds[kind], urgent=urgent, defect="")
         if repeat_of:
-            earlier = self.generated[repeat_of]  # KeyError: the scenario repeats a case it did not generate
+            earlier = self.generated.get(repeat_of)
+            if earlier is None:
+                raise ValueError(f"repeat_of {repeat_of}: not a case this run generated")
             # the same person about the same matter at the same place (重复诉求): what the matching compares
             generated.case.requester.CopyFrom(earlier.requester)
             generated.case.content = earlier.content

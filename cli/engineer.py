@@ -2,7 +2,9 @@
 
   jjj submit J FILE [--to J] [--transfer] [--request-id ID] [--note N] [--batch N]
   jjj inbox J [--follow] [--ack] [--flow F ...] [--idle S] [--save DIR]
-  jjj step J CASE_ID STATUS [--reason R] [--note N] [--actor A]
+  jjj step J CASE_ID STATUS [--reason R] [--note N] [--actor A] [--at TIME] [--return-reason CODE]
+           [--closing PATH [--merged-into CASE_ID]] [--event TYPE] [--extension STEP:AMOUNT]
+           [--coordination BODY [--return-upheld] [--decision D]] [--satisfaction S]
   jjj case CASE_ID [--as J]            the cross-region trail, from the gateway
   jjj share J --topic T [--title T] [--body B] [--to J ...] [--classification C] [--document FILE]
   jjj status                           health of nats-server, the gateway and every adapter
@@ -77,6 +79,22 @@ def add_parsers(commands) -> None:
     step.add_argument("--reason", default="", help="required for returned and not_accepted")
     step.add_argument("--note", default="")
     step.add_argument("--actor", default="")
+    step.add_argument("--at", default=None, metavar="TIME", help="when it happened, ISO 8601 (default now; no zone: Beijing time)")
+    step.add_argument("--return-reason", default="", metavar="CODE",
+                      help="a return's code (退单): not_ours, wrong_place, incomplete, duplicate, other")
+    step.add_argument("--closing", default="", metavar="PATH",
+                      help="closed otherwise than handled: withdrawn, merged (with --merged-into), informed, false_or_malicious")
+    step.add_argument("--merged-into", default="", metavar="CASE_ID", help="with --closing merged: the earlier case")
+    step.add_argument("--event", default="", metavar="TYPE",
+                      help="a step repeating the status: note, urging, supervision, extension, reply_delivered, ...")
+    step.add_argument("--extension", default=None, metavar="STEP:AMOUNT",
+                      help="延期 of a clock of schemas/deadlines.yaml, e.g. petition_handle:30 (with --reason)")
+    step.add_argument("--coordination", default="", metavar="BODY",
+                      help="a coordination decision (协调) on a disputed return: the body that decided")
+    step.add_argument("--return-upheld", action="store_true",
+                      help="with --coordination: the return stands (otherwise it is overruled)")
+    step.add_argument("--decision", default="", help="with --coordination: what was decided")
+    step.add_argument("--satisfaction", default="", help="with evaluated: satisfied, basically_satisfied, unsatisfied")
 
     case = add("case", "a case's cross-region trail as the gateway saw it")
     case.add_argument("case_id")
@@ -188,10 +206,53 @@ def _save(directory: Path, item) -> None:
 
 async def _step(state: FederationState, args) -> int:
     status = names.status(args.status)
+    options = step_options(args)
     async with MemberClient(state, args.jurisdiction) as client:
-        response = await client.step(args.case_id, status, reason=args.reason, note=args.note, actor=args.actor)
+        response = await client.step(args.case_id, status, reason=args.reason, note=args.note, actor=args.actor,
+                                     **options)
     render.step(response, as_json=args.json)
     return EXIT_OK
+
+
+def step_options(args) -> dict:
+    """MemberClient.step's keyword arguments from `jjj step`'s flags (InvalidRequest naming a bad one)."""
+    from datetime import datetime, timedelta, timezone
+
+    from jjj.case.v1 import case_pb2
+
+    options: dict = {}
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise InvalidRequest(f"--at {args.at!r} is no ISO 8601 time (2026-11-24T09:30:00+08:00)",
+                                 violations=[("at", "an ISO 8601 time")]) from None
+        options["at"] = at if at.tzinfo else at.replace(tzinfo=timezone(timedelta(hours=8)))
+    if args.return_reason:
+        options["return_reason"] = names.return_reason(args.return_reason)
+    if args.closing:
+        options["closing"] = names.closing(args.closing)
+    if args.merged_into:
+        options["merged_into"] = args.merged_into
+    if args.event:
+        options["event_type"] = names.event_type(args.event)
+    if args.extension:
+        step, _, amount = args.extension.rpartition(":")
+        if not step or not amount.isdigit():
+            raise InvalidRequest(f"--extension {args.extension!r}: STEP:AMOUNT, e.g. petition_handle:30",
+                                 violations=[("extension", "STEP:AMOUNT")])
+        options["extension"] = (step, int(amount))
+    if args.coordination:
+        options["coordination"] = case_pb2.CoordinationDecision(body=args.coordination, return_upheld=args.return_upheld,
+                                                                decision=args.decision)
+    elif args.return_upheld or args.decision:
+        raise InvalidRequest("--return-upheld and --decision go with --coordination BODY",
+                             violations=[("coordination", "the body that decided")])
+    if args.satisfaction:
+        satisfaction = names.satisfaction(args.satisfaction)
+        options["feedback"] = case_pb2.Feedback(contacted=True, satisfaction=satisfaction,
+                                                resolved=satisfaction != case_pb2.SATISFACTION_UNSATISFIED)
+    return options
 
 
 async def _case(state: FederationState, args) -> int:

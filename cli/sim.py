@@ -28,7 +28,9 @@ def add_parser(commands) -> None:
     sim.add_argument("--count", type=int, default=None, help="cases to submit, then wait until they are closed (default: run until Ctrl-C)")
     sim.add_argument("--rate", type=float, default=1.0, help="cases per second (0: as fast as the adapters answer)")
     sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--run-tag", type=int, default=None, help="0-99, part of every native id (default: from the clock)")
+    sim.add_argument("--run-tag", type=int, default=None,
+                     help="0-99: repeatable native ids from this tag on (default: numbers no earlier run against "
+                          "this federation used, from <data_dir>/simulated/next-sequence)")
     members = sim.add_mutually_exclusive_group()
     members.add_argument("--only", action="append", choices=jurisdictions.names(), help="simulate only this member")
     members.add_argument("--except", dest="excluded", action="append", choices=jurisdictions.names(),
@@ -52,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     state = _state(args.state, args.wait)
     members = chosen_members(args.only, args.excluded)
     policy = Policy.load(args.policy) if args.policy else Policy.load()
-    run_tag = args.run_tag if args.run_tag is not None else int(time.time() // 60) % 100
-    spec = Run(count=args.count, rate=args.rate, seed=args.seed, run_tag=run_tag, settle_seconds=args.settle,
-               policy=policy, submit=not args.receive_only)
-    print(f"{BANNER}: simulated member systems {', '.join(members)} (seed {args.seed}, run tag {run_tag}); "
+    spec = Run(count=args.count, rate=args.rate, seed=args.seed, settle_seconds=args.settle, policy=policy,
+               submit=not args.receive_only, **numbering_of(state, args.run_tag, args.count, args.receive_only))
+    where = (f"run tag {spec.run_tag}" if args.run_tag is not None
+             else f"numbers from {spec.first_sequence}" if spec.next_block is None else "numbers reserved as it goes")
+    print(f"{BANNER}: simulated member systems {', '.join(members)} (seed {args.seed}, {where}); "
           f"their cases are marked 【模拟】 and their native ids carry a 9 where the real sequence starts",
           file=sys.stderr, flush=True)
 
@@ -78,6 +81,21 @@ def run(args: argparse.Namespace) -> int:
         return 1 if problems or still_open or ledger.unexpected_rejections or ledger.missed_rejections else 0
 
     return asyncio.run(main())
+
+
+def numbering_of(state, run_tag: int | None, count: int | None, receive_only: bool) -> dict:
+    """Run's numbering: an explicit --run-tag (repeatable ids), else numbers reserved in the data directory."""
+    from harness.sim import numbering
+
+    if run_tag is not None:
+        if not 0 <= run_tag <= 99:
+            raise SystemExit(f"jjj sim: --run-tag is 0-99, not {run_tag}")
+        return {"run_tag": run_tag}
+    if receive_only:
+        return {}
+    if count is not None:
+        return {"first_sequence": numbering.reserve(state.data_dir, count)}
+    return {"next_block": numbering.blocks(state.data_dir)}
 
 
 def _state(path: Path | None, wait: float):

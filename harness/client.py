@@ -17,6 +17,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
@@ -157,12 +158,33 @@ class MemberClient(_Client):
         await self._call(self.stub.AcknowledgeInboxItem, adapter_pb2.AcknowledgeInboxItemRequest(item_id=item_id))
 
     async def step(self, case_id: str, status: int | str, *, reason: str = "", note: str = "", actor: str = "",
-                   request_id: str | None = None, feedback: case_pb2.Feedback | None = None) -> adapter_pb2.ReportStatusResponse:
-        """A lifecycle step (status by value or name: `STATUS_RECEIVED`, `received`, `signed`)."""
+                   request_id: str | None = None, feedback: case_pb2.Feedback | None = None,
+                   at: datetime | None = None, event_type: int | str = 0,
+                   extension: case_pb2.DeadlineExtension | tuple[str, int] | None = None,
+                   return_reason: int | str = 0, closing: int | str = 0, merged_into: str = "",
+                   coordination: case_pb2.CoordinationDecision | None = None) -> adapter_pb2.ReportStatusResponse:
+        """A lifecycle step (status by value or name: `STATUS_RECEIVED`, `received`, `signed`).
+
+        `at`: when it happened (an aware datetime; now when None). The rest are the step's facts
+        (schemas/lifecycle.yaml), by value or name: a return's `return_reason` (`not_ours`), a
+        `closing` path (`withdrawn`, `merged` with `merged_into`, `informed`), the `coordination`
+        decision on a disputed return, an `event_type` (`extension` with `extension` = (step, amount),
+        `urging`, ...) for a step that repeats the current status."""
         request = adapter_pb2.ReportStatusRequest(
             request_id=request_id or new_request_id(), case_id=case_id,
             status=names.status(status) if isinstance(status, str) else status, actor=actor, note=note, reason=reason,
-            feedback=feedback)
+            feedback=feedback, merged_into=merged_into, coordination=coordination,
+            event_type=names.event_type(event_type) if isinstance(event_type, str) else event_type,
+            return_reason=names.return_reason(return_reason) if isinstance(return_reason, str) else return_reason,
+            closing=names.closing(closing) if isinstance(closing, str) else closing)
+        if isinstance(extension, tuple):
+            extension = case_pb2.DeadlineExtension(step=extension[0], amount=int(extension[1]))
+        if extension is not None:
+            request.extension.CopyFrom(extension)
+            if not request.event_type:
+                request.event_type = case_pb2.EVENT_TYPE_EXTENSION
+        if at is not None:
+            request.at.FromDatetime(at.astimezone(timezone.utc))
         return await self._call(self.stub.ReportStatus, request)
 
     async def get_case(self, case_id: str) -> adapter_pb2.GetCaseResponse:
@@ -170,10 +192,12 @@ class MemberClient(_Client):
 
     async def share(self, *, topic: int | str, classification: int | str = "internal", audience: Iterable[str] = (),
                     title: str = "", body: str = "", document: bytes | None = None, filename: str = "",
-                    request_id: str | None = None) -> adapter_pb2.ShareInformationResponse:
-        """Information sharing: a notice, statistics, an early warning, or case digests of `document`."""
+                    request_id: str | None = None, emergency: envelope_pb2.EmergencyBroadcast | None = None,
+                    emergency_ack: envelope_pb2.EmergencyAck | None = None) -> adapter_pb2.ShareInformationResponse:
+        """Information sharing: a notice, statistics, an early warning, case digests of `document`, an
+        emergency broadcast (topic `emergency`) or its acknowledgement (`emergency_ack`)."""
         request = adapter_pb2.ShareInformationRequest(
-            request_id=request_id or new_request_id(),
+            request_id=request_id or new_request_id(), emergency=emergency, emergency_ack=emergency_ack,
             topic=names.share_topic(topic) if isinstance(topic, str) else topic,
             classification=names.classification(classification) if isinstance(classification, str) else classification,
             audience=[names.jurisdiction(member) for member in audience], title=title, body=body)

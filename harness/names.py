@@ -31,6 +31,27 @@ def status(name: str) -> int:
     return _value(case_pb2.Status, "STATUS_", name, STATUS_ALIASES, "status")
 
 
+def return_reason(name: str) -> int:
+    """`not_ours`, `wrong_place`, `incomplete`, `duplicate`, `other` (退单 codes, schemas/lifecycle.yaml)."""
+    return _value(case_pb2.ReturnReason, "RETURN_REASON_", name, {}, "return_reason")
+
+
+def closing(name: str) -> int:
+    """`handled`, `withdrawn` (撤回), `merged` (并单), `informed` (告知性办结), `false_or_malicious`."""
+    return _value(case_pb2.Closing, "CLOSING_", name, {"malicious": "CLOSING_FALSE_OR_MALICIOUS"}, "closing")
+
+
+def event_type(name: str) -> int:
+    """`note`, `urging` (催办), `supervision` (督办), `extension` (延期), `reply_delivered`, `hearing_started`, ..."""
+    return _value(case_pb2.EventType, "EVENT_TYPE_", name, {"urge": "EVENT_TYPE_URGING", "supervise": "EVENT_TYPE_SUPERVISION",
+                                                          "extend": "EVENT_TYPE_EXTENSION"}, "event_type")
+
+
+def satisfaction(name: str) -> int:
+    return _value(case_pb2.Satisfaction, "SATISFACTION_", name, {"basically": "SATISFACTION_BASICALLY_SATISFIED"},
+                  "satisfaction")
+
+
 def share_topic(name: str) -> int:
     return _value(envelope_pb2.ShareTopic, "SHARE_TOPIC_", name, {"digest": "SHARE_TOPIC_CASE_DIGEST"}, "topic")
 

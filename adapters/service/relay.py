@@ -54,7 +54,7 @@ from kernel.errors import (
 from kernel.jurisdictions import Member
 from kernel.security import envelopes as signed
 from kernel.security.admission import authorize
-from kernel.security.envelopes import Refusal
+from kernel.security.envelopes import Reason, Refusal
 from kernel.security.signing import Signer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -320,7 +320,13 @@ class AdapterRelay(CaseSending):
         refusal = authorize(envelope, None, self.lifecycle)
         if refusal is not None or not envelope.receipt.case_id:
             return refusal
-        await self.cases.mutate(envelope.receipt.case_id, lambda current: records.add_receipt(current, envelope))
+        record, _ = await self.cases.mutate(envelope.receipt.case_id,
+                                            lambda current: records.add_receipt(current, envelope))
+        if not records.is_known(record):
+            # A quick receiver acknowledges before our own record of the case we just sent is stored
+            # (submit publishes, then records): take the receipt again in a moment, not drop it.
+            return Refusal(Reason.DEAD_LETTER_REASON_UNKNOWN_CASE,
+                           f"a receipt for {envelope.receipt.case_id}, not recorded here yet", final=False)
         log.info("receipt_recorded", case_id=envelope.receipt.case_id, envelope_id=envelope.receipt.envelope_id,
                  receiver=jurisdictions.display_name(envelope.receipt.receiver))
         return None

@@ -14,11 +14,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from harness import names
 from harness.client import GatewayClient, MemberClient
+from harness.conformance.more_steps import MoreSteps, StepFailed, saved_value
 from harness.conformance.scenario import Scenario, Step
 from harness.errors import Refused
 from harness.items import case_id_of
@@ -34,13 +36,10 @@ class Documents(Protocol):
     def sample(self, relative: str) -> tuple[bytes, str]:
         """(content, filename) of a shared sample, `beijing/samples/valid/x.json`."""
 
-    def generate(self, origin: str, *, to: str, kind: str, urgent: bool, missing_field: bool) -> tuple[bytes, str]:
-        """(content, case_id) of a new case of `origin` located in `to`, in origin's native format."""
-
-
-class StepFailed(Exception):
-    def __init__(self, step: Step, expected: str, got: str) -> None:
-        super().__init__(f"{step.describe()}: expected {expected}; got {got}")
+    def generate(self, origin: str, *, to: str, kind: str, urgent: bool, missing_field: bool,
+                 repeat_of: str = "") -> tuple[bytes, str]:
+        """(content, case_id) of a new case of `origin` located in `to`, in origin's native format;
+        `repeat_of`: the same requester raising the same matter as that earlier generated case."""
 
 
 @dataclass
@@ -88,7 +87,13 @@ def describe_item(item: adapter_pb2.InboxItem) -> str:
     envelope = item.envelope
     payload = envelope.WhichOneof("payload")
     if payload == "status_update":
-        return f"status update {case_pb2.Status.Name(envelope.status_update.status)}"
+        update = envelope.status_update
+        facts = [case_pb2.Closing.Name(update.closing) if update.closing else "",
+                 case_pb2.ReturnReason.Name(update.return_reason) if update.return_reason else "",
+                 case_pb2.EventType.Name(update.event.type) if update.event.type else ""]
+        return " ".join(filter(None, [f"status update {case_pb2.Status.Name(update.status)}", *facts]))
+    if payload == "referral":
+        return f"referral (attempt {envelope.referral.attempt})"
     if payload == "information_share":
         share = envelope.information_share
         return f"share {envelope_pb2.ShareTopic.Name(share.topic)} {share.title!r} ({len(share.digests)} digests)"
@@ -96,12 +101,16 @@ def describe_item(item: adapter_pb2.InboxItem) -> str:
 
 
 @dataclass
-class Runner:
+class Runner(MoreSteps):
     state: FederationState
     documents: Documents
     played: list[str]  # the members whose systems the kit plays
     target: dict[str, str] = field(default_factory=dict)  # member -> host:port of its adapter, when not the state's
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    # what was sent per case id (content, filename), so a scenario can send it again (a re-route)
+    sent: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # cases from a member system under test that an expect_submission took already
+    claimed: set[str] = field(default_factory=set)
 
     async def __aenter__(self) -> "Runner":
         names = sorted(set(self.played) | set(self.target) | set(self.state.adapters))
@@ -144,20 +153,31 @@ class Runner:
 
     # ---------------------------------------------------------------- steps
 
-    def _document(self, step: Step, *, missing_field: bool = False) -> tuple[bytes, str, str]:
-        """(content, filename, case_id or "") of a step's sample or generated document."""
+    def member(self, step: Step, key: str, saved: dict) -> str:
+        """A member named by a step: literally, or `$name` that an earlier step saved."""
+        return saved_value(step, key, saved)
+
+    def _document(self, step: Step, saved: dict, *, missing_field: bool = False) -> tuple[bytes, str, str]:
+        """(content, filename, case_id or "") of a step's sample or generated document, or one sent `again`."""
+        if "again" in step.args:
+            case_id = saved_value(step, "again", saved)
+            if case_id not in self.sent:
+                raise StepFailed(step, f"a document the kit sent for {case_id}", "none sent by this run")
+            content, filename = self.sent[case_id]
+            return content, filename, case_id
         if "sample" in step.args:
             content, filename = self.documents.sample(step.args["sample"])
             return content, filename, ""
         spec = step.args["generate"] or {}
         content, case_id = self.documents.generate(
             step.args["as"], to=spec.get("to", step.args.get("to", "")), kind=spec.get("kind", "hotline"),
-            urgent=bool(spec.get("urgent", False)), missing_field=missing_field)
+            urgent=bool(spec.get("urgent", False)), missing_field=missing_field,
+            repeat_of=saved_value(Step(step.kind, spec, step.number), "repeat_of", saved) if spec.get("repeat_of") else "")
         return content, "", case_id
 
     async def _submit(self, step: Step, saved: dict, timeout: float) -> None:
-        content, filename, _ = self._document(step)
-        client = self.clients[step.args["as"]]
+        content, filename, _ = self._document(step, saved)
+        client = self.clients[self.member(step, "as", saved)]
         try:
             response = await client.submit(content, to=step.args.get("to"), transfer=bool(step.args.get("transfer")),
                                            filename=filename)
@@ -167,6 +187,8 @@ class Runner:
         if not response.submissions:
             raise StepFailed(step, "a submission", f"none; rejections {[(r.field, r.reason) for r in response.rejections]}")
         submission = response.submissions[0]
+        if len(response.submissions) == 1:
+            self.sent[submission.case_id] = (content, filename)
         cases = step.args.get("expect_cases")
         if cases is not None and len(response.submissions) != int(cases):
             raise StepFailed(step, f"{cases} cases sent", f"{len(response.submissions)}; rejections "
@@ -177,15 +199,27 @@ class Runner:
         if want and case_pb2.Jurisdiction.Name(submission.destination) != _jurisdiction_enum(want):
             raise StepFailed(step, f"destination {_jurisdiction_enum(want)}",
                              f"{case_pb2.Jurisdiction.Name(submission.destination)}")
+        if "expect_repeat_of" in step.args:
+            earlier = saved_value(step, "expect_repeat_of", saved)
+            links = [link.earlier_case_id for link in submission.repeats]
+            if earlier not in links:
+                raise StepFailed(step, f"a repeat link to {earlier}", f"links to {links or 'no earlier case'}")
+        if "expect_attempt" in step.args:
+            expectation = {"at": self.member(step, "as", saved), "case": submission.case_id,
+                           "status": "STATUS_REFERRED", "attempt": step.args["expect_attempt"]}
+            if step.args.get("to"):
+                expectation["holder"] = step.args["to"]
+            await self._expect_status(Step("expect_status", expectation, step.number), saved, timeout)
         flag = step.args.get("expect_flag")
         if flag and not any(f.startswith(flag) for f in submission.quality_flags):
             raise StepFailed(step, f"a quality flag on {flag}", f"flags {list(submission.quality_flags)}")
 
     async def _expect_rejection(self, step: Step, saved: dict, timeout: float) -> None:
-        content, filename, _ = self._document(step, missing_field=bool(step.args.get("missing_field", True)))
+        content, filename, _ = self._document(step, saved, missing_field=bool(step.args.get("missing_field", True)))
         wanted = step.args["field"]
         try:
-            response = await self.clients[step.args["as"]].submit(content, filename=filename)
+            response = await self.clients[self.member(step, "as", saved)].submit(
+                content, filename=filename, to=self.member(step, "to", saved) if "to" in step.args else None)
         except Refused as refused:
             fields = [v.field for v in refused.refusal.violations]
             if refused.refusal.code == "INVALID_ARGUMENT" and any(wanted.lower() in f.lower() for f in fields):
@@ -199,9 +233,12 @@ class Runner:
         raise StepFailed(step, f"a rejection naming field {wanted!r}", f"accepted as {got}, rejections naming {fields}")
 
     async def _expect_inbox(self, step: Step, saved: dict, timeout: float) -> None:
-        member, case_id = step.args["member"], _value(step, "case", saved)
+        member, case_id = self.member(step, "member", saved), saved_value(step, "case", saved)
         flow = step.args.get("flow")
         status = step.args.get("status")
+        closing = names.closing(str(step.args["closing"])) if "closing" in step.args else None
+        return_reason = names.return_reason(str(step.args["return_reason"])) if "return_reason" in step.args else None
+        attempt = int(step.args["attempt"]) if "attempt" in step.args else None
         payloads = {"referral": "referral", "transfer": "hotline_transfer", "status": "status_update", None: None}
 
         def matches(item: adapter_pb2.InboxItem) -> bool:
@@ -210,12 +247,21 @@ class Runner:
             payload = item.envelope.WhichOneof("payload")
             if flow and payload != payloads[flow]:
                 return False
-            return not status or (payload == "status_update" and case_pb2.Status.Name(item.envelope.status_update.status) == status)
+            if status and not (payload == "status_update"
+                               and case_pb2.Status.Name(item.envelope.status_update.status) == status):
+                return False
+            update = item.envelope.status_update
+            if closing is not None and not (payload == "status_update" and update.closing == closing):
+                return False
+            if return_reason is not None and not (payload == "status_update" and update.return_reason == return_reason):
+                return False
+            return attempt is None or (payload == "referral" and item.envelope.referral.attempt == attempt)
 
         watcher = self._watcher(step, member)
         if await watcher.wait_for(matches, timeout) is None:
             seen = [describe_item(i) for i in watcher.items if case_id_of(i) == case_id]
-            expected = " ".join(filter(None, [flow or "an item", status, f"for {case_id} in {member}'s inbox"]))
+            facts = [f"{key} {step.args[key]}" for key in ("closing", "return_reason", "attempt") if key in step.args]
+            expected = " ".join(filter(None, [flow or "an item", status, *facts, f"for {case_id} in {member}'s inbox"]))
             raise StepFailed(step, expected, f"after {timeout:g}s: {seen or 'nothing for this case'}")
 
     async def _step(self, step: Step, saved: dict, timeout: float) -> None:
@@ -225,19 +271,10 @@ class Runner:
             raise StepFailed(step, "the step accepted", f"{refused.refusal.code} ({refused.refusal.reason}): {refused}") from None
 
     async def _report(self, step: Step, saved: dict) -> adapter_pb2.ReportStatusResponse:
-        client = self.clients[step.args["as"]]
-        case_id = _value(step, "case", saved)
-        days_ago = step.args.get("days_ago")
-        if days_ago is None:
-            return await client.step(case_id, step.args["status"], reason=step.args.get("reason", ""),
-                                     note=step.args.get("note", ""), actor="conformance-kit")
-        # a step that happened earlier (the federation keeps its clocks from the step's time)
-        request = adapter_pb2.ReportStatusRequest(
-            request_id=f"conformance-{case_id}-{step.number}", case_id=case_id,
-            status=case_pb2.Status.Value(step.args["status"]), reason=step.args.get("reason", ""),
-            note=step.args.get("note", ""), actor="conformance-kit")
-        request.at.FromDatetime(self.clock() - timedelta(days=float(days_ago)))
-        return await client._call(client.stub.ReportStatus, request)
+        client = self.clients[self.member(step, "as", saved)]
+        case_id = saved_value(step, "case", saved)
+        return await client.step(case_id, step.args["status"], request_id=f"conformance-{case_id}-{step.number}"
+                                 if step.args.get("days_ago") is not None else None, **self.step_facts(step, saved))
 
     async def _expect_refused(self, step: Step, saved: dict, timeout: float) -> None:
         code = step.args.get("code", "FAILED_PRECONDITION")
@@ -246,15 +283,15 @@ class Runner:
         except Refused as refused:
             got = refused.refusal
             mentions = step.args.get("mentions", "")
-            if got.code == code and (not step.args.get("reason") or got.reason == step.args["reason"]) \
-                    and mentions in str(refused):
+            wanted_reason = step.args.get("error_reason")
+            if got.code == code and (not wanted_reason or got.reason == wanted_reason) and mentions in str(refused):
                 return
-            raise StepFailed(step, f"{code} {step.args.get('reason', '')} {mentions!r}".strip(),
+            raise StepFailed(step, f"{code} {wanted_reason or ''} {mentions!r}".replace("  ", " "),
                              f"{got.code} ({got.reason}): {refused}") from None
         raise StepFailed(step, f"a refusal {code}", f"the step accepted (sequence {response.sequence})")
 
     async def _expect_status(self, step: Step, saved: dict, timeout: float) -> None:
-        where, case_id, wanted = step.args["at"], _value(step, "case", saved), step.args["status"]
+        where, case_id, wanted = self.member(step, "at", saved), saved_value(step, "case", saved), step.args["status"]
         holder = step.args.get("holder")
         deadline = time.monotonic() + timeout
         got = "nothing yet"
@@ -284,32 +321,42 @@ class Runner:
     async def _share(self, step: Step, saved: dict, timeout: float) -> None:
         title = f"{step.args.get('title', 'conformance')} #{int(time.time() * 1000)}"
         document, filename = self.documents.sample(step.args["sample"]) if "sample" in step.args else (None, "")
+        saved[step.args.get("save", "share")] = title
+        extra = self.emergency_share(step, saved, title)
         try:
-            await self.clients[step.args["as"]].share(topic=step.args["topic"], audience=step.args.get("audience", []),
-                                                      title=title, body=step.args.get("body", ""), document=document,
-                                                      filename=filename)
+            await self.clients[self.member(step, "as", saved)].share(
+                topic=step.args["topic"], audience=[self.member(Step(step.kind, {"m": m}, step.number), "m", saved)
+                                                    for m in step.args.get("audience", [])],
+                title=title, body=step.args.get("body", ""), document=document, filename=filename, **extra)
         except Refused as refused:
             raise StepFailed(step, "the share accepted", f"{refused.refusal.code}: {refused}") from None
-        saved[step.args.get("save", "share")] = title
 
     async def _expect_share(self, step: Step, saved: dict, timeout: float) -> None:
-        member, topic = step.args["member"], step.args["topic"]
-        title = _value(step, "title", saved) if "title" in step.args else saved.get("share", "")
+        member, topic = self.member(step, "member", saved), step.args["topic"]
+        title = saved_value(step, "title", saved) if "title" in step.args else saved.get("share", "")
         digests = step.args.get("digests")
-
+        case_id = saved_value(step, "case", saved) if "case" in step.args else None
+        broadcast = saved_value(step, "broadcast", saved) if "broadcast" in step.args else None
+        if case_id or broadcast:
+            title = ""  # the federation's own titles (repeat links) or the acknowledger's
         def matches(item: adapter_pb2.InboxItem) -> bool:
             share = item.envelope.information_share
             return (item.envelope.WhichOneof("payload") == "information_share"
                     and envelope_pb2.ShareTopic.Name(share.topic) == topic and (not title or share.title == title)
-                    and (digests is None or len(share.digests) == int(digests)))
+                    and (digests is None or len(share.digests) == int(digests))
+                    and (case_id is None or any(case_id in (link.case_id, link.earlier_case_id)
+                                                for link in share.repeat_links))
+                    and (broadcast is None or broadcast in (share.emergency_ack.broadcast_id,
+                                                            share.emergency.broadcast_id)))
 
         watcher = self._watcher(step, member)
         if await watcher.wait_for(matches, timeout) is None:
             seen = [describe_item(i) for i in watcher.items if i.envelope.WhichOneof("payload") == "information_share"]
-            raise StepFailed(step, f"a {topic} share {title!r} in {member}'s inbox", f"after {timeout:g}s: {seen[-5:] or 'no share'}")
+            which = f"for {case_id or broadcast}" if case_id or broadcast else repr(title)
+            raise StepFailed(step, f"a {topic} share {which} in {member}'s inbox", f"after {timeout:g}s: {seen[-5:] or 'no share'}")
 
     async def _expect_deadline_notice(self, step: Step, saved: dict, timeout: float) -> None:
-        member, case_id = step.args["member"], _value(step, "case", saved)
+        member, case_id = self.member(step, "member", saved), saved_value(step, "case", saved)
         wanted_step, wanted_kind = step.args.get("step"), step.args.get("kind")
 
         def notices(item: adapter_pb2.InboxItem) -> list:
@@ -332,15 +379,6 @@ class Runner:
             raise StepFailed(step, f"an inbox the kit reads ({', '.join(self.watchers)})",
                              f"{member}, whose inbox its own system reads")
         return self.watchers[member]
-
-
-def _value(step: Step, key: str, saved: dict) -> str:
-    value = str(step.args[key])
-    if value.startswith("$"):
-        if value[1:] not in saved:
-            raise StepFailed(step, f"{value} saved by an earlier step", f"only {sorted(saved) or 'nothing'} saved")
-        return saved[value[1:]]
-    return value
 
 
 def _jurisdiction_enum(name: str) -> str:

@@ -9,6 +9,9 @@
     - step: {as: hebei, case: $case, status: STATUS_RECEIVED}
     - expect_status: {at: beijing, case: $case, status: STATUS_RECEIVED}
 
+A member may also be one a step saved (`expect_submission`'s `save_holder: receiver`,
+then `as: $receiver`): the kit resolves it when the step runs.
+
 Members may be written `$member` / `$other` (and `$third`) in a scenario meant for one
 member's own receiving system (`jjj conformance run --member J`): the kit fills in J and
 the other two. Loading checks every step's keys, so a typo fails at load, naming the file
@@ -27,18 +30,25 @@ SCENARIOS_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_TIMEOUT = 20.0
 
 # step kind -> (required keys, optional keys)
+# what a step reports beyond its status (schemas/lifecycle.yaml): `step` and `expect_refused` take them
+STEP_FACTS = {"reason", "note", "days_ago", "return_reason", "closing", "merged_into", "event", "extension",
+              "coordination", "satisfaction"}
 STEP_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    "submit": ({"as"}, {"sample", "generate", "to", "transfer", "save", "expect_destination", "expect_flag", "expect_cases"}),
-    "expect_rejection": ({"as", "field"}, {"sample", "generate", "missing_field"}),
-    "expect_inbox": ({"member", "case"}, {"flow", "status"}),
-    "step": ({"as", "case", "status"}, {"reason", "note", "days_ago"}),
-    "expect_refused": ({"as", "case", "status"}, {"code", "reason", "mentions"}),
+    "submit": ({"as"}, {"sample", "generate", "again", "to", "transfer", "save", "expect_destination", "expect_flag",
+                        "expect_cases", "expect_attempt", "expect_repeat_of"}),
+    "expect_rejection": ({"as", "field"}, {"sample", "generate", "missing_field", "to"}),
+    "expect_inbox": ({"member", "case"}, {"flow", "status", "closing", "return_reason", "attempt"}),
+    "step": ({"as", "case", "status"}, STEP_FACTS),
+    "expect_refused": ({"as", "case", "status"}, STEP_FACTS | {"code", "error_reason", "mentions"}),
     "expect_status": ({"at", "case", "status"}, {"holder", "attempt"}),
-    "share": ({"as", "topic"}, {"audience", "title", "body", "save", "sample"}),
-    "expect_share": ({"member", "topic"}, {"title", "digests"}),
+    "expect_event": ({"at", "case", "event"}, set()),
+    "expect_receipt": ({"at", "case", "receiver"}, {"flow"}),
+    "expect_submission": ({"from", "save"}, {"to", "flow", "kind", "save_holder", "instruct"}),
+    "share": ({"as", "topic"}, {"audience", "title", "body", "save", "sample", "emergency", "ack"}),
+    "expect_share": ({"member", "topic"}, {"title", "digests", "case", "broadcast"}),
     "expect_deadline_notice": ({"member", "case"}, {"step", "kind"}),
 }
-GENERATE_KEYS = {"to", "kind", "urgent"}
+GENERATE_KEYS = {"to", "kind", "urgent", "repeat_of"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,9 @@ class Scenario:
 
         def bind(value):
             if isinstance(value, str):
-                return names.get(value, value)
+                for name, member_name in names.items():  # in text too (an `instruct` naming the member)
+                    value = value.replace(name, member_name)
+                return value
             if isinstance(value, list):
                 return [bind(v) for v in value]
             if isinstance(value, dict):
@@ -119,7 +131,7 @@ def _scenario(path: Path, entry: dict) -> Scenario:
                                               *(f"missing {k!r}" for k in sorted(missing))]))
     steps = tuple(_step(f"{where}: scenario {entry['id']}", number, raw) for number, raw in enumerate(entry["steps"], 1))
     text = repr([s.args for s in steps])
-    members = tuple(sorted({v for s in steps for k, v in s.args.items() if k in ("as", "member", "at", "to")
+    members = tuple(sorted({v for s in steps for k, v in s.args.items() if k in ("as", "member", "at", "to", "from")
                             and isinstance(v, str)}))
     return Scenario(id=str(entry["id"]), requirement=str(entry["requirement"]), steps=steps,
                     timeout=float(entry.get("timeout", DEFAULT_TIMEOUT)), description=str(entry.get("description", "")),
@@ -136,8 +148,10 @@ def _step(where: str, number: int, raw: dict) -> Step:
     required, optional = STEP_KEYS[kind]
     problems = [f"missing {k!r}" for k in sorted(required - set(args))]
     problems += [f"unknown key {k!r}" for k in sorted(set(args) - required - optional)]
-    if kind in ("submit", "expect_rejection") and ("sample" in args) == ("generate" in args):
+    if kind == "expect_rejection" and ("sample" in args) == ("generate" in args):
         problems.append("needs exactly one of 'sample' and 'generate'")
+    if kind == "submit" and sum(key in args for key in ("sample", "generate", "again")) != 1:
+        problems.append("needs exactly one of 'sample', 'generate' and 'again'")
     if isinstance(args.get("generate"), dict):
         problems += [f"generate: unknown key {k!r}" for k in sorted(set(args["generate"]) - GENERATE_KEYS)]
     if problems:

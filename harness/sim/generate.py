@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -117,10 +118,24 @@ class Generator:
     first_sequence: int = 0  # where this run's numbering starts (spreads many short runs over the id space)
     mix: Mix = field(default_factory=Mix)
     places: Places = field(default_factory=load_places)
+    # An open-ended run's numbering (harness.sim.numbering.blocks): called for the first number of
+    # each next block of `block_size` once the current one is used up; None: first_sequence onwards.
+    next_block: Callable[[], int] | None = None
+    block_size: int = 1000
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._sequence = self.first_sequence
+        self._block_left = 0 if self.next_block is not None else -1
+
+    def _next_sequence(self) -> int:
+        if self._block_left == 0:
+            self._sequence = self.next_block()
+            self._block_left = self.block_size
+        if self._block_left > 0:
+            self._block_left -= 1
+        self._sequence += 1
+        return self._sequence
 
     def cases(self, origin: str, count: int, *, now: datetime) -> list[GeneratedCase]:
         return [self.case(origin, now=now) for _ in range(count)]
@@ -129,7 +144,7 @@ class Generator:
              urgent: bool | None = None, defect: str | None = None) -> GeneratedCase:
         """The next case; `destination`, `kind`, `urgent` and `defect` fix what is otherwise drawn."""
         rng = self._rng
-        self._sequence += 1
+        self._next_sequence()
         cross_border = rng.random() < self.mix.cross_border
         if destination is not None:
             area = rng.choice([a for a in self.places.areas if a.jurisdiction == destination

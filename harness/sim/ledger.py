@@ -23,6 +23,9 @@ class CaseRecord:
     handled: bool = False  # the destination replied (STATUS_REPLIED)
     returned: bool = False  # the destination sent it back (STATUS_RETURNED)
     closed: bool = False  # the origin closed it
+    disputed: bool = False  # the origin disputed the return (STATUS_RETURN_DISPUTED)
+    overruled: bool = False  # the coordination gave it back to the holder
+    extended: bool = False  # the holder extended a clock
     steps: list[int] = field(default_factory=list)  # every step either simulated side reported
 
     @property
@@ -47,11 +50,16 @@ class Ledger:
     def submitted(self, case_id: str, origin: str, destination: str, kind: int) -> None:
         self.cases.setdefault(case_id, CaseRecord(case_id, origin, destination, kind))
 
-    def stepped(self, case_id: str, status: int) -> None:
+    def stepped(self, case_id: str, status: int, *, extended: bool = False) -> None:
         record = self.cases.get(case_id)
         if record is None:
             return  # a case of an earlier run, still open: not this run's to count
         record.steps.append(status)
+        record.extended = record.extended or extended
+        if status == case_pb2.STATUS_RETURN_DISPUTED:
+            record.disputed = True
+        elif status == case_pb2.STATUS_RECEIVED and record.disputed:
+            record.overruled = True
         if status == case_pb2.STATUS_REPLIED:
             record.handled = True
         elif status == case_pb2.STATUS_RETURNED:
@@ -77,6 +85,9 @@ class Ledger:
             "delivered": sum(r.delivered for r in crossing),
             "handled": sum(r.handled for r in crossing),
             "returned": sum(r.returned for r in crossing),
+            "disputed": sum(r.disputed for r in crossing),
+            "overruled": sum(r.overruled for r in crossing),
+            "extended": sum(r.extended for r in crossing),
             "closed": sum(r.closed for r in crossing),
             "expected_rejections": sum(self.expected_rejections.values()),
             "flagged": sum(self.flagged.values()),

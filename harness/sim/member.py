@@ -21,7 +21,7 @@ from harness.items import case_id_of
 from harness.sim.defects import without_required_field
 from harness.sim.generate import BAD_PHONE, MISSING_FIELD, GeneratedCase, Generator
 from harness.sim.ledger import Ledger
-from harness.sim.policy import HOLDER, ORIGIN, Policy, Step, next_step
+from harness.sim.policy import HOLDER, ORIGIN, Past, Policy, Step, next_step
 from kernel import jurisdictions
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -40,11 +40,14 @@ class SimulatedMember:
     ledger: Ledger
     seed: int
     pending: set[asyncio.Task] = field(default_factory=set)
-    # (case_id, status) this side already answered: a redelivered item must not make a second step
-    answered: set[tuple[str, int]] = field(default_factory=set)
+    # the inbox items this side already answered ((case_id, flow, attempt or sequence)): a redelivered
+    # item must not make a second step
+    answered: set[tuple[str, str, int]] = field(default_factory=set)
+    past: dict[str, Past] = field(default_factory=dict)  # case_id -> what this side did on it already
 
     def __post_init__(self) -> None:
         self.jurisdiction: str = self.client.jurisdiction
+        self.kinds: dict[str, int] = {}  # case kind of each case referred to this side
         self.rng = random.Random(f"{self.seed}/{self.jurisdiction}")
 
     async def work_inbox(self) -> None:
@@ -59,24 +62,35 @@ class SimulatedMember:
         payload = envelope.WhichOneof("payload")
         case_id = case_id_of(envelope)
         if payload in ("referral", "hotline_transfer"):
-            case = getattr(envelope, payload).case
+            referral = getattr(envelope, payload)
             self.ledger.delivered(case_id)
+            self.kinds[case_id] = referral.case.kind
             status = case_pb2.STATUS_REFERRED if payload == "referral" else case_pb2.STATUS_DISPATCHED
-            self._schedule(case_id, HOLDER, status, case.kind)
+            attempt = referral.attempt if payload == "referral" else 1
+            self._schedule((case_id, payload, attempt), HOLDER, status, referral.case.kind)
         elif payload == "status_update":
             update = envelope.status_update
+            key = (case_id, payload, update.sequence)
             if jurisdictions.origin_of_case_id(case_id).name == self.jurisdiction:
                 record = self.ledger.cases.get(case_id)
                 kind = record.kind if record else case_pb2.CASE_KIND_HOTLINE_REQUEST
-                self._schedule(case_id, ORIGIN, update.status, kind)
+                self._schedule(key, ORIGIN, update.status, kind)
+            elif update.status == case_pb2.STATUS_RECEIVED and update.coordination.body:
+                # the coordination overruled our return: the case is ours to handle again
+                self._schedule(key, HOLDER, update.status, self.kinds.get(case_id, case_pb2.CASE_KIND_HOTLINE_REQUEST))
         elif payload == "information_share":
             self.ledger.shares[self.jurisdiction] += 1
 
-    def _schedule(self, case_id: str, role: str, status: int, kind: int) -> None:
-        if (case_id, status) in self.answered:
-            return
-        self.answered.add((case_id, status))
-        step = next_step(self.policy, self.rng, role=role, status=status, kind=kind)
+    def _schedule(self, key: tuple[str, str, int] | str, role: str, status: int, kind: int) -> None:
+        """This side's next step on a case; `key`: the inbox item it answers (once), or the case id
+        after this side's own step."""
+        if isinstance(key, tuple):
+            if key in self.answered:
+                return
+            self.answered.add(key)
+        case_id = key[0] if isinstance(key, tuple) else key
+        step = next_step(self.policy, self.rng, role=role, status=status, kind=kind,
+                         past=self.past.get(case_id, Past()))
         if step is None:
             return
         task = asyncio.get_running_loop().create_task(self._take_step(case_id, role, step, kind))
@@ -86,13 +100,16 @@ class SimulatedMember:
     async def _take_step(self, case_id: str, role: str, step: Step, kind: int) -> None:
         await asyncio.sleep(step.delay)
         try:
-            await self.client.step(case_id, step.status, reason=step.reason, note=step.note, actor=SIM_ACTOR,
-                                   feedback=step.feedback)
+            await self.client.step(case_id, step.status, actor=SIM_ACTOR, **step.options())
         except Refused as refused:
             self.ledger.refused_steps.append(f"{case_id} {case_pb2.Status.Name(step.status)}: {refused}")
             log.warning("sim_step_refused", case_id=case_id, status=case_pb2.Status.Name(step.status))
             return
-        self.ledger.stepped(case_id, step.status)
+        self.ledger.stepped(case_id, step.status, extended=step.extension is not None)
+        past = self.past.get(case_id, Past())
+        self.past[case_id] = Past(returned=past.returned or step.status == case_pb2.STATUS_RETURNED and role == HOLDER,
+                                  disputed=past.disputed or step.status == case_pb2.STATUS_RETURN_DISPUTED,
+                                  extended=past.extended or step.extension is not None)
         self._schedule(case_id, role, step.status, kind)
 
     async def submit(self, generated: GeneratedCase, render: Render) -> None:

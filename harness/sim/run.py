@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.client import GatewayClient, MemberClient
@@ -41,6 +42,8 @@ class Run:
     rate: float = 2.0  # cases per second, 0 = as fast as the adapters answer
     seed: int = 0
     run_tag: int = 0
+    first_sequence: int = 0  # where the case numbering starts (harness.sim.numbering.reserve)
+    next_block: Callable[[], int] | None = None  # an open-ended run's numbering, block by block
     settle_seconds: float = 120.0  # after the last submission, how long to wait for the cases to close
     policy: Policy = field(default_factory=Policy.load)
     mix: Mix = field(default_factory=Mix)
@@ -54,7 +57,8 @@ async def simulate(state: FederationState, members: list[str], run: Run, render:
     simulated = {name: SimulatedMember(client, run.policy, ledger, run.seed) for name, client in clients.items()}
     readers = [asyncio.create_task(member.work_inbox()) for member in simulated.values()]
     try:
-        generator = Generator(seed=run.seed, run_tag=run.run_tag, mix=run.mix)
+        generator = Generator(seed=run.seed, run_tag=run.run_tag, first_sequence=run.first_sequence,
+                              next_block=run.next_block, mix=run.mix)
         if not run.submit:
             await (stop.wait() if stop is not None else asyncio.Event().wait())
         elif run.count is None:

@@ -282,3 +282,43 @@ def test_the_installed_command_documents_its_exit_codes(tmp_path):
     run = subprocess.run([sys.executable, "-m", "cli.main", "status", "--state", str(tmp_path / "none.json")],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 3 and "no federation running" in run.stderr
+
+
+ANONYMOUS_WEB = SAMPLES / "beijing/samples/valid/bj_rx_anonymous_web.json"
+
+
+def test_a_coded_return_disputed_and_overruled_by_coordination_then_closed_informed(run):
+    code, out, err = run("submit", "beijing", ANONYMOUS_WEB, "--to", "hebei", "--json")
+    assert code == 0, err
+    case_id = json.loads(out)["submissions"][0]["case_id"]
+    inbox_until(run, "hebei", lambda item: item["case_id"] == case_id and item["flow"] == "FLOW_REFERRAL")
+    assert run("step", "hebei", case_id, "signed")[0] == 0
+    code, _, err = run("step", "hebei", case_id, "returned", "--reason", "不属于本地管辖")
+    assert code == 1 and "needs a coded return reason" in err
+    code, out, err = run("step", "hebei", case_id, "returned", "--reason", "不属于本地管辖", "--return-reason", "not_ours",
+                         "--json")
+    assert code == 0 and json.loads(out)["status"] == "STATUS_RETURNED", err
+    inbox_until(run, "beijing", lambda item: item["case_id"] == case_id and item["detail"].startswith("STATUS_RETURNED"))
+    assert run("step", "beijing", case_id, "return_disputed", "--reason", "事发地在三河市")[0] == 0
+    code, _, err = run("step", "beijing", case_id, "received", "--reason", "联席会议决定由河北办理")
+    assert code == 1 and "coordination decision" in err
+    code, out, err = run("step", "beijing", case_id, "received", "--reason", "联席会议决定由河北办理",
+                         "--coordination", "京津冀12345联席会议", "--decision", "由河北办理", "--json")
+    assert code == 0 and json.loads(out)["status"] == "STATUS_RECEIVED", err
+    inbox_until(run, "hebei", lambda item: item["case_id"] == case_id and item["detail"].startswith("STATUS_RECEIVED"))
+    code, out, err = run("step", "hebei", case_id, "closed", "--closing", "informed", "--reason", "已告知诉求人向物业反映",
+                         "--json")
+    assert code == 0 and json.loads(out)["status"] == "STATUS_CLOSED", err
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (("--return-reason", "bogus"), "unknown return_reason 'bogus'; one of not_ours, wrong_place"),
+    (("--closing", "forgotten"), "unknown closing 'forgotten'; one of handled, withdrawn"),
+    (("--extension", "petition_handle"), "--extension 'petition_handle': STEP:AMOUNT"),
+    (("--return-upheld",), "--return-upheld and --decision go with --coordination BODY"),
+    (("--at", "yesterday"), "--at 'yesterday' is no ISO 8601 time"),
+])
+def test_step_flags_that_make_no_sense_are_usage_errors(run, flags, message):
+    code, out, err = run("step", "hebei", "jjj:BJ:X", "returned", *flags)
+    assert code == 2, (out, err)
+    assert message in err

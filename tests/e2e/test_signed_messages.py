@@ -206,3 +206,30 @@ async def test_a_step_of_a_case_never_referred_is_retried_then_dead_lettered(fed
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await federation.stub("beijing").GetCase(adapter_pb2.GetCaseRequest(case_id="jjj:BJ:NEVER-REFERRED"))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_receipt_quicker_than_the_origins_own_record_is_kept_once_the_record_is_there(federation, bus, settings):
+    # The receiver may acknowledge before the origin stored its record of what it just sent
+    # (submit publishes, then records): the receipt waits for the record instead of being dropped.
+    from kernel import jurisdictions
+
+    settings.security.max_retries, settings.security.retry_delay_seconds = 20, 0.05
+    await federation.start("beijing")
+    envelope_id = f"{SANHE_ID}/referral/1"
+    receipt = envelope_pb2.Envelope(
+        envelope_id=f"receipt/{envelope_id}", flow=envelope_pb2.FLOW_RECEIPT, sender=c.JURISDICTION_HEBEI,
+        destination=c.JURISDICTION_BEIJING, receipt=envelope_pb2.Receipt(
+            envelope_id=envelope_id, envelope_digest=bytes(32), receiver=c.JURISDICTION_HEBEI,
+            flow=envelope_pb2.FLOW_REFERRAL, case_id=SANHE_ID))
+    receipt.sent_at.GetCurrentTime()
+    subject = subjects.subject(envelope_pb2.FLOW_RECEIPT, jurisdictions.by_name("beijing"), jurisdictions.by_name("hebei"))
+    await bus.inject(subject, signed.sign(receipt, signer_of(settings, "hebei")))
+    beijing = federation.stub("beijing")
+    await beijing.SubmitDocument(submit_request(SANHE, destination=c.JURISDICTION_HEBEI))
+
+    async def receipted():
+        record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=SANHE_ID))
+        return record if record.receipts else None
+
+    (kept,) = (await eventually(receipted)).receipts
+    assert kept.receipt.envelope_id == envelope_id and kept.receipt.receiver == c.JURISDICTION_HEBEI

@@ -65,6 +65,48 @@ async def test_referral_signed_for_and_its_trail(federation):
             assert await health(endpoint, state.operator_files()) == 1
 
 
+async def referred_at(client: MemberClient, case_id: str, within: float = 20.0) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            await client.get_case(case_id)
+            return
+        except Refused:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def test_step_at_a_time_with_a_coded_return_and_an_extension(federation):
+    from datetime import datetime, timedelta, timezone
+
+    chaoyang = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyang.json"
+    petition = SHARED / "jurisdictions/beijing/samples/valid/bj_xf_petition_visit.json"
+    async with MemberClient(federation.state, "beijing") as beijing, MemberClient(federation.state, "tianjin") as tianjin:
+        ticket = (await beijing.submit_file(chaoyang, to="tianjin")).submissions[0].case_id
+        letter = (await beijing.submit_file(petition, to="tianjin")).submissions[0].case_id
+        for case_id in (ticket, letter):  # Tianjin's adapter records the referral on its own time
+            await referred_at(tianjin, case_id)
+        signed_at = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=3)
+        await tianjin.step(ticket, "signed", at=signed_at)
+        record = await tianjin.get_case(ticket)
+        assert record.case.history[-1].at.ToDatetime(tzinfo=timezone.utc) == signed_at
+        with pytest.raises(Refused) as refused:
+            await tianjin.step(ticket, "returned", reason="不属于本地管辖")
+        assert refused.value.refusal.code == "FAILED_PRECONDITION" and "coded return reason" in str(refused.value)
+        returned = await tianjin.step(ticket, "returned", reason="不属于本地管辖", return_reason="not_ours")
+        assert returned.status == case_pb2.STATUS_RETURNED
+        await tianjin.step(letter, "signed")
+        await tianjin.step(letter, "accepted")
+        await tianjin.step(letter, "accepted", reason="需调取外省合同", extension=("petition_handle", 30))
+        last = (await tianjin.get_case(letter)).case.history[-1]
+        assert last.type == case_pb2.EVENT_TYPE_EXTENSION and (last.extension.step, last.extension.amount) == (
+            "petition_handle", 30)
+
+
 async def test_a_rejected_document_names_its_field(federation):
     async with MemberClient(federation.state, "beijing") as beijing:
         with pytest.raises(Refused) as refused:

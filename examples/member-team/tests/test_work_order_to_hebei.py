@@ -54,6 +54,10 @@ def test_hebei_returns_a_case_with_its_reason(jjj_beijing, jjj_hebei):
         jjj_hebei.step(submission.case_id, "returned")  # a return needs a reason
     assert refused.value.refusal.code == "FAILED_PRECONDITION"
     assert "needs a reason" in refused.value.refusal.message
-    jjj_hebei.step(submission.case_id, "returned", reason="路灯属京哈高速管理处，非三河市管辖")
+    with pytest.raises(Refused) as refused:  # and a coded reason (退单), schemas/lifecycle.yaml return_reasons
+        jjj_hebei.step(submission.case_id, "returned", reason="路灯属京哈高速管理处，非三河市管辖")
+    assert "coded return reason" in refused.value.refusal.message
+    jjj_hebei.step(submission.case_id, "returned", reason="路灯属京哈高速管理处，非三河市管辖", return_reason="not_ours")
     returned = jjj_beijing.expect_inbox(case_id=submission.case_id, status="returned")
     assert returned.envelope.status_update.reason == "路灯属京哈高速管理处，非三河市管辖"
+    assert returned.envelope.status_update.return_reason == case_pb2.RETURN_REASON_NOT_OURS

@@ -15,15 +15,27 @@ from kernel.errors import ConfigurationError
 
 def test_the_shipped_scenarios_cover_every_flow_and_every_shared_sample():
     shipped = load_all([SCENARIOS_DIR])
-    kinds = {step.kind for scenario in shipped for step in scenario.steps}
+    member_set = load_all([SCENARIOS_DIR / "member"])
+    kinds = {step.kind for scenario in [*shipped, *member_set] for step in scenario.steps}
     assert kinds == set(STEP_KEYS)  # every kind of step is used by some scenario
+    assert "expect_submission" not in {step.kind for scenario in shipped for step in scenario.steps}
     samples = {step.args["sample"] for s in shipped for step in s.steps if "sample" in step.args}
     on_disk = {str(p.relative_to(default_samples_dir())) for p in default_samples_dir().glob("*/samples/*/*")}
     assert samples == on_disk
     assert any(step.args.get("transfer") for s in shipped for step in s.steps)
     assert not any(s.for_member for s in shipped)
-    member_set = load_all([SCENARIOS_DIR / "member"])
     assert member_set and all(s.for_member for s in member_set)
+
+
+def test_member_roles_choose_the_receiving_or_the_sending_set():
+    from cli.conformance import member_scenarios
+
+    receiving = load_all(member_scenarios("receiving"))
+    sending = load_all(member_scenarios("sending"))
+    both = load_all(member_scenarios("both"))
+    assert sorted(s.id for s in both) == sorted(s.id for s in [*receiving, *sending])
+    assert all(step.kind != "expect_submission" for s in receiving for step in s.steps)
+    assert all(s.steps[0].kind == "expect_submission" for s in sending)
 
 
 def test_member_scenarios_bind_to_the_member_under_test_and_the_others():
@@ -36,7 +48,7 @@ def test_member_scenarios_bind_to_the_member_under_test_and_the_others():
 
 @pytest.mark.parametrize(("text", "mentions"), [
     ("id: x\nrequirement: r\nsteps:\n  - submitt: {as: beijing}\n", "step 1: unknown step 'submitt'"),
-    ("id: x\nrequirement: r\nsteps:\n  - submit: {as: beijing}\n", "step 1 (submit): needs exactly one of 'sample' and 'generate'"),
+    ("id: x\nrequirement: r\nsteps:\n  - submit: {as: beijing}\n", "step 1 (submit): needs exactly one of 'sample', 'generate' and 'again'"),
     ("id: x\nrequirement: r\nsteps:\n  - step: {as: beijing, case: $c}\n", "step 1 (step): missing 'status'"),
     ("id: x\nrequirement: r\nsteps:\n  - expect_status: {at: beijing, case: $c, status: S, colour: red}\n",
      "unknown key 'colour'"),

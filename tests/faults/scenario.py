@@ -59,7 +59,10 @@ class Stream:
         self.federation, self.sizes = federation, sizes
         # Waits scale with the run: a long run takes minutes to get a quarter through.
         self.patience = max(120.0, sizes.referrals * 0.1)
-        self.settle_seconds = settle_seconds if settle_seconds is not None else max(25.0, sizes.referrals * 0.02)
+        # After the fault the backlog drains at what this machine relays (tens per second when loaded):
+        # the settle window grows with the run (JJJ_FAULT_SETTLE_SECONDS_PER_REFERRAL; `make chaos` allows more).
+        per_referral = float(os.environ.get("JJJ_FAULT_SETTLE_SECONDS_PER_REFERRAL", "0.02"))
+        self.settle_seconds = settle_seconds if settle_seconds is not None else max(25.0, sizes.referrals * per_referral)
         self.ledger = Ledger()
         self.sender = Sender(federation, self.ledger, sizes)
         self.reporter = Reporter(federation, self.ledger)

@@ -41,7 +41,10 @@ def parse_beijing_time(text: str, fmt: str, field: str) -> datetime:
         raise MappingError(field, f"{value!r} is not a valid time in format {fmt!r} ({error})") from None
     if local.strftime(fmt) != value:
         raise MappingError(field, f"{value!r} is not exactly in format {fmt!r}")
-    return local.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+    try:
+        return local.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+    except OverflowError:  # the first hours of year 1 in Beijing time are before year 1 in UTC
+        raise MappingError(field, f"{value!r} is out of the representable range of times") from None
 
 
 def parse_hebei_time(text: str, field: str) -> datetime:
@@ -55,9 +58,11 @@ def parse_hebei_time(text: str, field: str) -> datetime:
     year, month, day, hour, minute = (int(part) for part in match.groups())
     try:
         local = datetime(year, month, day, hour, minute, tzinfo=BEIJING)
+        return local.astimezone(timezone.utc)
     except ValueError as error:
         raise MappingError(field, f"{value!r} is not a valid time ({error})") from None
-    return local.astimezone(timezone.utc)
+    except OverflowError:  # 0001/1/1 before 8:00 Beijing time is before the first representable UTC instant
+        raise MappingError(field, f"{value!r} is out of the representable range of times") from None
 
 
 def to_timestamp(dt: datetime) -> Timestamp:

@@ -93,7 +93,7 @@ def test_submit_inbox_step_case(run):
 
     code, out, err = run("step", "hebei", case_id, "signed", "--note", "[签收] 已转三河市", "--json")
     assert code == 0, err
-    assert json.loads(out) == {"case_id": case_id, "status": "STATUS_RECEIVED", "sequence": "1"}
+    assert json.loads(out) == {"case_id": case_id, "status": "STATUS_RECEIVED", "sequence": "1", "queued": False}
 
     inbox_until(run, "beijing", lambda item: item["case_id"] == case_id and item["detail"] == "STATUS_RECEIVED")
 

@@ -227,5 +227,6 @@ class Stream:
             lost=ledger.lost(), duplicated=list(ledger.duplicates), status_lost=status_lost,
             recovery_seconds=max(recoveries) if recoveries else None, trail_problems=problems, trails_checked=checked,
             step_errors=list(ledger.step_errors), unexpected=list(ledger.unexpected), errors=dict(ledger.errors),
-            notes=self.notes,
+            notes=self.notes + ([f"{len(ledger.raced)} re-shown while their acknowledgement was in flight "
+                                 f"(not counted as duplicated): {ledger.raced[:5]}"] if ledger.raced else []),
         )

@@ -29,6 +29,8 @@ RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grp
              grpc.StatusCode.UNKNOWN}
 STEPS = (case_pb2.STATUS_RECEIVED, case_pb2.STATUS_ACCEPTED)
 CALL_TIMEOUT = 10.0
+# How soon after an acknowledgement's answer a re-shown item still counts as written before the ack was taken.
+IN_FLIGHT_SECONDS = 1.0
 MAX_STEP_CONFLICTS = 5
 WORK_TIMEOUT = 150.0  # one item's steps, retried across a fault; longer only when a call hangs
 HAS_QUEUED = "queued" in adapter_pb2.Submission.DESCRIPTOR.fields_by_name
@@ -72,17 +74,25 @@ class Ledger:
     ack_unanswered: set[str] = field(default_factory=set)  # acks that never got an answer (connection closed)
     ack_refused: dict[str, str] = field(default_factory=dict)  # envelope id -> the code an ack was refused with
     duplicates: list[tuple[str, int]] = field(default_factory=list)  # (envelope id, delivery_count) after an OK ack
+    # Re-shown on a session that was already open while the acknowledgement was in flight, read within
+    # IN_FLIGHT_SECONDS of its answer: the adapter wrote it to the stream before it took the ack (a member
+    # system sees it again and must dedupe by envelope id). Reported apart; any later one is a duplicate.
+    raced: list[tuple[str, int]] = field(default_factory=list)
     reported: dict[str, list[int]] = field(default_factory=dict)  # case id -> steps answered OK
     step_errors: list[tuple[str, str]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)  # deliveries the workload never sent (a poison message)
     errors: Counter[str] = field(default_factory=Counter)  # gRPC codes seen, by call
 
-    def delivered(self, envelope_id: str, delivery_count: int, *, sent: bool = True) -> None:
+    def delivered(self, envelope_id: str, delivery_count: int, *, sent: bool = True,
+                  session_opened: float | None = None) -> None:
         now = time.monotonic()
         if not sent:
             self.unexpected.append(envelope_id)
         if envelope_id in self.acknowledged:
-            self.duplicates.append((envelope_id, delivery_count))
+            answered = self.acknowledged[envelope_id]
+            in_flight = (session_opened is not None and session_opened < answered
+                         and now - answered <= IN_FLIGHT_SECONDS)
+            (self.raced if in_flight else self.duplicates).append((envelope_id, delivery_count))
         self.deliveries[envelope_id] += 1
         self.first_delivery.setdefault(envelope_id, now)
         self.delivery_times.append((now, envelope_id))
@@ -218,7 +228,7 @@ class Receiver:
         while not self.stopping.is_set() and self.dropped is not self.channel:
             self.call = stub.OpenInbox(adapter_pb2.OpenInboxRequest(flows=[self.flow]))
             self.sessions += 1
-            reading = asyncio.ensure_future(self._read(self.call, stub, work))
+            reading = asyncio.ensure_future(self._read(self.call, stub, work, opened=time.monotonic()))
             stopping = asyncio.ensure_future(self.stopping.wait())
             await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not reading.done():
@@ -228,12 +238,12 @@ class Receiver:
             if not self.stopping.is_set():
                 await asyncio.sleep(0.1)
 
-    async def _read(self, call, stub, work: asyncio.Queue) -> None:
+    async def _read(self, call, stub, work: asyncio.Queue, *, opened: float) -> None:
         try:
             async for response in call:
                 item = response.item
                 self.ledger.delivered(item.envelope.envelope_id, item.delivery_count,
-                                      sent=self._sent_by_workload(item.envelope))
+                                      sent=self._sent_by_workload(item.envelope), session_opened=opened)
                 await work.put((stub, item))
         except grpc.aio.AioRpcError as error:
             self.ledger.errors[f"OpenInbox {error.code().name}"] += 1

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError, BucketNotFoundError
+from nats.js.errors import BadRequestError
 
 from cli import natsauth, natsserver
 from kernel import jurisdictions
@@ -243,13 +243,7 @@ async def provision_domain(js: JetStreamContext, domain: str, *, duplicate_windo
         except BadRequestError:
             await js.update_stream(config)
         declared.append(config.name)
-    for bucket, ttl in bucket_definitions()[domain]:
-        try:
-            await js.key_value(bucket)
-        except BucketNotFoundError:
-            await js.create_key_value(bucket=bucket, history=1, ttl=ttl, replicas=replicas)
-        declared.append(bucket)
-    return declared
+    return declared + await jetstream.declare_buckets(js, bucket_definitions()[domain], replicas=replicas)
 
 
 async def provision(url: str, files: TlsFiles, domain: str, *, duplicate_window: float) -> list[str]:

@@ -218,13 +218,17 @@ async def _provision(js: JetStreamContext, *, duplicate_window: float, replicas:
             # Exists with another config (e.g. an older duplicate window): bring it in line.
             await js.update_stream(config)
         declared.append(config.name)
-    for bucket, ttl in bucket_layout():
+    return declared + await declare_buckets(js, bucket_layout(), replicas=replicas)
+
+
+async def declare_buckets(js: JetStreamContext, buckets: list[tuple[str, float | None]], *, replicas: int) -> list[str]:
+    """Each (bucket, time to live) that is missing, created; those there are left as they are."""
+    for bucket, ttl in buckets:
         try:
             await js.key_value(bucket)
         except BucketNotFoundError:
             await js.create_key_value(bucket=bucket, history=1, ttl=ttl, replicas=replicas)
-        declared.append(bucket)
-    return declared
+    return [bucket for bucket, _ in buckets]
 
 
 class _NamedAtEachCreation(api.ConsumerConfig):

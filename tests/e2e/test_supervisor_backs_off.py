@@ -15,7 +15,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 
 from kernel.security import pki
-from tests.support.processes import cmdline, descendants, running, start_up, still_running, up_environment
+from tests.support.processes import assert_stops_cleanly, cmdline, descendants, running, start_up, up_environment
 from tests.support.referrals import refer, take
 from tests.support.secure import health_status
 
@@ -93,10 +93,7 @@ def test_an_adapter_that_keeps_crashing_is_backed_off_while_the_others_keep_serv
                  what="Beijing serving again", lines=lines)
         wait_for(lambda: state_of(data_dir, "beijing").get("state") == "running", timeout=10,
                  what="Beijing shown running", lines=lines)
-        started = descendants(up.pid)
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
         assert {state_of(data_dir, role)["state"] for role in ("nats", "gateway", "beijing", "tianjin", "hebei")} == {"stopped"}
     finally:
         blocker.close()
@@ -122,10 +119,7 @@ def test_an_adapter_that_cannot_start_does_not_keep_the_others_from_starting(tmp
             assert health_status(layout, ports[name]) == SERVING, name
         wait_for(lambda: state_of(data_dir, "hebei").get("state") in ("restarting", "backing_off"), timeout=10,
                  what="Hebei shown restarting", lines=lines)
-        started = descendants(up.pid)
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
     finally:
         blocker.close()
         if up.poll() is None:

@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from kernel.security import pki
 from kernel.security.tls import grpc_channel_credentials
-from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
+from tests.support.processes import assert_stops_cleanly, cmdline, descendants, start_up, up_environment
 from tests.support.secure import files_of, health_status, raw_nats_exchange
 
 pytestmark = pytest.mark.slow
@@ -78,11 +78,7 @@ def test_up_starts_everything_and_sigint_leaves_no_process(tmp_path):
                 break
             assert time.monotonic() < deadline, "".join(lines)
             time.sleep(0.2)
-        started = descendants(up.pid)
-
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
     finally:
         if up.poll() is None:
             up.kill()

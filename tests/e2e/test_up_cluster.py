@@ -14,7 +14,7 @@ import pytest
 
 from kernel.security import pki
 from tests.support.businfo import declared_names, stream_infos, stream_infos_or_none
-from tests.support.processes import cmdline, descendants, running, start_up, still_running, up_environment
+from tests.support.processes import assert_stops_cleanly, cmdline, descendants, running, start_up, up_environment
 from tests.support.referrals import refer, take
 from tests.support.relay import free_port
 
@@ -122,10 +122,7 @@ def test_a_three_node_cluster_keeps_delivering_while_a_node_is_killed_and_the_no
                  timeout=60, what="the restarted node current in every stream", lines=lines)
         assert stream_infos(url, layout)["JJJ_REFERRALS"].config.num_replicas == NODES
 
-        started = descendants(up.pid)
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
     finally:
         if up.poll() is None:
             up.kill()

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.support.console import http
-from tests.support.processes import start_up, still_running, descendants, up_environment
+from tests.support.processes import assert_stops_cleanly, start_up, up_environment
 
 pytestmark = pytest.mark.slow
 
@@ -88,10 +88,7 @@ def test_up_prints_the_console_and_a_first_login_that_works(tmp_path):
         refused = _jjj(env, "deadletters", "redrive", "1", "--reason", "none there")
         assert refused.returncode == 1 and "no dead letter 1" in refused.stderr
 
-        started = descendants(up.pid)
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
     finally:
         if up.poll() is None:
             up.kill()

@@ -13,7 +13,7 @@ import pytest
 
 from kernel.security import pki
 from tests.support.businfo import declared_names, stream_infos, stream_infos_or_none
-from tests.support.processes import cmdline, descendants, start_up, still_running, up_environment
+from tests.support.processes import assert_stops_cleanly, cmdline, descendants, start_up, up_environment
 from tests.support.referrals import refer, take
 
 pytestmark = pytest.mark.slow
@@ -59,10 +59,7 @@ def test_a_nats_server_that_lost_its_store_comes_back_with_every_stream_and_buck
         case_id = refer(layout, ports["tianjin"], 2, timeout=60)
         assert take(layout, ports["hebei"], {case_id}, timeout=60) == {case_id}
 
-        started = descendants(up.pid)
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=30) == 0
-        assert still_running(started) == []
+        assert_stops_cleanly(up)
     finally:
         if up.poll() is None:
             up.kill()

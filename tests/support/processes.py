@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -42,6 +43,14 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def assert_stops_cleanly(up: subprocess.Popen) -> None:
+    """SIGINT stops `jjj up` with exit 0, and none of the processes it started is left behind."""
+    started = descendants(up.pid)
+    up.send_signal(signal.SIGINT)
+    assert up.wait(timeout=30) == 0
+    assert still_running(started) == []
 
 
 def still_running(pids: Iterable[int], *, within: float = 15.0) -> list[int]:

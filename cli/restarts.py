@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 # The longest pause between two restarts inside the window.
 BACKOFF_CAP_SECONDS = 5.0
+# Monotonic times a nanosecond apart are one instant: `now + delay` may round to just below the moment
+# a restart leaves the window, and the planned restart must then still be allowed.
+SAME_INSTANT_SECONDS = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,7 @@ class RestartPolicy:
 
     def recent(self, restarts: Sequence[float], now: float) -> list[float]:
         """The restarts (monotonic times) still within the window at `now`."""
-        return [at for at in restarts if now - at < self.window_seconds]
+        return [at for at in restarts if now - at < self.window_seconds - SAME_INSTANT_SECONDS]
 
     def allows(self, restarts: Sequence[float], now: float) -> bool:
         """Whether one more restart at `now` stays within the limit."""
@@ -50,8 +53,8 @@ class RestartPolicy:
             return Decision(self.backoff_seconds(count), backing_off=False, restart_number=count)
         # The window is full: the next restart may come once enough of these have left it.
         room_at = recent[len(recent) - self.limit] + self.window_seconds
-        return Decision(max(room_at - now, self.backoff_seconds(self.limit)), backing_off=True,
-                        restart_number=self.limit)
+        delay = min(max(room_at - now, self.backoff_seconds(self.limit)), self.window_seconds)
+        return Decision(delay, backing_off=True, restart_number=self.limit)
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cli.restarts import Decision, RestartPolicy
@@ -68,6 +68,7 @@ def test_backing_off_never_waits_less_than_the_capped_backoff():
 
 
 @given(st.lists(st.floats(min_value=0, max_value=1000), max_size=30), st.floats(min_value=0, max_value=1000))
+@example([68.24089919350779] * 5, 0.0)  # just restarted five times: room exactly one window later, rounding and all
 def test_the_planned_restart_is_always_allowed_when_it_comes(restarts, offset):
     now = max(restarts, default=0.0) + offset
     decision = POLICY.decide(restarts, now)

@@ -112,8 +112,9 @@ async def test_submissions_while_the_bus_is_unreachable_are_queued_then_delivere
     stream = Stream(federation, sizes)
     result = await stream.run(f"bus unreachable {OUTAGE_SECONDS:.0f} s (outbox)", faults.bus_unreachable(OUTAGE_SECONDS))
     record(result, federation)
-    began, ended = stream.outage
-    queued_during = [at for at in stream.ledger.queued_at if began <= at <= ended]
+    began, _ = stream.outage
+    # Answered once the bounded retries gave up, which may be after the bus came back: queued since it went away.
+    queued_during = [at for at in stream.ledger.queued_at if at >= began]
     assert queued_during, f"no submission answered queued=true during the outage: {result.summary()}"
     assert_exactly_once(result, federation)
 

@@ -232,6 +232,14 @@ async function renderDeadLetters() {
   const letters = data.dead_letters || [];
   const reason = el("input", { id: "action-reason", placeholder: t("action_reason"), "data-testid": "action-reason" });
   const result = el("p", { id: "action-result", "data-testid": "action-result" });
+  // A live refresh re-renders the page: the reason being typed and the last action's result stay.
+  const keptReason = document.getElementById("action-reason");
+  const keptResult = document.getElementById("action-result");
+  if (keptReason) reason.value = keptReason.value;
+  if (keptResult) {
+    result.textContent = keptResult.textContent;
+    if (keptResult.dataset.status) result.dataset.status = keptResult.dataset.status;
+  }
   const act = async (action, sequences) => {
     if (!reason.value.trim()) { result.textContent = t("action_reason"); reason.focus(); return; }
     const { status, data: answer } = await api(`/api/deadletters/${action}`, { method: "POST", body: { sequences, reason: reason.value } });

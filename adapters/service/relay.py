@@ -95,7 +95,7 @@ class AdapterRelay(CaseSending):
     _first_acks: dict[int, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
+        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings, deliver_many=self._deliver_many)
 
     def bus_up(self) -> bool:
         return self.nc.is_connected and (self.watch is None or self.watch.connected)

@@ -32,6 +32,7 @@ from adapters.service import cohandling, records
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from adapters.service.drainer import Drainer
+from adapters.service.recorded import RecordedOnce
 from adapters.service.outbox import Answer, Outbox
 from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
@@ -93,6 +94,7 @@ class AdapterRelay(CaseSending):
     _requests: KeyedLocks = field(default_factory=KeyedLocks)
     # Whether an entry's first publish found it on the bus already (a retry of ours would say so falsely).
     _first_acks: dict[int, bool] = field(default_factory=dict)
+    _recorded: RecordedOnce = field(default_factory=RecordedOnce)
 
     def __post_init__(self) -> None:
         self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings, deliver_many=self._deliver_many)
@@ -244,7 +246,8 @@ class AdapterRelay(CaseSending):
         if isinstance(checked, Refusal):
             await self.guard.refuse(message, checked)
             return None
-        refusal = await self.record_inbound(checked.envelope)
+        # The tracker and the inbox both admit every message: whichever comes second takes the first one's outcome.
+        refusal = await self._recorded.once(checked.envelope.envelope_id, lambda: self.record_inbound(checked.envelope))
         if refusal is not None:
             await self.guard.refuse(message, refusal)
             return None

@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+
 
 from harness.client import secure_channel
 from harness.state import FederationState
@@ -134,6 +136,7 @@ class Members:
         self._acks: set[asyncio.Task] = set()
         self._pending_acks: list[str] = []
         self._ack_wake = asyncio.Event()
+        self.errors: dict[str, int] = {}
         self.batched_acks = hasattr(adapter_pb2, "AcknowledgeInboxItemsRequest")
 
     async def open(self) -> None:
@@ -175,13 +178,21 @@ class Members:
                 await asyncio.gather(*(self.receiver.AcknowledgeInboxItem(
                     adapter_pb2.AcknowledgeInboxItemRequest(item_id=item_id)) for item_id in ids))
 
-    async def submit(self, orders: list[tuple[str, dict]]) -> None:
+    async def submit(self, orders: list[tuple[str, dict]]) -> int:
+        """How many of `orders` were accepted (all, or none when the call failed: counted in `errors`)."""
         now = time.perf_counter()
         for native_id, _ in orders:
             self.sent_at[native_id] = now
-        await self.sender.SubmitDocument(adapter_pb2.SubmitDocumentRequest(
-            document=adapter_pb2.NativeDocument(content=document(orders), format=adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON),
-            request_id=uuid.uuid4().hex), timeout=60)
+        try:
+            await self.sender.SubmitDocument(adapter_pb2.SubmitDocumentRequest(
+                document=adapter_pb2.NativeDocument(content=document(orders), format=adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON),
+                request_id=uuid.uuid4().hex), timeout=60)
+        except grpc.aio.AioRpcError as error:
+            self.errors[error.code().name] = self.errors.get(error.code().name, 0) + 1
+            for native_id, _ in orders:
+                self.sent_at.pop(native_id, None)
+            return 0
+        return len(orders)
 
     async def wait_received(self, total: int, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -217,19 +228,22 @@ async def saturation(members: Members, orders: WorkOrders, meter: Meter, *, in_f
     base = members.received
     members.latencies = []
     queue = iter(range(calls))
+    members.errors = {}
+    accepted = [0]
 
     async def worker() -> None:
         for _ in queue:
-            await members.submit(orders.take(per_call))
+            accepted[0] += await members.submit(orders.take(per_call))
 
     meter.start()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    await members.wait_received(base + calls * per_call)
+    total = accepted[0]
+    await members.wait_received(base + total)
     elapsed = time.perf_counter() - started
-    total = calls * per_call
     return {"in_flight": in_flight, "per_call": per_call, "referrals": total,
-            "referrals_per_second": round(total / elapsed, 1), **latency_ms(members.latencies), **meter.stop(total)}
+            "referrals_per_second": round(total / elapsed, 1), **latency_ms(members.latencies), **meter.stop(total),
+            "failed_calls": dict(members.errors)}
 
 
 async def offered(members: Members, orders: WorkOrders, meter: Meter, *, rate: float, seconds: float) -> dict:
@@ -237,6 +251,7 @@ async def offered(members: Members, orders: WorkOrders, meter: Meter, *, rate: f
     count = max(1, int(rate * seconds))
     base = members.received
     members.latencies = []
+    members.errors = {}
     tasks = []
     meter.start()
     started = time.perf_counter()
@@ -245,11 +260,11 @@ async def offered(members: Members, orders: WorkOrders, meter: Meter, *, rate: f
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(members.submit(orders.take(1))))
-    await asyncio.gather(*tasks)
-    await members.wait_received(base + count)
+    accepted = sum(await asyncio.gather(*tasks))
+    await members.wait_received(base + accepted)
     elapsed = time.perf_counter() - started
-    return {"offered_per_second": rate, "referrals": count, "achieved_per_second": round(count / elapsed, 1),
-            **latency_ms(members.latencies), **meter.stop(count)}
+    return {"offered_per_second": rate, "referrals": accepted, "achieved_per_second": round(accepted / elapsed, 1),
+            **latency_ms(members.latencies), **meter.stop(accepted), "failed_calls": dict(members.errors)}
 
 
 @dataclass

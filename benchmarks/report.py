@@ -42,10 +42,12 @@ def table(report: dict) -> str:
                          f"{_ratio(row['referrals_per_second'], floor)} | {row['p50_ms']} | {row['p99_ms']} | "
                          f"{row['cpu_ms_per_referral_total']} | {nats:.1f} |")
     lines += ["", "Latency, submit to the Hebei member holding the item, at fixed offered load (one per call):", "",
-              "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | CPU ms/referral |", "|---:|---:|---:|---:|---:|---:|"]
+              "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | CPU ms/referral | failed calls |",
+              "|---:|---:|---:|---:|---:|---:|---|"]
     for row in load["latency_at_offered_load"]:
+        failed = ", ".join(f"{code} {count}" for code, count in row.get("failed_calls", {}).items()) or "none"
         lines.append(f"| {row['offered_per_second']:.0f} | {row['achieved_per_second']} | {row['p50_ms']} | "
-                     f"{row['p95_ms']} | {row['p99_ms']} | {row['cpu_ms_per_referral_total']} |")
+                     f"{row['p95_ms']} | {row['p99_ms']} | {row['cpu_ms_per_referral_total']} | {failed} |")
     busiest = max(load["saturation_batched"], key=lambda row: row["referrals_per_second"])
     lines += ["", f"CPU ms per referral per process (batched, {busiest['in_flight']} in flight):", "",
               "| process | CPU ms/referral | peak RSS MB |", "|---|---:|---:|"]

@@ -233,7 +233,8 @@ async def saturation(members: Members, orders: WorkOrders, meter: Meter, *, in_f
 
     async def worker() -> None:
         for _ in queue:
-            accepted[0] += await members.submit(orders.take(per_call))
+            taken = await members.submit(orders.take(per_call))  # not `+= await`: that reads the count before awaiting
+            accepted[0] += taken
 
     meter.start()
     started = time.perf_counter()

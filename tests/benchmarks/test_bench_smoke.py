@@ -25,6 +25,9 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     single, batched = measured["saturation_one_per_call"], measured["saturation_batched"]
     assert [row["in_flight"] for row in single] == list(load.SMOKE.in_flight)
     assert all(row["per_call"] == load.BATCH for row in batched)
+    # Every call accepted and counted (concurrent workers must not lose counts), every referral received.
+    assert [row["referrals"] for row in single] == [8, 8] and [row["referrals"] for row in batched] == [16, 64]
+    assert all(row["failed_calls"] == {} for row in single + batched)
     for row in single + batched + measured["latency_at_offered_load"]:
         assert row["cpu_ms_per_referral"]["beijing"] > 0 and row["cpu_ms_per_referral"]["hebei"] > 0
         assert row["nats_in_msgs_per_referral"] > 0

@@ -1,14 +1,23 @@
-"""`make bench`: mapping throughput per jurisdiction on one core and end-to-end relay throughput,
-each as a ratio to a floor measured in the same run."""
+"""`make bench`: mapping per jurisdiction on one core, then end-to-end load on a real federation
+(`jjj up`), each with its floors measured in the same run; writes bench/results/<date>.json, the
+table in docs/PERFORMANCE.md and the latency plot. `--smoke`: a few referrals per phase, no
+file written (what `make test` runs; no timing is asserted)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import importlib
 import json
 import os
+import platform
 import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 
-from benchmarks import floors
+from benchmarks import floors, load, report, transport_floors
+from harness.federation import LocalFederation
 
 # module, key of its result to compare, floor function
 MAPPING = [
@@ -18,28 +27,59 @@ MAPPING = [
 ]
 
 
-def main() -> int:
+def mapping() -> list[dict]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the targets are stated
-    report = []
-    for module_name, key, floor in MAPPING:
-        result = importlib.import_module(module_name).run()
-        floor_rate = floor()
-        rate = result.get(key) or next(v for k, v in result.items() if k.endswith("per_second"))
-        result.update(floor_per_second=round(floor_rate), ratio_to_floor=round(rate / floor_rate, 3))
-        report.append(result)
-        print(f"{result['name']:<18} {rate:>10,.0f} {result.get('unit', '/s'):<12} floor {floor_rate:>10,.0f}"
-              f"  ratio {result['ratio_to_floor']:.3f}  target {result.get('target_documents_per_second') or result.get('target_rows_per_second')}"
-              f"  {'ok' if result.get('meets_target') else 'BELOW TARGET'}", flush=True)
-    from benchmarks import bench_relay
+    results = []
+    try:
+        for module_name, key, floor in MAPPING:
+            result = importlib.import_module(module_name).run()
+            floor_rate = floor()
+            rate = result.get(key) or next(v for k, v in result.items() if k.endswith("per_second"))
+            result.update(floor_per_second=round(floor_rate), ratio_to_floor=round(rate / floor_rate, 3))
+            results.append(result)
+            print(f"{result['name']:<18} {rate:>10,.0f} {result.get('unit', '/s'):<12} floor {floor_rate:>10,.0f}"
+                  f"  ratio {result['ratio_to_floor']:.3f}", flush=True)
+    finally:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))  # the federation: every core
+    return results
 
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))  # the whole federation: every core
-    relay = bench_relay.run()
-    print(f"{relay['name']:<18} {relay['referrals_per_second']:>10,.1f} {relay['unit']:<12} floor "
-          f"{relay['floor_per_second']:>10,.1f}  ratio {relay['ratio_to_floor']:.3f}", flush=True)
-    report.append(relay)
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+def end_to_end(plan: load.Plan) -> tuple[dict, dict]:
+    with tempfile.TemporaryDirectory(prefix="jjj-bench-") as tmp:
+        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
+        try:
+            monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
+            measured = asyncio.run(load.measure(federation.state, plan, monitor_url=monitor))
+            count = 256 if plan is load.SMOKE else 4096
+            floor = asyncio.run(transport_floors.measure(federation.state, submit_bytes=1400, envelope_bytes=2600,
+                                                         count=count))
+        finally:
+            federation.stop()
+    return measured, floor
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(prog="python -m benchmarks")
+    options.add_argument("--smoke", action="store_true", help="a few referrals per phase; nothing written")
+    options.add_argument("--quick", action="store_true", help="fewer phases and referrals (written all the same)")
+    options.add_argument("--skip-mapping", action="store_true")
+    arguments = options.parse_args(argv)
+    plan = load.SMOKE if arguments.smoke else load.QUICK if arguments.quick else load.Plan()
+    result = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "mapping": [] if arguments.smoke or arguments.skip_mapping else mapping()}
+    result["load"], result["floors"] = end_to_end(plan)
+    if arguments.smoke:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    path = report.write_results(result)
+    result["results_file"] = str(path.relative_to(report.ROOT))
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    report.update_doc(result)
+    report.plot(result)
+    print(report.table(result))
     return 0
 
 

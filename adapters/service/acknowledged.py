@@ -82,6 +82,23 @@ class AcknowledgedLog:
         await asyncio.to_thread(self._run, "INSERT OR IGNORE INTO acknowledged VALUES (?, ?, ?)",
                                 (envelope_id, item_id, time.time() if at is None else at))
 
+    async def record_many(self, acknowledged: list[tuple[str, str]], *, at: float | None = None) -> None:
+        """(envelope id, item id) pairs, in one transaction (one fsync); idempotent like `record`."""
+        stamp = time.time() if at is None else at
+
+        def insert() -> None:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany("INSERT OR IGNORE INTO acknowledged VALUES (?, ?, ?)",
+                                         ((envelope_id, item_id, stamp) for envelope_id, item_id in acknowledged))
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+
+        await asyncio.to_thread(insert)
+
     async def contains(self, envelope_id: str) -> bool:
         rows = await asyncio.to_thread(self._run, "SELECT 1 FROM acknowledged WHERE envelope_id = ?", (envelope_id,))
         return bool(rows)

@@ -1,4 +1,4 @@
-"""Relays the outbox to the bus, oldest entry first, one at a time.
+"""Relays the outbox to the bus, oldest entry first, in batches.
 
 Every case an adapter sends goes through here, whether the bus is up or not, so one
 order holds for all of them: the outbox's. A submission waits for its own entries while
@@ -14,6 +14,12 @@ are retried with tenacity (bounded exponential backoff with jitter); after the b
 attempts the entry stays at the head and the drainer waits for the next wake-up (the bus
 coming back, a new entry, or the poll). An entry the bus refuses for good (a refused
 publish, a message too large) is marked refused, logged and kept, and the rest go on.
+
+Batches: with `deliver_many`, the pending entries are relayed up to `BATCH_ENTRIES` at a time,
+at most one entry per case in a batch (so a case's own messages keep their order), all
+published before any acknowledgement is awaited, and marked done in one transaction. An
+entry of a batch that failed is then retried alone, as above, before the next batch: the
+order across cases may then differ from the outbox's by that entry, never within a case.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ log = structlog.get_logger(__name__)
 TRANSIENT = (BusUnavailable, UpdateContention)
 # How often a running adapter removes what was relayed long ago (and request ids past their TTL).
 PRUNE_SECONDS = 3600.0
+# Entries relayed together (one publish window, one transaction marking them done).
+BATCH_ENTRIES = 256
 
 
 @dataclass
@@ -43,6 +51,8 @@ class Drainer:
     deliver: Callable[[Entry], Awaitable[Any]]
     is_connected: Callable[[], bool]
     settings: OutboxSettings = field(default_factory=OutboxSettings)
+    # Relays a batch of entries of distinct cases: each one's result or the error it failed with.
+    deliver_many: Callable[[list[Entry]], Awaitable[list[Any]]] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
     # Set (and replaced by a fresh one) whenever the relay stalls: whoever waits stops waiting.
@@ -130,24 +140,55 @@ class Drainer:
     async def drain(self) -> int:
         """Relay pending entries in order until none is left or the bus is away; how many were relayed."""
         relayed = 0
-        for entry in self.outbox.pending():
-            try:
-                result = await self._deliver_with_retries(entry)
-            except TRANSIENT as error:
-                log.warning("outbox_waiting_for_bus", entry=entry.id, msg_id=entry.msg_id, error=str(error))
-                self._stall()
-                return relayed
-            except (BusError, StepConflict) as error:  # refused for good: set aside, the waiting call told
-                self.outbox.mark_refused(entry.id, str(error))
-                log.error("outbox_entry_refused", entry=entry.id, msg_id=entry.msg_id, case_id=entry.case_id,
-                          error=str(error))
-                self._settle(entry.id, error=error)
-                continue
-            self.outbox.mark_done(entry.id)
-            self._stuck = False
-            self._settle(entry.id, result=result)
-            relayed += 1
+        pending = self.outbox.pending()
+        while pending:
+            batch = _one_per_case(pending, BATCH_ENTRIES if self.deliver_many is not None else 1)
+            pending = pending[len(batch):]
+            failed = batch
+            if len(batch) > 1 and self.is_connected():
+                outcomes = await self.deliver_many(batch)
+                done = [(entry, outcome) for entry, outcome in zip(batch, outcomes, strict=True)
+                        if not isinstance(outcome, BaseException)]
+                failed = []
+                for entry, outcome in zip(batch, outcomes, strict=True):
+                    if isinstance(outcome, StepConflict):  # a verdict, not a failure: a retry would not see it again
+                        self._refuse(entry, outcome)
+                    elif isinstance(outcome, BaseException):
+                        failed.append(entry)
+                if done:
+                    self.outbox.mark_done_many([entry.id for entry, _ in done])
+                    self._stuck = False
+                    for entry, result in done:
+                        self._settle(entry.id, result=result)
+                    relayed += len(done)
+            for entry in failed:
+                outcome = await self._relay_one(entry)
+                if outcome is None:
+                    return relayed
+                relayed += outcome
         return relayed
+
+    async def _relay_one(self, entry: Entry) -> int | None:
+        """1 when relayed, 0 when refused for good, None when the relay stalls (the bus is away)."""
+        try:
+            result = await self._deliver_with_retries(entry)
+        except TRANSIENT as error:
+            log.warning("outbox_waiting_for_bus", entry=entry.id, msg_id=entry.msg_id, error=str(error))
+            self._stall()
+            return None
+        except (BusError, StepConflict) as error:
+            self._refuse(entry, error)
+            return 0
+        self.outbox.mark_done(entry.id)
+        self._stuck = False
+        self._settle(entry.id, result=result)
+        return 1
+
+    def _refuse(self, entry: Entry, error: Exception) -> None:
+        """Refused for good: set aside, and the waiting call told."""
+        self.outbox.mark_refused(entry.id, str(error))
+        log.error("outbox_entry_refused", entry=entry.id, msg_id=entry.msg_id, case_id=entry.case_id, error=str(error))
+        self._settle(entry.id, error=error)
 
     async def _deliver_with_retries(self, entry: Entry) -> Any:
         async for attempt in AsyncRetrying(
@@ -173,3 +214,15 @@ class Drainer:
             future.set_exception(error)
         else:
             future.set_result(result)
+
+
+def _one_per_case(entries: list[Entry], limit: int) -> list[Entry]:
+    """The longest prefix of `entries` (at most `limit`) in which no case comes twice."""
+    seen: set[str] = set()
+    batch = []
+    for entry in entries[:limit]:
+        if entry.case_id in seen:
+            break
+        seen.add(entry.case_id)
+        batch.append(entry)
+    return batch

@@ -29,7 +29,7 @@ from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream
 from kernel.config import InboxSettings
-from kernel.errors import InboxItemUnknown, InvalidRequest
+from kernel.errors import BusError, InboxItemUnknown, InvalidRequest
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 
@@ -179,6 +179,72 @@ class HeldItems:
         raise InboxItemUnknown(f"{self.relay.member.name}'s inbox has no item {item_id!r} waiting for acknowledgement",
                                metadata={"itemId": item_id})
 
+    async def acknowledge_many(self, item_ids: list[str]) -> list[int | None]:
+        """`acknowledge` for many ids: the held ones recorded in one transaction, then acknowledged on the bus
+        together; the others one by one. Each id's result, None for an unknown id. A bus failure is raised once
+        every other id was done (the failed ones stay held: acknowledging them again is safe)."""
+        if not item_ids or not all(item_ids):
+            raise InvalidRequest("item_ids must name at least one item, none of them empty",
+                                 violations=[("item_ids", "required: item_ids of inbox items, none empty")])
+        results: dict[str, int | None] = {}
+        batch: dict[str, Held] = {}
+        for item_id in dict.fromkeys(item_ids):
+            held = self.held.get(item_id)
+            if held is not None and held.item is not None and held.acking is None:
+                batch[item_id] = held
+        failure: BaseException | None = None
+        if batch:
+            results |= await self._acknowledge_held_many(list(batch.values()))
+            failure = next((result for result in results.values() if isinstance(result, BaseException)), None)
+        for item_id in dict.fromkeys(item_ids):
+            if item_id in results:
+                continue
+            try:
+                results[item_id] = await self.acknowledge(item_id)
+            except InboxItemUnknown:
+                results[item_id] = None
+            except BusError as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        return [results[item_id] for item_id in item_ids]
+
+    async def _acknowledge_held_many(self, batch: list[Held]) -> dict[str, int | BaseException]:
+        loop = asyncio.get_running_loop()
+        for held in batch:
+            held.acking = loop.create_future()
+        shown = [self.shown.get(held.item_id) or Shown(held.item.envelope, held.message.data) for held in batch]
+        try:
+            # Durably first, all in one transaction: then the receipts, then the bus.
+            await self.acknowledged.record_many([(s.envelope.envelope_id, held.item_id) for s, held in zip(shown, batch)])
+        except BaseException as error:
+            for held in batch:
+                _fail_acking(held, error)
+            raise
+        await asyncio.gather(*(self._send_receipt(s) for s in shown))
+
+        async def bus_ack(held: Held) -> None:
+            jetstream.require_connected(self.relay.nc)
+            with jetstream.bus_errors(f"acknowledging {held.item_id}"):
+                try:
+                    await held.message.ack_sync(timeout=10)
+                except MsgAlreadyAckdError:
+                    pass
+
+        outcomes = await asyncio.gather(*(bus_ack(held) for held in batch), return_exceptions=True)
+        results: dict[str, int | BaseException] = {}
+        for held, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                _fail_acking(held, outcome)  # still held: a member whose ack failed can send it again
+                results[held.item_id] = outcome
+                continue
+            held.acking.set_result(None)
+            self.drop(held)
+            self._forget_shown(held.item_id)
+            _notify_owner(held)
+            results[held.item_id] = AckResult.ACK_RESULT_ACKNOWLEDGED
+        return results
+
     async def _acknowledge_held(self, held: Held) -> int:
         held.acking = asyncio.get_running_loop().create_future()
         try:
@@ -205,7 +271,10 @@ class HeldItems:
     async def _record(self, shown: Shown, item_id: str) -> None:
         # Durably first: once recorded, the member never sees this envelope again, whatever the bus forgets.
         await self.acknowledged.record(shown.envelope.envelope_id, item_id)
-        # Then the receipt: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
+        await self._send_receipt(shown)
+
+    async def _send_receipt(self, shown: Shown) -> None:
+        # After the record: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
         try:
             await self.relay.send_receipt(shown.envelope, shown.data, delivered_at=shown.delivered_at,
                                           delivery_count=shown.item.delivery_count if shown.item else 0)
@@ -247,6 +316,12 @@ class HeldItems:
             log.info("inbox_returned", items=[held.item_id for held in returned])
         self.held.clear()
         self.acknowledged.close()
+
+
+def _fail_acking(held: Held, error: BaseException) -> None:
+    held.acking.set_exception(error)
+    held.acking.exception()  # retrieved: a concurrent waiter may not exist
+    held.acking = None
 
 
 def _notify_owner(held: Held) -> None:

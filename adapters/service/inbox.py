@@ -320,6 +320,15 @@ class Inboxes:
             _log_relayed(held.item.envelope, self.relay.member.name, held.message.metadata.num_delivered)
         return result
 
+    async def acknowledge_many(self, item_ids: list[str]) -> list[int | None]:
+        held = {item_id: self.held.held.get(item_id) for item_id in item_ids}
+        results = await self.held.acknowledge_many(item_ids)
+        for item_id, result in zip(item_ids, results, strict=True):
+            item = held[item_id]
+            if item is not None and item.item is not None and result == adapter_pb2.ACK_RESULT_ACKNOWLEDGED:
+                _log_relayed(item.item.envelope, self.relay.member.name, item.message.metadata.num_delivered)
+        return results
+
     async def shut(self) -> None:
         """The adapter stops: what it holds goes back to the bus."""
         await self.held.close()

@@ -161,6 +161,11 @@ class Outbox:
         with self._transaction():
             self._db.execute("UPDATE entries SET done_at = ? WHERE id = ?", (self._clock(), entry_id))
 
+    def mark_done_many(self, entry_ids: Sequence[int]) -> None:
+        with self._transaction():
+            now = self._clock()
+            self._db.executemany("UPDATE entries SET done_at = ? WHERE id = ?", ((now, entry_id) for entry_id in entry_ids))
+
     def mark_refused(self, entry_id: int, reason: str) -> None:
         """The bus refused it for good: kept for an operator, no longer retried."""
         with self._transaction():
@@ -242,8 +247,9 @@ class MirroredCaseStore(CaseStore):
         super().__init__(store._bucket)
         self.outbox = outbox
 
-    async def mutate(self, case_id: str, change: Callable[[Record | None], Record | None]) -> tuple[Record | None, bool]:
-        record, changed = await super().mutate(case_id, change)
+    async def mutate(self, case_id: str, change: Callable[[Record | None], Record | None], *,
+                     likely_new: bool = False) -> tuple[Record | None, bool]:
+        record, changed = await super().mutate(case_id, change, likely_new=likely_new)
         if changed and record is not None and record.case.case_id:
             self.outbox.keep_records([record])
         return record, changed

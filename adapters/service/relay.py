@@ -35,6 +35,7 @@ from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
 from adapters.service.drainer import Drainer
+from adapters.service.recorded import RecordedOnce
 from adapters.service.outbox import Answer, Outbox, Outgoing
 from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
@@ -106,9 +107,10 @@ class AdapterRelay(CaseSending):
     # The trace context of the call that committed each entry: the relay publishes in its own task, and the
     # referral stays one trace from SubmitDocument to the receiver (lost only if the adapter restarts between).
     _entry_traces: dict[int, object] = field(default_factory=dict)
+    _recorded: RecordedOnce = field(default_factory=RecordedOnce)
 
     def __post_init__(self) -> None:
-        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings)
+        self.drainer = Drainer(self.outbox, self._deliver, self.bus_up, self.outbox_settings, deliver_many=self._deliver_many)
 
     def bus_up(self) -> bool:
         return self.nc.is_connected and (self.watch is None or self.watch.connected)
@@ -277,7 +279,8 @@ class AdapterRelay(CaseSending):
         if isinstance(checked, Refusal):
             await self.guard.refuse(message, checked)
             return None
-        refusal = await self.record_inbound(checked.envelope)
+        # The tracker and the inbox both admit every message: whichever comes second takes the first one's outcome.
+        refusal = await self._recorded.once(checked.envelope.envelope_id, lambda: self.record_inbound(checked.envelope))
         if refusal is not None:
             await self.guard.refuse(message, refusal)
             return None
@@ -353,9 +356,9 @@ class AdapterRelay(CaseSending):
         await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
                                       signer=self.signer)
 
-    async def _mutate(self, case_id: str, change):
+    async def _mutate(self, case_id: str, change, *, likely_new: bool = False):
         """Change a case's record; repeat matching learns the status it reached (a link names it)."""
-        record, changed = await self.cases.mutate(case_id, change)
+        record, changed = await self.cases.mutate(case_id, change, likely_new=likely_new)
         if changed and records.is_known(record):
             self.sharing.note_status(case_id, record.case.status)
         return record, changed

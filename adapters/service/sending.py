@@ -31,6 +31,7 @@ from adapters.service.sharing import RepeatLinks
 from kernel import jurisdictions
 from kernel import limits as input_limits
 from kernel.bus import jetstream, subjects
+from kernel.bus.batch_publish import Publication, publish_many
 from kernel.observability import tracing
 from kernel.codec import Codec, Rejected, split_outcomes
 from kernel.domain.routing import AlreadyOut, Route, plan_attempt, plan_route
@@ -175,18 +176,69 @@ class CaseSending:
         self._entry_traces.pop(entry.id, None)
         if envelope.HasField("status_update"):
             return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
-        observe.published(envelope)
-        duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
-        await self._mutate(entry.case_id, lambda current: records.apply(current, envelope))
-        body = records.case_of(envelope)
+        duplicate = await self._record_sent(entry, envelope, ack)
         repeats = RepeatLinks([], 0)
         if entry.register:
-            repeats = await self.sharing.register([body.case], request_id=envelope.request_id)
+            repeats = await self.sharing.register([records.case_of(envelope).case], request_id=envelope.request_id)
         self._first_acks.pop(entry.id, None)
+        return Delivered(duplicate, repeats)
+
+    async def _deliver_many(self, entries: list[Entry]) -> list[Delivered | BaseException]:
+        """`_deliver` for a batch of entries of distinct cases: published together (acks awaited once),
+        records updated concurrently, repeat digests matched in order and shared in one message per member.
+        Each entry's outcome is its own: a failed one is retried alone by the drainer."""
+        untried = [entry.id in self._untried_steps for entry in entries]
+        self._untried_steps.difference_update(entry.id for entry in entries)
+        acks = await publish_many(self.js, [Publication(entry.subject, entry.envelope, entry.msg_id,
+                                                        jetstream.ENVELOPE_CONTENT_TYPE,
+                                                        trace=self._entry_traces.get(entry.id))
+                                            for entry in entries])
+        for entry, ack in zip(entries, acks, strict=True):
+            if not isinstance(ack, BaseException):
+                self._entry_traces.pop(entry.id, None)
+        envelopes = [envelope_pb2.Envelope.FromString(entry.envelope) for entry in entries]
+
+        async def record(entry: Entry, envelope: envelope_pb2.Envelope, ack, untried: bool) -> bool | Delivered:
+            if isinstance(ack, BaseException):
+                raise ack
+            if envelope.HasField("status_update"):
+                return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
+            return await self._record_sent(entry, envelope, ack)
+
+        outcomes: list = await asyncio.gather(*(record(*each) for each in zip(entries, envelopes, acks, untried, strict=True)),
+                                              return_exceptions=True)
+        registering = [n for n, (entry, outcome) in enumerate(zip(entries, outcomes, strict=True))
+                       if entry.register and not isinstance(outcome, BaseException | Delivered)]
+        links: dict[int, RepeatLinks] = {}
+        if registering:
+            try:
+                found = await self.sharing.register_many([records.case_of(envelopes[n]).case for n in registering],
+                                                         request_ids=[envelopes[n].request_id for n in registering])
+                links = dict(zip(registering, found, strict=True))
+            except BusError as error:  # published and recorded; registering again is what a retry of these does
+                for n in registering:
+                    outcomes[n] = error
+        results: list[Delivered | BaseException] = []
+        for n, (entry, outcome) in enumerate(zip(entries, outcomes, strict=True)):
+            if isinstance(outcome, BaseException | Delivered):
+                results.append(outcome)
+                continue
+            self._first_acks.pop(entry.id, None)
+            results.append(Delivered(outcome, links.get(n, RepeatLinks([], 0))))
+        return results
+
+    async def _record_sent(self, entry: Entry, envelope: envelope_pb2.Envelope, ack) -> bool:
+        """The case record updated for a published case entry, one log line; whether the bus had it already."""
+        observe.published(envelope)
+        duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
+        body = records.case_of(envelope)
+        # A first attempt was planned with no record of the case: most likely there is none yet.
+        await self._mutate(entry.case_id, lambda current: records.apply(current, envelope),
+                           likely_new=body.attempt <= 1 and not duplicate)
         log.info("case_sent", case_id=entry.case_id, flow=subjects.route_of(envelope.flow).token, sender=self.member.name,
                  destination=jurisdictions.display_name(envelope.destination), attempt=body.attempt, duplicate=duplicate,
                  stream_seq=ack.seq, entry=entry.id)
-        return Delivered(duplicate, repeats)
+        return duplicate
 
     async def _recorded_step(self, entry: Entry, envelope: envelope_pb2.Envelope, *, duplicate: bool,
                              untried: bool) -> Delivered:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 
 from kernel.codec import split_outcomes
+from kernel.errors import InvalidRequest
 from adapters.registry import codec_for_format
 from kernel.rpc.translate import translate_errors
 from adapters.service import observe
@@ -13,6 +14,7 @@ from adapters.service.relay import AdapterRelay
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
+MAX_ACKNOWLEDGED_PER_CALL = 1000
 
 
 class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
@@ -47,6 +49,16 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         if result == adapter_pb2.ACK_RESULT_ALREADY_ACKNOWLEDGED:
             log.info("ack_repeated", item_id=request.item_id)
         return adapter_pb2.AcknowledgeInboxItemResponse(result=result)
+
+    @translate_errors
+    async def AcknowledgeInboxItems(self, request, context):
+        if len(request.item_ids) > MAX_ACKNOWLEDGED_PER_CALL:
+            raise InvalidRequest(f"at most {MAX_ACKNOWLEDGED_PER_CALL} item_ids per call, not {len(request.item_ids)}",
+                                 violations=[("item_ids", f"at most {MAX_ACKNOWLEDGED_PER_CALL}")])
+        results = await self.inboxes.acknowledge_many(list(request.item_ids))
+        return adapter_pb2.AcknowledgeInboxItemsResponse(outcomes=[
+            adapter_pb2.AcknowledgeInboxItemOutcome(item_id=item_id, result=result or 0, unknown=result is None)
+            for item_id, result in zip(request.item_ids, results, strict=True)])
 
     @translate_errors
     async def ReportStatus(self, request, context):

@@ -147,29 +147,54 @@ class Sharing:
         """Match our new cases against the index, share their digests with every other member, send links.
 
         Each case keeps its best links only (schemas/repeats.yaml); `omitted` counts the rest."""
-        links: list[envelope_pb2.RepeatLink] = []
-        omitted = 0
-        for case in cases:
-            digest = sketched_digest(case, self.secret)
-            record = record_of(digest)
-            found = self.index.find(record)
-            omitted += found.omitted
-            for match in found.links:
-                status = await self._status_now(match)
-                links.append(envelope_pb2.RepeatLink(
-                    case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
-                    earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
-                    earlier_status=status, earlier_reviewed=SensitiveRules.load().reviewed(status),
-                ))
-            self.index.add(record)
-            if not SensitiveRules.load().may_digest(case):
-                continue  # matched here, but an accusation or litigation-related case is never shared as a digest
-            await self.publish(
-                envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST,
-                                              classification=envelope_pb2.CLASSIFICATION_INTERNAL,
-                                              title="case digest", digests=[digest]),
-                self.audience([]), id_base=f"{case.case_id}/digest", request_id=request_id, internal=True,
-            )
+        found = [await self._match(case) for case in cases]
+        links = [link for case_links, _, _ in found for link in case_links]
+        for case, (_, _, digest) in zip(cases, found, strict=True):
+            if digest is not None:
+                await self._share_digests([digest], id_base=f"{case.case_id}/digest", request_id=request_id)
+        await self._send_links(links, request_id)
+        return RepeatLinks(links, sum(omitted for _, omitted, _ in found))
+
+    async def register_many(self, cases: Sequence[case_pb2.Case], *, request_ids: Sequence[str]) -> list[RepeatLinks]:
+        """`register` for a batch relayed together: matched in order (a case sees the ones before it), their
+        digests shared in one message per member rather than one per case; the links of each case."""
+        found = [await self._match(case) for case in cases]
+        digests = [digest for _, _, digest in found if digest is not None]
+        if digests:
+            # Deterministic for the same batch relayed again; a different batch re-shares digests the index replaces.
+            await self._share_digests(digests, id_base=f"{cases[0].case_id}/digests/{len(cases)}/{cases[-1].case_id}",
+                                      request_id=request_ids[0] if request_ids else "")
+        for case_links, request_id in zip((links for links, _, _ in found), request_ids, strict=True):
+            await self._send_links(case_links, request_id)
+        return [RepeatLinks(case_links, omitted) for case_links, omitted, _ in found]
+
+    async def _match(self, case: case_pb2.Case) -> tuple[list[envelope_pb2.RepeatLink], int, envelope_pb2.CaseDigest | None]:
+        """The case's links to earlier cases (then it is indexed itself), and its digest to share (None: never shared)."""
+        digest = sketched_digest(case, self.secret)
+        record = record_of(digest)
+        found = self.index.find(record)
+        rules = SensitiveRules.load()
+        links = []
+        for match in found.links:
+            status = await self._status_now(match)
+            links.append(envelope_pb2.RepeatLink(
+                case_id=case.case_id, earlier_case_id=match.case_id, score=match.score, reasons=list(match.reasons),
+                earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
+                earlier_status=status, earlier_reviewed=rules.reviewed(status),
+            ))
+        self.index.add(record)
+        # Matched here, but an accusation or litigation-related case is never shared as a digest.
+        return links, found.omitted, digest if rules.may_digest(case) else None
+
+    async def _share_digests(self, digests: list[envelope_pb2.CaseDigest], *, id_base: str, request_id: str) -> None:
+        await self.publish(
+            envelope_pb2.InformationShare(topic=envelope_pb2.SHARE_TOPIC_CASE_DIGEST,
+                                          classification=envelope_pb2.CLASSIFICATION_INTERNAL,
+                                          title="case digest", digests=digests),
+            self.audience([]), id_base=id_base, request_id=request_id, internal=True,
+        )
+
+    async def _send_links(self, links: list[envelope_pb2.RepeatLink], request_id: str) -> None:
         for link in links:
             earlier_origin = jurisdictions.by_enum(link.earlier_origin)
             if earlier_origin.enum == self.member.enum:
@@ -182,7 +207,6 @@ class Sharing:
             )
             log.info("repeat_linked", case_id=link.case_id, earlier_case_id=link.earlier_case_id,
                      score=link.score, reasons=",".join(link.reasons))
-        return RepeatLinks(links, omitted)
 
 
     def note_status(self, case_id: str, status: int) -> None:

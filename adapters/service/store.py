@@ -82,18 +82,27 @@ class CaseStore:
             return None, entry.revision or 0
         return Record.FromString(entry.value), entry.revision or 0
 
-    async def mutate(self, case_id: str, change: Callable[[Record | None], Record | None]) -> tuple[Record | None, bool]:
-        """Apply `change` atomically; returns (record now stored, whether it changed)."""
+    async def mutate(self, case_id: str, change: Callable[[Record | None], Record | None], *,
+                     likely_new: bool = False) -> tuple[Record | None, bool]:
+        """Apply `change` atomically; returns (record now stored, whether it changed).
+
+        `likely_new`: create the record without reading first (the create fails if one exists,
+        and then it is read and updated as usual): one round trip for a case seen the first time."""
         key = _key(case_id)
-        for _ in range(MAX_CAS_ATTEMPTS):
-            current, revision = await self._read(key)
+        for attempt in range(MAX_CAS_ATTEMPTS):
+            assumed = likely_new and attempt == 0
+            current, revision = (None, 0) if assumed else await self._read(key)
             updated = change(current)
             if updated is None:
+                if assumed:
+                    continue  # nothing to create: what is stored decides
                 return current, False
             with bus_errors(f"storing case {case_id}"):
                 try:
                     async with self._bucket.use() as kv:
-                        if revision == 0:
+                        if assumed:  # expects no message on the key: fails (without a further read) if there is one
+                            await kv.update(key, updated.SerializeToString(), last=0)
+                        elif revision == 0:
                             await kv.create(key, updated.SerializeToString())
                         else:
                             await kv.update(key, updated.SerializeToString(), last=revision)

@@ -174,21 +174,42 @@ class SqliteProjection(ProjectionStore):
                 self.db.execute(f"ALTER TABLE cases ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def cursor(self, stream: str) -> int:
         row = self.db.execute("SELECT seq FROM cursors WHERE stream=?", (stream,)).fetchone()
         return row[0] if row else 0
 
+    # While True, `apply` leaves its transaction open for the next message; `flush()` commits what
+    # was applied (one commit, one fsync, per batch of messages rather than per message).
+    batching: bool = False
+
     def apply(self, envelope: envelope_pb2.Envelope, *, stream: str, stream_seq: int, observed_at: datetime) -> bool:
-        with self.db:  # one transaction: the cursor moves with the data
+        # One transaction (or one savepoint of the batch's): the cursor moves with the data.
+        if not self.db.in_transaction:
             self.db.execute("BEGIN")
+        self.db.execute("SAVEPOINT message")
+        try:
             changed = self._apply(envelope, observed_at)
             self.db.execute(
                 "INSERT INTO cursors(stream, seq) VALUES(?, ?) ON CONFLICT(stream) DO UPDATE SET seq=max(seq, excluded.seq)",
                 (stream, stream_seq),
             )
+        except BaseException:
+            self.db.execute("ROLLBACK TO message")
+            self.db.execute("RELEASE message")
+            if not self.batching:
+                self.flush()
+            raise
+        self.db.execute("RELEASE message")
+        if not self.batching:
+            self.flush()
         return changed
+
+    def flush(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
 
     def _apply(self, envelope: envelope_pb2.Envelope, observed_at: datetime) -> bool:
         payload = envelope.WhichOneof("payload")

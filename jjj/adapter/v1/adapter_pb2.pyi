@@ -138,6 +138,28 @@ class AcknowledgeInboxItemResponse(_message.Message):
     result: AckResult
     def __init__(self, result: _Optional[_Union[AckResult, str]] = ...) -> None: ...
 
+class AcknowledgeInboxItemsRequest(_message.Message):
+    __slots__ = ("item_ids",)
+    ITEM_IDS_FIELD_NUMBER: _ClassVar[int]
+    item_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, item_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AcknowledgeInboxItemsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[AcknowledgeInboxItemOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AcknowledgeInboxItemOutcome, _Mapping]]] = ...) -> None: ...
+
+class AcknowledgeInboxItemOutcome(_message.Message):
+    __slots__ = ("item_id", "result", "unknown")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    result: AckResult
+    unknown: bool
+    def __init__(self, item_id: _Optional[str] = ..., result: _Optional[_Union[AckResult, str]] = ..., unknown: _Optional[bool] = ...) -> None: ...
+
 class ReportStatusRequest(_message.Message):
     __slots__ = ("request_id", "case_id", "status", "actor", "note", "reason", "feedback", "at", "event_type", "extension", "return_reason", "closing", "merged_into", "coordination")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]

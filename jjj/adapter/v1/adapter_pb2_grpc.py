@@ -49,6 +49,11 @@ class AdapterServiceStub:
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemRequest.SerializeToString,
                 response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemResponse.FromString,
                 _registered_method=True)
+        self.AcknowledgeInboxItems = channel.unary_unary(
+                '/jjj.adapter.v1.AdapterService/AcknowledgeInboxItems',
+                request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsRequest.SerializeToString,
+                response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsResponse.FromString,
+                _registered_method=True)
         self.ReportStatus = channel.unary_unary(
                 '/jjj.adapter.v1.AdapterService/ReportStatus',
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.ReportStatusRequest.SerializeToString,
@@ -94,6 +99,12 @@ class AdapterServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AcknowledgeInboxItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeInboxItems(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -148,6 +159,11 @@ def add_AdapterServiceServicer_to_server(servicer, server):
                     servicer.AcknowledgeInboxItem,
                     request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemRequest.FromString,
                     response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemResponse.SerializeToString,
+            ),
+            'AcknowledgeInboxItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeInboxItems,
+                    request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsRequest.FromString,
+                    response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsResponse.SerializeToString,
             ),
             'ReportStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportStatus,
@@ -256,6 +272,33 @@ class AdapterService:
             '/jjj.adapter.v1.AdapterService/AcknowledgeInboxItem',
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemRequest.SerializeToString,
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeInboxItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jjj.adapter.v1.AdapterService/AcknowledgeInboxItems',
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsRequest.SerializeToString,
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.AcknowledgeInboxItemsResponse.FromString,
             options,
             channel_credentials,
             insecure,

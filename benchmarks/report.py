@@ -1,0 +1,103 @@
+"""A benchmark run written down: bench/results/<date>.json, the table in docs/PERFORMANCE.md, the latency plot."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+PLOT = ROOT / "docs" / "performance-latency.svg"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def write_results(report: dict, results_dir: Path = RESULTS_DIR) -> Path:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{datetime.now(UTC).strftime('%Y-%m-%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.3f}" if floor else "-"
+
+
+def table(report: dict) -> str:
+    load, floors = report["load"], report["floors"]
+    grpc_floor = floors["grpc_unary_echo"]["calls_per_second"]
+    js_floor = floors["jetstream_publish_fetch_ack"]["messages_per_second"]
+    lines = [f"Run {report['when']} on {report['machine']}; results file `{report['results_file']}`.", "",
+             "Floors (same run): bare grpc.aio echo (mTLS, 64 in flight) "
+             f"**{grpc_floor:,.0f} calls/s**; bare JetStream publish_async + fetch + ack (64 in flight) "
+             f"**{js_floor:,.0f} msgs/s**.", "",
+             "| mode | in flight | referrals/s | ratio to floor | p50 ms | p99 ms | CPU ms/referral (all) | NATS in+out msgs/referral |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for mode, rows, floor in (("one per call", load["saturation_one_per_call"], grpc_floor),
+                              ("batched (16/call)", load["saturation_batched"], js_floor)):
+        for row in rows:
+            nats = row.get("nats_in_msgs_per_referral", 0) + row.get("nats_out_msgs_per_referral", 0)
+            lines.append(f"| {mode} | {row['in_flight']} | {row['referrals_per_second']:,.1f} | "
+                         f"{_ratio(row['referrals_per_second'], floor)} | {row['p50_ms']} | {row['p99_ms']} | "
+                         f"{row['cpu_ms_per_referral_total']} | {nats:.1f} |")
+    lines += ["", "Latency, submit to the Hebei member holding the item, at fixed offered load (one per call):", "",
+              "| offered/s | achieved/s | p50 ms | p95 ms | p99 ms | CPU ms/referral | failed calls |",
+              "|---:|---:|---:|---:|---:|---:|---|"]
+    for row in load["latency_at_offered_load"]:
+        failed = ", ".join(f"{code} {count}" for code, count in row.get("failed_calls", {}).items()) or "none"
+        lines.append(f"| {row['offered_per_second']:.0f} | {row['achieved_per_second']} | {row['p50_ms']} | "
+                     f"{row['p95_ms']} | {row['p99_ms']} | {row['cpu_ms_per_referral_total']} | {failed} |")
+    busiest = max(load["saturation_batched"], key=lambda row: row["referrals_per_second"])
+    lines += ["", f"CPU ms per referral per process (batched, {busiest['in_flight']} in flight):", "",
+              "| process | CPU ms/referral | peak RSS MB |", "|---|---:|---:|"]
+    for role, ms in busiest["cpu_ms_per_referral"].items():
+        lines.append(f"| {role} | {ms} | {load['peak_rss_mb'].get(role, 0)} |")
+    if report.get("mapping"):
+        lines += ["", "Mapping and batch ingest (one core, per CPU-second):", "",
+                  "| benchmark | rate | floor | ratio |", "|---|---:|---:|---:|"]
+        for row in report["mapping"]:
+            rate = next(v for k, v in row.items() if k.endswith("per_second") and not k.startswith(("floor", "target")))
+            lines.append(f"| {row['name']} | {rate:,.0f} {row.get('unit', '/s')} | {row['floor_per_second']:,} | "
+                         f"{row['ratio_to_floor']} |")
+    lines += ["", f"![latency against offered load]({PLOT.name})"]
+    return "\n".join(lines)
+
+
+def update_doc(report: dict, doc: Path = DOC) -> None:
+    text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    doc.write_text(f"{head}{BEGIN}\n{table(report)}\n{END}{tail}", encoding="utf-8")
+
+
+def plot(report: dict, path: Path = PLOT) -> None:
+    """p50/p99 latency against offered load, as a small hand-written SVG (no plotting dependency)."""
+    rows = report["load"]["latency_at_offered_load"]
+    width, height, margin = 480, 300, 50
+    xs = [row["offered_per_second"] for row in rows] or [1]
+    top = max([row["p99_ms"] for row in rows] + [1]) * 1.1
+    right = max(xs) * 1.1
+
+    def point(x: float, y: float) -> str:
+        return f"{margin + x / right * (width - 2 * margin):.1f},{height - margin - y / top * (height - 2 * margin):.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="black"/>',
+             f'<line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" stroke="black"/>',
+             f'<text x="{width / 2}" y="{height - 12}" text-anchor="middle">offered load (referrals/s)</text>',
+             f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" text-anchor="middle">latency (ms)</text>',
+             f'<text x="{margin}" y="{margin - 8}">{top:.0f} ms</text>']
+    for key, colour in (("p50_ms", "#1f77b4"), ("p99_ms", "#d62728")):
+        points = " ".join(point(row["offered_per_second"], row[key]) for row in rows)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
+        for row in rows:
+            x, y = point(row["offered_per_second"], row[key]).split(",")
+            parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+        parts.append(f'<text x="{width - margin - 40}" y="{margin + (15 if key == "p50_ms" else 30)}" fill="{colour}">{key[:3]}</text>')
+    for row in rows:
+        x, _ = point(row["offered_per_second"], 0).split(",")
+        parts.append(f'<text x="{x}" y="{height - margin + 14}" text-anchor="middle">{row["offered_per_second"]:.0f}</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")

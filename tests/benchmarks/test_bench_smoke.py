@@ -1,0 +1,50 @@
+"""A short run of `make bench` against a real `jjj up` (no timing asserted): the harness works end to end,
+every referral is received and acknowledged, and the report renders from what it measured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import load, report, transport_floors
+from harness.federation import LocalFederation
+
+
+@pytest.mark.timeout(300)
+def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -> None:
+    federation = LocalFederation.start(tmp_path / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
+    try:
+        monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
+        measured = asyncio.run(load.measure(federation.state, load.SMOKE, monitor_url=monitor))
+        floors = asyncio.run(transport_floors.measure(federation.state, submit_bytes=1400, envelope_bytes=2600, count=64))
+    finally:
+        federation.stop()
+    single, batched = measured["saturation_one_per_call"], measured["saturation_batched"]
+    assert [row["in_flight"] for row in single] == list(load.SMOKE.in_flight)
+    assert all(row["per_call"] == load.BATCH for row in batched)
+    # Every call accepted and counted (concurrent workers must not lose counts), every referral received.
+    assert [row["referrals"] for row in single] == [8, 8] and [row["referrals"] for row in batched] == [16, 64]
+    assert all(row["failed_calls"] == {} for row in single + batched)
+    for row in single + batched + measured["latency_at_offered_load"]:
+        assert row["cpu_ms_per_referral"]["beijing"] > 0 and row["cpu_ms_per_referral"]["hebei"] > 0
+        assert row["nats_in_msgs_per_referral"] > 0
+        assert 0 < row["p50_ms"] <= row["p99_ms"]
+    assert measured["peak_rss_mb"]["beijing"] > 0
+    assert floors["grpc_unary_echo"]["calls_per_second"] > 0
+    assert floors["jetstream_publish_fetch_ack"]["messages_per_second"] > 0
+
+    result = {"when": "now", "machine": "test", "results_file": "bench/results/x.json", "mapping": [],
+              "load": measured, "floors": floors}
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text(f"# Performance\n\nbefore\n\n{report.BEGIN}\nSTALE-TABLE\n{report.END}\n\nafter\n", encoding="utf-8")
+    report.update_doc(result, doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "STALE-TABLE" not in text and text.startswith("# Performance\n\nbefore") and text.rstrip().endswith("after")
+    assert "| one per call | 1 |" in text and "| batched (16/call) | 4 |" in text
+    report.plot(result, tmp_path / "plot.svg")
+    assert (tmp_path / "plot.svg").read_text().count("<polyline") == 2
+    saved = report.write_results(result, tmp_path / "results")
+    assert json.loads(saved.read_text(encoding="utf-8"))["load"]["saturation_batched"] == batched

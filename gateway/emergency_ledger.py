@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gateway.projection.store import atomic
 from kernel.domain.emergency import EmergencyTracker
 from jjj.bus.v1 import envelope_pb2
 
@@ -76,8 +77,7 @@ class EmergencyLedger:
 
     def escalate(self, key: str, outgoing: list[Outgoing]) -> None:
         """The escalation decided: never decided again, its envelopes to send until sent."""
-        with self.db:
-            self.db.execute("BEGIN")
+        with atomic(self.db):
             self.db.execute("UPDATE emergency_broadcasts SET escalated=1 WHERE key=?", (key,))
             self.db.executemany("INSERT OR IGNORE INTO emergency_outbox(envelope_id, subject, envelope) VALUES(?,?,?)",
                                 [(o.envelope_id, o.subject, o.envelope.SerializeToString()) for o in outgoing])

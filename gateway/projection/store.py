@@ -10,9 +10,10 @@ the highest sequence seen, and the trail is ordered by sequence.
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -147,6 +148,36 @@ def beijing_day(value: datetime) -> str:
     return value.astimezone(BEIJING).date().isoformat()
 
 
+@contextlib.contextmanager
+def savepoint(db: sqlite3.Connection) -> Iterator[None]:
+    """All of the block or none of it, inside the transaction already open."""
+    db.execute("SAVEPOINT block")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK TO block")
+        raise
+    finally:
+        db.execute("RELEASE block")
+
+
+@contextlib.contextmanager
+def atomic(db: sqlite3.Connection) -> Iterator[None]:
+    """One transaction on the projection's connection: a savepoint of the batch the projector holds
+    open (committed with it), else a transaction of its own."""
+    if db.in_transaction:
+        with savepoint(db):
+            yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 class SqliteProjection(ProjectionStore):
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
@@ -189,22 +220,16 @@ class SqliteProjection(ProjectionStore):
         # One transaction (or one savepoint of the batch's): the cursor moves with the data.
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        self.db.execute("SAVEPOINT message")
         try:
-            changed = self._apply(envelope, observed_at)
-            self.db.execute(
-                "INSERT INTO cursors(stream, seq) VALUES(?, ?) ON CONFLICT(stream) DO UPDATE SET seq=max(seq, excluded.seq)",
-                (stream, stream_seq),
-            )
-        except BaseException:
-            self.db.execute("ROLLBACK TO message")
-            self.db.execute("RELEASE message")
+            with savepoint(self.db):
+                changed = self._apply(envelope, observed_at)
+                self.db.execute(
+                    "INSERT INTO cursors(stream, seq) VALUES(?, ?) ON CONFLICT(stream) DO UPDATE SET seq=max(seq, excluded.seq)",
+                    (stream, stream_seq),
+                )
+        finally:
             if not self.batching:
                 self.flush()
-            raise
-        self.db.execute("RELEASE message")
-        if not self.batching:
-            self.flush()
         return changed
 
     def flush(self) -> None:

@@ -54,6 +54,17 @@ OUTAGES = (
     nats.js.errors.ServiceUnavailableError, TimeoutError, ConnectionError,
 )
 
+# JetStream's answers while a cluster elects a leader or a peer is away (nats-server's
+# jetstream_errors_generated.go): the same request succeeds once the election is over.
+CLUSTER_TRANSIENT_ERR_CODES = frozenset({
+    10005,  # no suitable peers for placement
+    10008,  # JetStream system temporarily unavailable
+    10009,  # JetStream cluster can not handle request (not the leader)
+    10118,  # stream is offline
+    10119,  # consumer is offline
+    10195,  # consumer is offline: {reason}
+})
+
 
 def as_bus_error(error: BaseException, doing: str) -> BusError:
     """The named bus failure for a nats (or socket) error met while `doing` something."""
@@ -65,6 +76,8 @@ def as_bus_error(error: BaseException, doing: str) -> BusError:
     if isinstance(error, OUTAGES):
         return BusUnavailable(message)
     if isinstance(error, nats.js.errors.APIError):
+        if error.err_code in CLUSTER_TRANSIENT_ERR_CODES:
+            return BusUnavailable(message)
         return BusRefused(message)
     return BusError(message)
 

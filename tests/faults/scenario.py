@@ -21,6 +21,9 @@ from tests.faults.workload import STEPS, Ledger, Receiver, Reporter, Sender, Siz
 
 Fault = Callable[["Stream"], Awaitable[None]]
 EXPECTED_TRAIL = [case_pb2.STATUS_REFERRED, *STEPS]
+# How long one case's trail is read again while the reads time out or find the service away.
+TRAIL_READ_RETRY_SECONDS = 60.0
+UNANSWERED = (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE)
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Stream:
         self.fault_moments: list[float] = []
         self.phase = "streaming"
         self.notes: list[str] = []
+        self.unanswered_trail_reads: dict[str, int] = {}
         self.poisoned: list[envelope_pb2.DeadLetter] = []  # what the poison fault found dead-lettered
         self.outage: tuple[float, float | None] | None = None  # the bus-unreachable fault's start and end
 
@@ -188,14 +192,19 @@ class Stream:
         return problems, len(cases)
 
     async def _trail_problem(self, origin, gateway, case: str, deadline: float) -> str | None:
+        # A read that timed out or found the service away shows nothing about the trail: it is read
+        # again for a while of its own (the shared deadline may be spent by then), and counted in the notes.
+        unanswered_until = time.monotonic() + TRAIL_READ_RETRY_SECONDS
         while True:
             problem = None
+            asking = "origin GetCase"
             try:
                 record = await origin.GetCase(adapter_pb2.GetCaseRequest(case_id=case), timeout=10)
                 at_origin = [e.action for e in record.case.history if e.action.startswith("STATUS_")]
                 wanted = [case_pb2.Status.Name(s) for s in STEPS]
                 if at_origin != wanted or record.case.status != STEPS[-1]:
                     problem = f"{case}: origin history {at_origin}, status {case_pb2.Status.Name(record.case.status)}"
+                asking = "gateway GetCaseTrail"
                 trail = await gateway.GetCaseTrail(gateway_pb2.GetCaseTrailRequest(case_id=case), timeout=10)
                 statuses = [e.status for e in trail.trail]
                 sequences = [e.sequence for e in trail.trail]
@@ -203,7 +212,11 @@ class Stream:
                     problem = (f"{case}: gateway trail {[case_pb2.Status.Name(s) for s in statuses]} "
                                f"sequences {sequences}")
             except grpc.aio.AioRpcError as error:
-                problem = f"{case}: {error.code().name} {error.details()}"
+                problem = f"{case}: {asking} {error.code().name} {error.details()}"
+                if error.code() in UNANSWERED and time.monotonic() < unanswered_until:
+                    self.unanswered_trail_reads[asking] = self.unanswered_trail_reads.get(asking, 0) + 1
+                    await asyncio.sleep(1.0)
+                    continue
             if problem is None or time.monotonic() > deadline:
                 return problem
             await asyncio.sleep(0.5)
@@ -211,6 +224,9 @@ class Stream:
     def _result(self, name: str, problems: list[str], checked: int) -> Result:
         ledger = self.ledger
         recoveries = [r for r in (ledger.recovery_after(m) for m in self.fault_moments) if r is not None]
+        if self.unanswered_trail_reads:
+            self.notes.append(f"trail reads that timed out or found the service away, then read again: "
+                              f"{self.unanswered_trail_reads}")
         unanswered = sorted(e for e in ledger.ack_unanswered if e not in ledger.acknowledged)
         if unanswered:
             self.notes.append(f"{len(unanswered)} acknowledgements never answered and never redelivered "

@@ -16,6 +16,11 @@ OUTAGES = [
     nats.errors.FlushTimeoutError(), nats.js.errors.FetchTimeoutError(), nats.js.errors.NoStreamResponseError(),
     nats.js.errors.ServiceUnavailableError(), TimeoutError(), ConnectionRefusedError(),
 ]
+# A cluster electing a leader answers with a JetStream error; retrying is right, not a refusal.
+ELECTIONS = [nats.js.errors.APIError(code=500, description="JetStream cluster can not handle request", err_code=10009),
+             nats.js.errors.APIError(code=503, description="JetStream system temporarily unavailable", err_code=10008),
+             nats.js.errors.APIError(code=500, description="stream is offline", err_code=10118),
+             nats.js.errors.APIError(code=500, description="consumer is offline", err_code=10119)]
 REFUSALS = [nats.js.errors.APIError(code=400, description="maximum messages exceeded", err_code=10077),
             nats.js.errors.BadRequestError(code=400, description="bad request"),
             nats.js.errors.ServerError(code=500, description="insufficient resources")]
@@ -24,6 +29,11 @@ REFUSALS = [nats.js.errors.APIError(code=400, description="maximum messages exce
 @pytest.mark.parametrize("error", OUTAGES, ids=lambda e: type(e).__name__)
 def test_an_outage_is_bus_unavailable(error):
     assert type(as_bus_error(error, "publishing")) is BusUnavailable
+
+
+@pytest.mark.parametrize("error", ELECTIONS, ids=lambda e: str(e.err_code))
+def test_a_cluster_without_a_leader_for_the_moment_is_bus_unavailable(error):
+    assert type(as_bus_error(error, "opening an inbox")) is BusUnavailable
 
 
 @pytest.mark.parametrize("error", REFUSALS, ids=lambda e: type(e).__name__)

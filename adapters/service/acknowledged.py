@@ -6,6 +6,11 @@ may delete a consumer). The adapter records each envelope its member acknowledge
 here, durably, BEFORE it acknowledges the message on the bus; an envelope found here
 that the bus delivers again is settled on the bus and never shown to the member.
 
+It also keeps which envelope each item id showed (written in batches, not fsynced: losing
+the last quarter second of it only means an acknowledgement answered NOT_FOUND, as
+before), so an item shown by an earlier process of the adapter (a crash, a restart) can
+still be acknowledged by its id: the member may not have noticed the restart.
+
 One SQLite file (WAL, synchronous FULL, mode 0600) per member under the adapter's data
 directory, keyed by envelope id, kept for `retention` (InboxSettings) and pruned in
 the background. Only the member's acknowledgements go here: a message that was
@@ -36,6 +41,12 @@ CREATE TABLE IF NOT EXISTS acknowledged (
 );
 CREATE INDEX IF NOT EXISTS acknowledged_by_item ON acknowledged (item_id);
 CREATE INDEX IF NOT EXISTS acknowledged_by_time ON acknowledged (acknowledged_at);
+CREATE TABLE IF NOT EXISTS shown (
+    item_id TEXT PRIMARY KEY,
+    envelope_id TEXT NOT NULL,
+    shown_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shown_by_time ON shown (shown_at);
 """
 
 
@@ -72,6 +83,7 @@ class AcknowledgedLog:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._shown_pending: dict[str, tuple[str, float]] = {}
 
     def _run(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -99,6 +111,39 @@ class AcknowledgedLog:
 
         await asyncio.to_thread(insert)
 
+    def note_shown(self, item_id: str, envelope_id: str) -> None:
+        """The item was shown to the member; kept at the next `flush_shown` (latest showing wins:
+        a stream re-created after a lost store numbers its items afresh)."""
+        self._shown_pending[item_id] = (envelope_id, time.time())
+
+    async def flush_shown(self) -> None:
+        if not self._shown_pending:
+            return
+        pending, self._shown_pending = self._shown_pending, {}
+
+        def insert() -> None:
+            with self._lock:
+                self._db.execute("PRAGMA synchronous=NORMAL")  # not what an answer depends on
+                try:
+                    self._db.execute("BEGIN")
+                    self._db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?)",
+                                         ((item_id, envelope_id, at) for item_id, (envelope_id, at) in pending.items()))
+                    self._db.execute("COMMIT")
+                finally:
+                    self._db.execute("PRAGMA synchronous=FULL")
+
+        try:
+            await asyncio.to_thread(insert)
+        except sqlite3.Error:
+            log.exception("shown_items_not_kept", count=len(pending))
+
+    async def shown_envelope(self, item_id: str) -> tuple[str, float] | None:
+        """(envelope id, when shown) of what the item showed, by this process or an earlier one (None: never shown)."""
+        if item_id in self._shown_pending:
+            return self._shown_pending[item_id]
+        rows = await asyncio.to_thread(self._run, "SELECT envelope_id, shown_at FROM shown WHERE item_id = ?", (item_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
     async def contains(self, envelope_id: str) -> bool:
         rows = await asyncio.to_thread(self._run, "SELECT 1 FROM acknowledged WHERE envelope_id = ?", (envelope_id,))
         return bool(rows)
@@ -118,6 +163,9 @@ class AcknowledgedLog:
 
         def delete() -> int:
             with self._lock:
+                # What was shown matters until it is acknowledged (or as long as an acknowledgement is kept).
+                self._db.execute("DELETE FROM shown WHERE shown_at < ? OR item_id IN (SELECT item_id FROM acknowledged)",
+                                 (cutoff,))
                 return self._db.execute("DELETE FROM acknowledged WHERE acknowledged_at < ?", (cutoff,)).rowcount
 
         return await asyncio.to_thread(delete)
@@ -134,4 +182,8 @@ class AcknowledgedLog:
 
     def close(self) -> None:
         with self._lock:
+            if self._shown_pending:
+                self._db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?)",
+                                     ((item_id, envelope_id, at) for item_id, (envelope_id, at) in self._shown_pending.items()))
+                self._shown_pending = {}
             self._db.close()

@@ -124,6 +124,7 @@ class HeldItems:
         first = self.shown.get(held.item_id)
         self._forget_shown(held.item_id)
         self.shown[held.item_id] = Shown(envelope, held.message.data, first.delivered_at if first else time.time(), item)
+        self.acknowledged.note_shown(held.item_id, envelope.envelope_id)
         self._shown_bytes += len(held.message.data)
         while len(self.shown) > SHOWN_MEMORY or self._shown_bytes > SHOWN_MEMORY_BYTES:
             self._forget_shown(next(iter(self.shown)))
@@ -155,6 +156,15 @@ class HeldItems:
         except Exception as error:  # the bus delivers it again and it is settled then
             log.warning("settle_failed", item_id=held.item_id, doing=doing, error=str(error) or type(error).__name__)
 
+    async def settle_acknowledged(self, held: Held, envelope: envelope_pb2.Envelope) -> None:
+        """A delivery of what the member acknowledged: settled on the bus, never shown. Its receipt is sent
+        (again, maybe: the sender keeps one per envelope), as the acknowledgement may have reached an earlier
+        process of this adapter that never sent it."""
+        showing = await self.acknowledged.shown_envelope(held.item_id)
+        delivered_at = showing[1] if showing is not None and showing[0] == envelope.envelope_id else 0.0
+        await self._send_receipt(Shown(envelope, held.message.data, delivered_at))
+        await self.settle(held, doing="already acknowledged")
+
     # -- acknowledging ------------------------------------------------------
 
     async def acknowledge(self, item_id: str) -> int:
@@ -175,6 +185,14 @@ class HeldItems:
             await self._record(shown, item_id)
             self._forget_shown(item_id)
             log.info("acknowledged_after_session", item_id=item_id, envelope_id=shown.envelope.envelope_id)
+            return AckResult.ACK_RESULT_ACKNOWLEDGED
+        earlier_showing = await self.acknowledged.shown_envelope(item_id)
+        if earlier_showing is not None:
+            envelope_id = earlier_showing[0]
+            # Shown by an earlier process of this adapter: recorded now; the bus delivers it again to this
+            # process, which settles it (and sends its receipt) without showing it (`settle_acknowledged`).
+            await self.acknowledged.record(envelope_id, item_id)
+            log.info("acknowledged_after_restart", item_id=item_id, envelope_id=envelope_id)
             return AckResult.ACK_RESULT_ACKNOWLEDGED
         raise InboxItemUnknown(f"{self.relay.member.name}'s inbox has no item {item_id!r} waiting for acknowledgement",
                                metadata={"itemId": item_id})
@@ -289,6 +307,7 @@ class HeldItems:
         last_alive = loop.time()
         while True:
             await asyncio.sleep(TICK_SECONDS)
+            await self.acknowledged.flush_shown()
             now = loop.time()
             expired = sorted((held for held in self.held.values()
                               if held.owner is None and now - held.parked_at >= self.limits.handover_seconds),

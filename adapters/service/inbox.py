@@ -255,7 +255,7 @@ class Inboxes:
         message = held.message
         checked = self.guard.verify(message)
         if isinstance(checked, Verified) and await self.acknowledged.contains(checked.envelope.envelope_id):
-            await self.held.settle(held, doing="already acknowledged")
+            await self.held.settle_acknowledged(held, checked.envelope)
             log.info("redelivery_settled", item_id=held.item_id, envelope_id=checked.envelope.envelope_id,
                      deliveries=message.metadata.num_delivered)
             return None

@@ -181,3 +181,34 @@ async def test_referrals_acknowledged_just_before_a_nats_server_restart_are_not_
     assert item.envelope.envelope_id not in {earlier.envelope.envelope_id for earlier in acknowledged}
     assert item.envelope.referral.case.native_id in CHAOYANG.read_text(encoding="utf-8")
     call.cancel()
+
+
+async def test_an_item_shown_before_the_adapter_restarted_is_acknowledged_by_its_id_and_not_shown_again(federation, nats_server):
+    await federation.start("beijing", "hebei")
+    beijing = federation.stub("beijing")
+    await beijing.SubmitDocument(submit_request(SANHE))
+    (item,), call = await read_items(federation.stub("hebei"), count=1, flows=[REFERRAL])
+    call.cancel()
+
+    # The member handles the item while its adapter restarts: the new process never showed it.
+    await federation.stop("hebei")
+    await federation.start("hebei")
+    hebei = federation.stub("hebei")
+    assert (await hebei.AcknowledgeInboxItem(ACK(item_id=item.item_id))).result == adapter_pb2.ACK_RESULT_ACKNOWLEDGED
+    assert (await hebei.AcknowledgeInboxItem(ACK(item_id=item.item_id))).result == adapter_pb2.ACK_RESULT_ALREADY_ACKNOWLEDGED
+
+    await beijing.SubmitDocument(submit_request(CHAOYANG, destination=case_pb2.JURISDICTION_HEBEI))
+    (shown,), call = await read_items(hebei, count=1, flows=[REFERRAL])
+    assert shown.envelope.envelope_id != item.envelope.envelope_id  # the acknowledged one was settled, not shown
+    await hebei.AcknowledgeInboxItem(ACK(item_id=shown.item_id))
+    await eventually(lambda: settled_up_to(nats_server.url, stream_sequence(shown.item_id)), timeout=10)
+    call.cancel()
+
+    # The sender has the receipt of the item acknowledged across the restart.
+    case_id = item.envelope.referral.case.case_id
+
+    async def receipt_kept():
+        record = await beijing.GetCase(adapter_pb2.GetCaseRequest(case_id=case_id))
+        return [r.receipt.envelope_id for r in record.receipts] or None
+
+    assert await eventually(receipt_kept, timeout=10) == [item.envelope.envelope_id]

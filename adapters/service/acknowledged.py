@@ -6,10 +6,11 @@ may delete a consumer). The adapter records each envelope its member acknowledge
 here, durably, BEFORE it acknowledges the message on the bus; an envelope found here
 that the bus delivers again is settled on the bus and never shown to the member.
 
-It also keeps which envelope each item id showed (written in batches, not fsynced: losing
-the last quarter second of it only means an acknowledgement answered NOT_FOUND, as
-before), so an item shown by an earlier process of the adapter (a crash, a restart) can
-still be acknowledged by its id: the member may not have noticed the restart.
+It also keeps which envelope each item id showed (written before the item goes to the
+member, not fsynced: it survives a crash of the process; a power loss losing the last of
+it only means an acknowledgement answered NOT_FOUND and the item delivered again), so an
+item shown by an earlier process of the adapter (a crash, a restart) can still be
+acknowledged by its id: the member may not have noticed the restart.
 
 One SQLite file (WAL, synchronous FULL, mode 0600) per member under the adapter's data
 directory, keyed by envelope id, kept for `retention` (InboxSettings) and pruned in

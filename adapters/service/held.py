@@ -111,7 +111,9 @@ class HeldItems:
         return held
 
     def take_parked(self, owner: object, flows) -> Held | None:
-        parked = [held for held in self.held.values() if held.owner is None and held.flow in flows]
+        # Not one whose acknowledgement is in flight: shown again, it would reach the member after the ack was answered.
+        parked = [held for held in self.held.values()
+                  if held.owner is None and held.flow in flows and held.acking is None]
         if not parked:
             return None
         first = min(parked, key=lambda held: held.sequence)
@@ -238,6 +240,7 @@ class HeldItems:
         except BaseException as error:
             for held in batch:
                 _fail_acking(held, error)
+            self.parked_changed.set()
             raise
         await asyncio.gather(*(self._send_receipt(s) for s in shown))
 
@@ -254,6 +257,7 @@ class HeldItems:
         for held, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 _fail_acking(held, outcome)  # still held: a member whose ack failed can send it again
+                self.parked_changed.set()
                 results[held.item_id] = outcome
                 continue
             held.acking.set_result(None)
@@ -279,6 +283,7 @@ class HeldItems:
             held.acking.set_exception(error)
             held.acking.exception()  # retrieved: a concurrent waiter may not exist
             held.acking = None
+            self.parked_changed.set()  # if its session ended meanwhile, it may be handed over now
             raise
         held.acking.set_result(None)
         self.drop(held)
@@ -307,10 +312,10 @@ class HeldItems:
         last_alive = loop.time()
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            await self.acknowledged.flush_shown()
             now = loop.time()
             expired = sorted((held for held in self.held.values()
-                              if held.owner is None and now - held.parked_at >= self.limits.handover_seconds),
+                              if held.owner is None and held.acking is None
+                              and now - held.parked_at >= self.limits.handover_seconds),
                              key=lambda held: held.sequence)
             for held in expired:
                 self.drop(held)

@@ -101,6 +101,8 @@ class InboxSession:
                 if item is None:
                     self.room_changed()
                     continue
+                # Kept before the member can see it: an acknowledgement after a crash of this process still finds it.
+                await self.inboxes.acknowledged.flush_shown()
                 yield item
         finally:
             for task in tasks:

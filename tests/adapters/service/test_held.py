@@ -1,0 +1,93 @@
+"""Held inbox items and acknowledgements in flight: an item being acknowledged is never handed to another session.
+
+The bus is stood in for by messages whose acknowledgement the test answers when it wants
+(a pure sequencing question: which session may show what, while an ack is on its way)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import nats.errors
+import pytest
+
+from adapters.service.acknowledged import AcknowledgedLog, log_path
+from adapters.service.held import HeldItems
+from kernel.config import InboxSettings
+from kernel.errors import BusError
+from jjj.adapter.v1 import adapter_pb2
+from jjj.bus.v1 import envelope_pb2
+
+REFERRAL = envelope_pb2.FLOW_REFERRAL
+
+
+class BusMessage:
+    """A fetched message whose ack the test answers: `answer()` to take it, `fail()` to time it out."""
+
+    def __init__(self, sequence: int) -> None:
+        self.metadata = SimpleNamespace(stream="JJJ_REFERRALS", sequence=SimpleNamespace(stream=sequence), num_delivered=1)
+        self.data = b"envelope bytes"
+        self.ack_started = asyncio.Event()
+        self._answer: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def ack_sync(self, timeout: float) -> None:
+        self.ack_started.set()
+        await self._answer
+
+    def answer(self) -> None:
+        self._answer.set_result(None)
+
+    def fail(self) -> None:
+        self._answer.set_exception(nats.errors.TimeoutError())
+
+
+class Relay:
+    nc = SimpleNamespace(is_connected=True)
+
+    async def send_receipt(self, envelope, data, **_) -> None:
+        pass
+
+
+@pytest.fixture
+async def held_items(tmp_path):
+    items = HeldItems(Relay(), AcknowledgedLog(log_path(tmp_path, "hebei"), retention_seconds=86400.0), InboxSettings(), 30.0)
+    yield items
+    items.acknowledged.close()
+
+
+def shown_to(held_items: HeldItems, session: object, message: BusMessage):
+    held = held_items.take(message, session, REFERRAL)
+    envelope = envelope_pb2.Envelope(envelope_id=f"jjj:BJ:{message.metadata.sequence.stream}/referral/1", flow=REFERRAL)
+    held_items.mark_shown(held, envelope, adapter_pb2.InboxItem(item_id=held.item_id, envelope=envelope))
+    return held
+
+
+async def test_an_item_whose_acknowledgement_is_in_flight_is_not_handed_to_the_next_session(held_items):
+    first_session, next_session = object(), object()
+    message = BusMessage(7)
+    held = shown_to(held_items, first_session, message)
+    acknowledging = asyncio.create_task(held_items.acknowledge(held.item_id))
+    await message.ack_started.wait()
+
+    held_items.park(first_session)  # the member's stream ended while its acknowledgement is on the way
+    assert held_items.take_parked(next_session, [REFERRAL]) is None
+    message.answer()
+    assert await acknowledging == adapter_pb2.ACK_RESULT_ACKNOWLEDGED
+    assert held_items.take_parked(next_session, [REFERRAL]) is None
+    assert held_items.count() == 0
+
+
+async def test_an_item_whose_acknowledgement_failed_is_handed_over_then(held_items):
+    first_session, next_session = object(), object()
+    message = BusMessage(8)
+    held = shown_to(held_items, first_session, message)
+    acknowledging = asyncio.create_task(held_items.acknowledge(held.item_id))
+    await message.ack_started.wait()
+    held_items.park(first_session)
+    held_items.parked_changed.clear()
+
+    message.fail()
+    with pytest.raises(BusError):
+        await acknowledging
+    assert held_items.parked_changed.is_set()  # a session waiting for parked items looks again
+    assert held_items.take_parked(next_session, [REFERRAL]) is held

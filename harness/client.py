@@ -154,8 +154,17 @@ class MemberClient(_Client):
         finally:
             call.cancel()
 
-    async def ack(self, item_id: str) -> None:
-        await self._call(self.stub.AcknowledgeInboxItem, adapter_pb2.AcknowledgeInboxItemRequest(item_id=item_id))
+    async def ack(self, item_id: str) -> int:
+        """The AckResult: ACKNOWLEDGED, or ALREADY_ACKNOWLEDGED; an id the adapter does not know raises NotFound."""
+        response = await self._call(self.stub.AcknowledgeInboxItem, adapter_pb2.AcknowledgeInboxItemRequest(item_id=item_id))
+        return response.result
+
+    async def ack_many(self, item_ids: Sequence[str]) -> list[adapter_pb2.AcknowledgeInboxItemOutcome]:
+        """Up to 1000 ids in one call, one outcome each in their order (`unknown` for an id the adapter
+        does not know, rather than failing the call)."""
+        response = await self._call(self.stub.AcknowledgeInboxItems,
+                                    adapter_pb2.AcknowledgeInboxItemsRequest(item_ids=list(item_ids)))
+        return list(response.outcomes)
 
     async def step(self, case_id: str, status: int | str, *, reason: str = "", note: str = "", actor: str = "",
                    request_id: str | None = None, feedback: case_pb2.Feedback | None = None,

@@ -175,8 +175,11 @@ class Member:
     def share(self, **options) -> adapter_pb2.ShareInformationResponse:
         return self.harness.run(self.client.share(**options))
 
-    def ack(self, item_id: str) -> None:
-        self.harness.run(self.client.ack(item_id))
+    def ack(self, item_id: str) -> int:
+        return self.harness.run(self.client.ack(item_id))
+
+    def ack_many(self, item_ids) -> list[adapter_pb2.AcknowledgeInboxItemOutcome]:
+        return self.harness.run(self.client.ack_many(item_ids))
 
     def drain(self, *, ack: bool = True, idle_seconds: float = 1.0) -> list[adapter_pb2.InboxItem]:
         """What is in the inbox now (acknowledged unless told not to)."""

@@ -13,6 +13,7 @@ from harness.federation import LocalFederation
 from harness.items import case_id_of
 from harness.processes import running
 from harness.state import FederationNotRunning, FederationState
+from jjj.adapter.v1 import adapter_pb2
 from jjj.case.v1 import case_pb2
 from tests.conftest import SHARED
 
@@ -54,7 +55,10 @@ async def test_referral_signed_for_and_its_trail(federation):
             if case_id_of(item) == submission.case_id:
                 break
         assert item is not None and case_id_of(item) == submission.case_id
-        await hebei.ack(item.item_id)
+        assert await hebei.ack(item.item_id) == adapter_pb2.ACK_RESULT_ACKNOWLEDGED
+        again, made_up = await hebei.ack_many([item.item_id, "JJJ_REFERRALS:999999"])
+        assert (again.result, again.unknown) == (adapter_pb2.ACK_RESULT_ALREADY_ACKNOWLEDGED, False)
+        assert made_up.unknown and made_up.item_id == "JJJ_REFERRALS:999999"
         stepped = await hebei.step(submission.case_id, "signed", note="签收")
         assert stepped.status == case_pb2.STATUS_RECEIVED
         case = await beijing.get_case(submission.case_id)

@@ -239,31 +239,17 @@ class HeldItems:
             await self.acknowledged.record_many([(s.envelope.envelope_id, held.item_id) for s, held in zip(shown, batch)])
         except BaseException as error:
             for held in batch:
-                _fail_acking(held, error)
-            self.parked_changed.set()
+                self._ack_failed(held, error)
             raise
         await asyncio.gather(*(self._send_receipt(s) for s in shown))
-
-        async def bus_ack(held: Held) -> None:
-            jetstream.require_connected(self.relay.nc)
-            with jetstream.bus_errors(f"acknowledging {held.item_id}"):
-                try:
-                    await held.message.ack_sync(timeout=10)
-                except MsgAlreadyAckdError:
-                    pass
-
-        outcomes = await asyncio.gather(*(bus_ack(held) for held in batch), return_exceptions=True)
+        outcomes = await asyncio.gather(*(self._bus_ack(held) for held in batch), return_exceptions=True)
         results: dict[str, int | BaseException] = {}
         for held, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
-                _fail_acking(held, outcome)  # still held: a member whose ack failed can send it again
-                self.parked_changed.set()
+                self._ack_failed(held, outcome)
                 results[held.item_id] = outcome
                 continue
-            held.acking.set_result(None)
-            self.drop(held)
-            self._forget_shown(held.item_id)
-            _notify_owner(held)
+            self._ack_done(held)
             results[held.item_id] = AckResult.ACK_RESULT_ACKNOWLEDGED
         return results
 
@@ -272,24 +258,34 @@ class HeldItems:
         try:
             shown = self.shown.get(held.item_id) or Shown(held.item.envelope, held.message.data, item=held.item)
             await self._record(shown, held.item_id)
-            # Still held until the bus took the ack, so a member whose ack failed can send it again.
-            jetstream.require_connected(self.relay.nc)
-            with jetstream.bus_errors(f"acknowledging {held.item_id}"):
-                try:
-                    await held.message.ack_sync(timeout=10)
-                except MsgAlreadyAckdError:
-                    pass
+            await self._bus_ack(held)
         except BaseException as error:
-            held.acking.set_exception(error)
-            held.acking.exception()  # retrieved: a concurrent waiter may not exist
-            held.acking = None
-            self.parked_changed.set()  # if its session ended meanwhile, it may be handed over now
+            self._ack_failed(held, error)
             raise
+        self._ack_done(held)
+        return AckResult.ACK_RESULT_ACKNOWLEDGED
+
+    async def _bus_ack(self, held: Held) -> None:
+        jetstream.require_connected(self.relay.nc)
+        with jetstream.bus_errors(f"acknowledging {held.item_id}"):
+            try:
+                await held.message.ack_sync(timeout=10)
+            except MsgAlreadyAckdError:
+                pass
+
+    def _ack_done(self, held: Held) -> None:
         held.acking.set_result(None)
         self.drop(held)
         self._forget_shown(held.item_id)
         _notify_owner(held)
-        return AckResult.ACK_RESULT_ACKNOWLEDGED
+
+    def _ack_failed(self, held: Held, error: BaseException) -> None:
+        # Still held: a member whose ack failed can send it again; if its session ended meanwhile,
+        # it may be handed over now.
+        held.acking.set_exception(error)
+        held.acking.exception()  # retrieved: a concurrent waiter may not exist
+        held.acking = None
+        self.parked_changed.set()
 
     async def _record(self, shown: Shown, item_id: str) -> None:
         # Durably first: once recorded, the member never sees this envelope again, whatever the bus forgets.
@@ -340,12 +336,6 @@ class HeldItems:
             log.info("inbox_returned", items=[held.item_id for held in returned])
         self.held.clear()
         self.acknowledged.close()
-
-
-def _fail_acking(held: Held, error: BaseException) -> None:
-    held.acking.set_exception(error)
-    held.acking.exception()  # retrieved: a concurrent waiter may not exist
-    held.acking = None
 
 
 def _notify_owner(held: Held) -> None:

@@ -62,14 +62,20 @@ def shown_to(held_items: HeldItems, session: object, message: BusMessage):
     return held
 
 
-async def test_an_item_whose_acknowledgement_is_in_flight_is_not_handed_to_the_next_session(held_items):
-    first_session, next_session = object(), object()
-    message = BusMessage(7)
-    held = shown_to(held_items, first_session, message)
+async def acknowledging_as_its_session_ends(held_items: HeldItems, message: BusMessage):
+    """An item shown on one session, its acknowledgement sent, and the session ended while the bus has the ack."""
+    session = object()
+    held = shown_to(held_items, session, message)
     acknowledging = asyncio.create_task(held_items.acknowledge(held.item_id))
     await message.ack_started.wait()
+    held_items.park(session)
+    held_items.parked_changed.clear()
+    return held, acknowledging
 
-    held_items.park(first_session)  # the member's stream ended while its acknowledgement is on the way
+
+async def test_an_item_whose_acknowledgement_is_in_flight_is_not_handed_to_the_next_session(held_items):
+    next_session, message = object(), BusMessage(7)
+    _, acknowledging = await acknowledging_as_its_session_ends(held_items, message)
     assert held_items.take_parked(next_session, [REFERRAL]) is None
     message.answer()
     assert await acknowledging == adapter_pb2.ACK_RESULT_ACKNOWLEDGED
@@ -78,14 +84,8 @@ async def test_an_item_whose_acknowledgement_is_in_flight_is_not_handed_to_the_n
 
 
 async def test_an_item_whose_acknowledgement_failed_is_handed_over_then(held_items):
-    first_session, next_session = object(), object()
-    message = BusMessage(8)
-    held = shown_to(held_items, first_session, message)
-    acknowledging = asyncio.create_task(held_items.acknowledge(held.item_id))
-    await message.ack_started.wait()
-    held_items.park(first_session)
-    held_items.parked_changed.clear()
-
+    next_session, message = object(), BusMessage(8)
+    held, acknowledging = await acknowledging_as_its_session_ends(held_items, message)
     message.fail()
     with pytest.raises(BusError):
         await acknowledging

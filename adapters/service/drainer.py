@@ -92,11 +92,26 @@ class Drainer:
         self._stalled.set()
         self._stalled = asyncio.Event()
 
+    def expect(self, entry_ids: list[int]) -> None:
+        """Keep the outcome of entries just committed for `wait_for` (or `release`). Call it right after
+        the commit, with no await in between, so that the drainer cannot finish one unobserved."""
+        loop = asyncio.get_running_loop()
+        for entry_id in entry_ids:
+            self._waiting.setdefault(entry_id, loop.create_future())
+
+    def release(self, entry_ids: list[int]) -> None:
+        """Nobody will wait for these after all: they are relayed all the same."""
+        for entry_id in entry_ids:
+            future = self._waiting.pop(entry_id, None)
+            if future is not None and future.done() and not future.cancelled():
+                future.exception()  # retrieved: a refusal nobody waits for is logged by the drainer already
+
     async def wait_for(self, entry_ids: list[int], timeout: float) -> list[Any] | None:
         """What `deliver` returned for each entry, once all are relayed; None if not within `timeout`.
-        An entry the bus refused raises its error here. Call it right after the commit, with no
-        await in between, so that the drainer cannot finish an entry before it is waited for."""
+        An entry the bus refused raises its error here. The entries are `expect`ed first (or this is
+        called right after the commit, with no await in between)."""
         if self._stuck:
+            self.release(entry_ids)
             return None
         loop = asyncio.get_running_loop()
         futures = [self._waiting.setdefault(entry_id, loop.create_future()) for entry_id in entry_ids]
@@ -112,10 +127,9 @@ class Drainer:
             stalled.cancel()
             every.cancel()
             for entry_id, future in zip(entry_ids, futures, strict=True):
+                self._waiting.pop(entry_id, None)
                 if not future.done():
-                    # Nobody waits any more: the entry is relayed all the same.
-                    self._waiting.pop(entry_id, None)
-                    future.cancel()
+                    future.cancel()  # nobody waits any more: the entry is relayed all the same
                 elif not future.cancelled():
                     future.exception()  # retrieved, whether raised above or not
 
@@ -207,7 +221,8 @@ class Drainer:
         raise AssertionError("unreachable")
 
     def _settle(self, entry_id: int, *, result: Any = None, error: BaseException | None = None) -> None:
-        future = self._waiting.pop(entry_id, None)
+        # Left in `_waiting`: an expected entry may be settled before its caller waits (wait_for removes it).
+        future = self._waiting.get(entry_id)
         if future is None or future.done():
             return
         if error is not None:

@@ -255,10 +255,19 @@ class AdapterRelay(CaseSending):
         response = adapter_pb2.ReportStatusResponse(case_id=request.case_id, status=request.status,
                                                     sequence=update.sequence, queued=True)
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
-        entry_ids = self.outbox.commit([outgoing], provisional)
+        entry_ids = self.outbox.commit([outgoing], provisional, durable=False)
+        # Before anything awaits: the drainer may take the entry from here on.
         self._untried_steps.update(entry_ids)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
+        self.drainer.expect(entry_ids)
+        try:
+            await self.outbox.durable()
+        except BaseException:
+            self.drainer.release(entry_ids)
+            raise
         self.drainer.wake()
+        if not self.bus_up():
+            self.drainer.release(entry_ids)
         try:
             results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
         except (BusError, StepConflict):

@@ -141,11 +141,21 @@ class CaseSending:
         for submission in sent:
             submission.queued = True
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
-        entry_ids = self.outbox.commit(outgoing, provisional)
+        entry_ids = self.outbox.commit(outgoing, provisional, durable=False)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
+        self.drainer.expect(entry_ids)
+        try:
+            # On the disk before any answer; the drainer may relay them meanwhile (a power loss then
+            # undoes only our record of it: a retry is deduplicated by the bus).
+            await self.outbox.durable()
+        except BaseException:
+            self.drainer.release(entry_ids)
+            raise
         if not entry_ids:
             return response
         self.drainer.wake()
+        if not self.bus_up():
+            self.drainer.release(entry_ids)
         try:
             results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
         except BusError:

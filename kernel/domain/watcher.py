@@ -141,8 +141,10 @@ class DeadlineWatcher:
         """The case's referral was delivered at `at`: the running clocks counted from delivery start there
         (they ran from the sending until now). Idempotent; a delivery before a clock's start moves nothing."""
         moved = []
-        for (tracked_case, step), tracked in sorted(self._tracked.items()):
-            if tracked_case != case_id or not self.policy.step(step).from_delivery or at <= tracked.deadline.start:
+        # Looked up by the case's key, not found by scanning every clock: this runs once per delivered referral.
+        for step in sorted(name for name, spec in self.policy.steps.items() if spec.from_delivery):
+            tracked = self._tracked.get((case_id, step))
+            if tracked is None or at <= tracked.deadline.start:
                 continue
             self._set(case_id, self.policy.deadline(step, at, tracked.deadline.jurisdiction, assigned_due_at))
             moved.append(step)

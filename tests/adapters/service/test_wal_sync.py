@@ -1,0 +1,106 @@
+"""Group commit of the outbox: one fsync of the WAL serves every commit made before it started,
+and no caller is answered on an fsync that began before its own commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from adapters.service.outbox import Outbox, Outgoing, WalSync
+
+
+class Disk:
+    """An fsync the test lets finish: `started` counts the calls, each waits for `release()`."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self._gates: list[threading.Event] = []
+        self.fail_next = False
+
+    def fsync(self, fd: int) -> None:
+        gate = threading.Event()
+        self._gates.append(gate)
+        self.started += 1
+        gate.wait(10)
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError(5, "Input/output error")
+
+    def release(self) -> None:
+        for gate in self._gates:
+            gate.set()
+
+
+async def until(condition) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met")
+
+
+@pytest.fixture
+def wal(tmp_path):
+    path = tmp_path / "outbox.sqlite3-wal"
+    path.write_bytes(b"")
+    disk = Disk()
+    sync = WalSync(path, fsync=disk.fsync)
+    yield sync, disk
+    disk.release()
+    sync.close()
+
+
+async def test_the_commits_made_during_one_fsync_share_the_next(wal):
+    sync, disk = wal
+    first = asyncio.create_task(sync.durable())
+    await until(lambda: disk.started == 1)
+    meanwhile = [asyncio.create_task(sync.durable()) for _ in range(19)]
+    await asyncio.sleep(0.05)
+    disk.release()
+    await first
+    await until(lambda: disk.started == 2)
+    disk.release()
+    await asyncio.gather(*meanwhile)
+    assert disk.started == 2  # 20 commits, 2 fsyncs
+
+
+async def test_a_commit_made_while_an_fsync_runs_waits_for_the_next_one(wal):
+    sync, disk = wal
+    first = asyncio.create_task(sync.durable())
+    await until(lambda: disk.started == 1)
+    later = asyncio.create_task(sync.durable())  # its commit may have missed the running fsync
+    await asyncio.sleep(0.05)
+    disk.release()
+    await first
+    await until(lambda: disk.started == 2)
+    assert not later.done()
+    disk.release()
+    await later
+
+
+async def test_a_failed_fsync_fails_its_waiters_and_the_next_commit_tries_again(wal):
+    sync, disk = wal
+    disk.fail_next = True
+    failing = asyncio.create_task(sync.durable())
+    await until(lambda: disk.started == 1)
+    disk.release()
+    with pytest.raises(OSError):
+        await failing
+    again = asyncio.create_task(sync.durable())
+    await until(lambda: disk.started == 2)
+    disk.release()
+    await again
+
+
+async def test_an_outbox_commit_waits_for_the_disk_before_it_counts_as_durable(tmp_path):
+    outbox = Outbox.open(tmp_path / "outbox" / "beijing.sqlite3")
+    synced = []
+    outbox._wal._fsync = lambda fd: synced.append(fd)
+    (entry,) = outbox.commit([Outgoing(msg_id="m/1", case_id="jjj:BJ:1", subject="jjj.referral.heb.bj", envelope=b"x")],
+                             durable=False)
+    await outbox.durable()
+    assert len(synced) == 1
+    assert [e.id for e in outbox.pending()] == [entry]
+    outbox.close()

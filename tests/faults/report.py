@@ -22,18 +22,21 @@ def section(results: list[Result], extra_rows: list[str], *, run: str = "", when
         "answered OK or queued that reached Hebei's member; *lost*: answered OK or queued, never delivered;",
         "*duplicated*: deliveries of an envelope after its acknowledgement had been answered OK; *recovery*: from the",
         "fault to the first delivery of a referral submitted after it (the longest of them for repeated faults);",
+        "*longest pause*: the longest time without any delivery after a fault (what a long run shows best: its",
+        "faults come while the backlog submitted before them is still being delivered);",
         "*steps refused*: signed/accepted steps whose ReportStatus was refused for good (the trails of those cases are",
         "not checked); a trail problem is a step missing, repeated or out of order at the origin or the gateway.",
         "",
         *([f"This run: {run}.", ""] if run else []),
-        "| fault | submitted | answered OK (queued) | delivered | lost | duplicated | status updates lost | steps refused | recovery | trails checked (problems) | date | sizes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| fault | submitted | answered OK (queued) | delivered | lost | duplicated | status updates lost | steps refused | recovery | longest pause | trails checked (problems) | date | sizes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         recovery = "none" if r.recovery_seconds is None else f"{r.recovery_seconds:.1f} s"
+        pause = "none" if r.longest_pause_seconds is None else f"{r.longest_pause_seconds:.1f} s"
         sizes = f"{r.sizes.referrals} referrals, batches of {r.sizes.batch}"
         lines.append(f"| {r.fault} | {r.submitted} | {r.accepted} ({r.queued}) | {r.delivered} | {len(r.lost)} | "
-                     f"{len(r.duplicated)} | {len(r.status_lost)} | {len(r.step_errors)} | {recovery} | {r.trails_checked} "
+                     f"{len(r.duplicated)} | {len(r.status_lost)} | {len(r.step_errors)} | {recovery} | {pause} | {r.trails_checked} "
                      f"({len(r.trail_problems)}) | {day} | {sizes} |")
     notes = [f"- {r.fault}: {'; '.join(r.notes)}" for r in results if r.notes]
     if extra_rows:

@@ -45,12 +45,14 @@ class Result:
     unexpected: list[str]
     errors: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    longest_pause_seconds: float | None = None  # the longest time without a delivery after a fault
 
     def summary(self) -> str:
         recovery = "-" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f}s"
         return (f"{self.fault}: submitted={self.submitted} accepted={self.accepted} (queued {self.queued}, "
                 f"refused {self.refused}) delivered={self.delivered} lost={len(self.lost)} "
                 f"duplicated={len(self.duplicated)} status_lost={len(self.status_lost)} recovery={recovery} "
+                f"longest_pause={'-' if self.longest_pause_seconds is None else f'{self.longest_pause_seconds:.1f}s'} "
                 f"trails_checked={self.trails_checked} trail_problems={len(self.trail_problems)} "
                 f"step_errors={len(self.step_errors)} errors={self.errors} notes={self.notes}")
 
@@ -224,6 +226,7 @@ class Stream:
     def _result(self, name: str, problems: list[str], checked: int) -> Result:
         ledger = self.ledger
         recoveries = [r for r in (ledger.recovery_after(m) for m in self.fault_moments) if r is not None]
+        pauses = [p for p in (ledger.longest_pause_after(m) for m in self.fault_moments) if p is not None]
         if self.unanswered_trail_reads:
             self.notes.append(f"trail reads that timed out or found the service away, then read again: "
                               f"{self.unanswered_trail_reads}")
@@ -241,7 +244,8 @@ class Stream:
             queued=len(ledger.queued), refused=len(ledger.refused),
             delivered=sum(1 for case in ledger.accepted if ledger.referral_id(case) in ledger.deliveries),
             lost=ledger.lost(), duplicated=list(ledger.duplicates), status_lost=status_lost,
-            recovery_seconds=max(recoveries) if recoveries else None, trail_problems=problems, trails_checked=checked,
+            recovery_seconds=max(recoveries) if recoveries else None, longest_pause_seconds=max(pauses) if pauses else None,
+            trail_problems=problems, trails_checked=checked,
             step_errors=list(ledger.step_errors), unexpected=list(ledger.unexpected), errors=dict(ledger.errors),
             notes=self.notes + ([f"{len(ledger.raced)} re-shown while their acknowledgement was in flight "
                                  f"(not counted as duplicated): {ledger.raced[:5]}"] if ledger.raced else []),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.faults.report import HEADING, rewrite, section
 from tests.faults.scenario import Result
-from tests.faults.workload import Sizes
+from tests.faults.workload import Ledger, Sizes
 
 
 def result(**changes) -> Result:
@@ -21,7 +21,7 @@ def test_the_section_replaces_only_itself_between_other_sections(tmp_path):
     text = path.read_text()
     assert text.startswith("# Reliability\n\n## Durability of the bus\n\nA\n\n" + HEADING)
     assert text.endswith("\n## Later\n\nB\n") and "old" not in text
-    assert "| kill -9 of x | 10 | 10 (2) | 9 | 1 | 1 | 0 | 0 | 1.2 s | 9 (0) |" in text
+    assert "| kill -9 of x | 10 | 10 (2) | 9 | 1 | 1 | 0 | 0 | 1.2 s | none | 9 (0) |" in text
 
 
 def test_the_section_is_appended_to_a_file_without_it_and_a_missing_file_is_made(tmp_path):
@@ -32,3 +32,17 @@ def test_the_section_is_appended_to_a_file_without_it_and_a_missing_file_is_made
     path.write_text("# Reliability\n\n## Durability of the bus\n\nA\n")
     rewrite(path, section([result()], []))
     assert path.read_text().startswith("# Reliability\n\n## Durability of the bus\n\nA\n\n" + HEADING)
+
+
+def test_the_longest_pause_after_a_fault_counts_from_the_fault_to_the_last_delivery():
+    ledger = Ledger()
+    ledger.delivery_times = [(9.0, "a"), (10.5, "b"), (14.0, "c"), (14.2, "d"), (30.0, "e")]
+    assert ledger.longest_pause_after(10.0) == 15.8  # 14.2 -> 30.0
+    ledger.delivery_times = ledger.delivery_times[:4]
+    assert ledger.longest_pause_after(10.0) == 3.5  # 10.5 -> 14.0
+    assert ledger.longest_pause_after(20.0) is None  # nothing delivered after it
+
+
+def test_the_row_shows_the_longest_pause(tmp_path):
+    text = section([result(longest_pause_seconds=42.04)], [])
+    assert "| 1.2 s | 42.0 s | 9 (0) |" in text

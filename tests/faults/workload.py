@@ -107,6 +107,15 @@ class Ledger:
                 return at - moment
         return None
 
+    def longest_pause_after(self, moment: float) -> float | None:
+        """The longest time without any delivery from `moment` on (until the last delivery): how long the
+        fault held the flow up, also when every submission had begun before it (a long run's fault comes
+        while the submitted backlog is still being delivered, and `recovery_after` sees that backlog)."""
+        times = sorted(at for at, _ in self.delivery_times if at >= moment)
+        if not times:
+            return None
+        return max(later - earlier for earlier, later in zip([moment, *times], times))
+
     def referral_id(self, case: str) -> str:
         return f"{case}/referral/1"
 

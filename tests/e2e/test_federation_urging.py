@@ -4,10 +4,12 @@ to the holder and the origin, one typed entry on the gateway's trail, counted by
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
 from cli.urge import urge
+from gateway.projection.store import SqliteProjection
 from gateway.supervision import add_supervision
 from kernel.errors import CaseNotFound, InvalidRequest
 from jjj.bus.v1 import envelope_pb2 as e
@@ -26,8 +28,9 @@ async def test_a_supervision_by_the_federation_reaches_both_sides_and_is_counted
     beijing, hebei = federation.stub("beijing"), federation.stub("hebei")
     await beijing.SubmitDocument(submit_request(SANHE))
     await take(hebei, 1, flows=[e.FLOW_REFERRAL])
-    store = federation.gateway.store
-    await eventually(lambda: _value(store.case_state(SANHE_ID)))
+    # `jjj urge` reads the projection's file: the case must be committed there (the projector commits
+    # what it applied in batches, FLUSH_SECONDS apart), not only applied on the gateway's connection.
+    await eventually(lambda: _value(committed_case(federation.settings.data_dir / "gateway" / "projection.sqlite3")))
 
     args = argparse.Namespace(case_id=SANHE_ID, kind="supervision", reason="签收超时，请即办理", by="")
     assert await urge(federation.settings, args) == 0
@@ -69,3 +72,11 @@ async def test_an_unknown_case_or_an_urging_without_a_reason_is_refused(federati
 
 async def _value(value):
     return value
+
+
+def committed_case(projection: Path):
+    reader = SqliteProjection(projection)
+    try:
+        return reader.case_state(SANHE_ID)
+    finally:
+        reader.close()

@@ -127,13 +127,16 @@ async def test_one_referral_is_one_trace_from_submit_to_acknowledgement(up, refe
     deliver = next(s for s in spans if s["name"] == "inbox.deliver")
     assert deliver["attributes"]["jjj.envelope_id"] == referral.envelope.envelope_id
     assert deliver["attributes"]["jjj.sender"] == "beijing" and deliver["attributes"]["jjj.receiver"] == "hebei"
-    # The gateway keeps the trace id with the trail entry.
-    db = sqlite3.connect(state.data_dir / "gateway" / "projection.sqlite3")
-    try:
-        row = db.execute("SELECT trace_id FROM trail_traces WHERE envelope_id=?", (referral.envelope.envelope_id,)).fetchone()
-    finally:
-        db.close()
-    assert row == (MEMBER_TRACE_ID,)
+    # The gateway keeps the trace id with the trail entry (committed with the projector's next batch).
+    async def kept_trace():
+        db = sqlite3.connect(state.data_dir / "gateway" / "projection.sqlite3")
+        try:
+            return db.execute("SELECT trace_id FROM trail_traces WHERE envelope_id=?",
+                              (referral.envelope.envelope_id,)).fetchone()
+        finally:
+            db.close()
+
+    assert await eventually(kept_trace, timeout=10) == (MEMBER_TRACE_ID,)
     assert leaks(json.dumps(_spans(state), ensure_ascii=False)) == []
 
 

@@ -81,7 +81,8 @@ async def poison_message(stream: Stream) -> None:
         stream.fault_now()
         await js.publish(subject, b"\x00not an envelope\xff", headers={"Nats-Msg-Id": "faults-poison-garbage"})
         await js.publish(subject, unsigned.SerializeToString(), headers={"Nats-Msg-Id": "faults-poison-unsigned"})
-        stream.poisoned = await _dead_letters_of(js, stream, 2)
+        # Behind every referral already queued for Hebei (thousands in a long run): as long as the rest takes to settle.
+        stream.poisoned = await _dead_letters_of(js, stream, 2, timeout=max(60.0, stream.settle_seconds))
     finally:
         await nc.close()
 

@@ -259,17 +259,8 @@ class AdapterRelay(CaseSending):
         # Before anything awaits: the drainer may take the entry from here on.
         self._untried_steps.update(entry_ids)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
-        self.drainer.expect(entry_ids)
         try:
-            await self.outbox.durable()
-        except BaseException:
-            self.drainer.release(entry_ids)
-            raise
-        self.drainer.wake()
-        if not self.bus_up():
-            self.drainer.release(entry_ids)
-        try:
-            results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
+            results = await self._durable_then_relayed(entry_ids)
         except (BusError, StepConflict):
             if answer is not None:  # refused: a retry is planned afresh, not answered "queued"
                 self.outbox.forget(answer.method, answer.request_id)

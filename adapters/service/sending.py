@@ -143,27 +143,16 @@ class CaseSending:
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
         entry_ids = self.outbox.commit(outgoing, provisional, durable=False)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
-        self.drainer.expect(entry_ids)
         try:
-            # On the disk before any answer; the drainer may relay them meanwhile (a power loss then
-            # undoes only our record of it: a retry is deduplicated by the bus).
-            await self.outbox.durable()
-        except BaseException:
-            self.drainer.release(entry_ids)
-            raise
-        if not entry_ids:
-            return response
-        self.drainer.wake()
-        if not self.bus_up():
-            self.drainer.release(entry_ids)
-        try:
-            results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds) if self.bus_up() else None
+            results = await self._durable_then_relayed(entry_ids)
         except BusError:
             # The bus refused a case for good: the member is told so, and a retry is planned afresh
             # (what did go out is then a duplicate) rather than answered "queued".
             if answer is not None:
                 self.outbox.forget(answer.method, answer.request_id)
             raise
+        if not entry_ids:
+            return response
         if results is None:
             log.warning("submission_queued", jurisdiction=self.member.name, cases=len(entry_ids),
                         first_entry=entry_ids[0], bus_up=self.bus_up())
@@ -174,6 +163,25 @@ class CaseSending:
             submission.repeats.extend(delivered.repeats.links)
             submission.repeats_omitted = delivered.repeats.omitted
         return response
+
+    async def _durable_then_relayed(self, entry_ids: list[int]) -> list | None:
+        """Entries just committed with `durable=False` (nothing awaited since): on the disk, then relayed if
+        the bus takes them within the answer wait. What each delivery returned, or None (they stay queued);
+        an entry refused for good raises. The drainer may relay them while the fsync runs (a power loss
+        then undoes only our record of it: a retry is deduplicated by the bus)."""
+        self.drainer.expect(entry_ids)
+        try:
+            await self.outbox.durable()
+        except BaseException:
+            self.drainer.release(entry_ids)
+            raise
+        if not entry_ids:
+            return []
+        self.drainer.wake()
+        if not self.bus_up():
+            self.drainer.release(entry_ids)
+            return None
+        return await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds)
 
     async def _deliver(self, entry: Entry) -> Delivered:
         """Finish sending one outbox entry; every step may be done again (after a retry or a crash)."""

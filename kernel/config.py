@@ -50,6 +50,9 @@ class InboxSettings(BaseModel):
     max_deliver: int = Field(default=10, ge=2)
     # A closed session's items wait this long for the member's next session, then go back to the bus (nak).
     handover_seconds: float = Field(default=2.0, ge=0)
+    # ... and are handed to another session only after this long: an acknowledgement the member sent just
+    # before its stream ended comes first (else the item is shown again right after the ack is answered).
+    handover_grace_seconds: float = Field(default=1.0, ge=0)
     # What the member acknowledged is remembered this long (beyond JetStream's duplicate window).
     acknowledged_retention_days: float = Field(default=90.0, gt=0)
     acknowledged_prune_seconds: float = Field(default=3600.0, gt=0)

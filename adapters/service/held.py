@@ -111,9 +111,11 @@ class HeldItems:
         return held
 
     def take_parked(self, owner: object, flows) -> Held | None:
-        # Not one whose acknowledgement is in flight: shown again, it would reach the member after the ack was answered.
+        # Not one whose acknowledgement is in flight, nor one parked a moment ago (its ack may be on the way):
+        # shown again, it would reach the member after the ack was answered.
+        handed_from = asyncio.get_running_loop().time() - self.limits.handover_grace_seconds
         parked = [held for held in self.held.values()
-                  if held.owner is None and held.flow in flows and held.acking is None]
+                  if held.owner is None and held.flow in flows and held.acking is None and held.parked_at <= handed_from]
         if not parked:
             return None
         first = min(parked, key=lambda held: held.sequence)
@@ -316,6 +318,9 @@ class HeldItems:
             for held in expired:
                 self.drop(held)
                 await _nak(held.message)
+            if any(held.owner is None and 0 <= now - held.parked_at - self.limits.handover_grace_seconds < TICK_SECONDS
+                   for held in self.held.values()):
+                self.parked_changed.set()  # their grace just ended: a waiting session may take them now
             if now - last_alive >= alive_every:
                 last_alive = now
                 for held in list(self.held.values()):

@@ -48,9 +48,13 @@ class Relay:
         pass
 
 
+def held_items_with(tmp_path, limits: InboxSettings) -> HeldItems:
+    return HeldItems(Relay(), AcknowledgedLog(log_path(tmp_path, "hebei"), retention_seconds=86400.0), limits, 30.0)
+
+
 @pytest.fixture
 async def held_items(tmp_path):
-    items = HeldItems(Relay(), AcknowledgedLog(log_path(tmp_path, "hebei"), retention_seconds=86400.0), InboxSettings(), 30.0)
+    items = held_items_with(tmp_path, InboxSettings(handover_grace_seconds=0.0))
     yield items
     items.acknowledged.close()
 
@@ -91,3 +95,14 @@ async def test_an_item_whose_acknowledgement_failed_is_handed_over_then(held_ite
         await acknowledging
     assert held_items.parked_changed.is_set()  # a session waiting for parked items looks again
     assert held_items.take_parked(next_session, [REFERRAL]) is held
+
+
+async def test_a_parked_item_waits_out_the_grace_before_another_session_may_take_it(tmp_path):
+    held_items = held_items_with(tmp_path, InboxSettings(handover_grace_seconds=0.2))
+    first_session, next_session = object(), object()
+    held = shown_to(held_items, first_session, BusMessage(9))
+    held_items.park(first_session)  # an acknowledgement the member sent just before may still be on its way
+    assert held_items.take_parked(next_session, [REFERRAL]) is None
+    await asyncio.sleep(0.25)
+    assert held_items.take_parked(next_session, [REFERRAL]) is held
+    held_items.acknowledged.close()

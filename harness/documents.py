@@ -92,7 +92,8 @@ def _csv_pieces(content: bytes, size: int) -> Iterator[Piece]:
     lines = content.splitlines(keepends=True)
     if not lines:
         return
-    header, rows = lines[0], [row for row in _csv_records(lines[1:]) if row.strip()]
+    # Only empty lines are dropped: a row of spaces or a form feed goes to the codec, which names it if wrong.
+    header, rows = lines[0], [row for row in _csv_records(lines[1:]) if row.strip(b"\r\n")]
     if len(rows) <= size:
         return
     for start, end in _chunks(len(rows), size):

@@ -36,10 +36,11 @@ def test_the_section_is_appended_to_a_file_without_it_and_a_missing_file_is_made
 
 def test_the_longest_pause_after_a_fault_counts_from_the_fault_to_the_last_delivery():
     ledger = Ledger()
-    ledger.delivery_times = [(9.0, "a"), (10.5, "b"), (14.0, "c"), (14.2, "d"), (30.0, "e")]
+    ledger.delivery_times = [(9.0, "a/referral/1"), (10.5, "b/referral/1"), (12.0, "b/status/1"), (14.0, "c/referral/1"),
+                             (14.2, "d/referral/1"), (30.0, "e/referral/1")]
     assert ledger.longest_pause_after(10.0) == 15.8  # 14.2 -> 30.0
-    ledger.delivery_times = ledger.delivery_times[:4]
-    assert ledger.longest_pause_after(10.0) == 3.5  # 10.5 -> 14.0
+    ledger.delivery_times = ledger.delivery_times[:5]
+    assert ledger.longest_pause_after(10.0) == 3.5  # 10.5 -> 14.0: the status update in between does not count
     assert ledger.longest_pause_after(20.0) is None  # nothing delivered after it
 
 

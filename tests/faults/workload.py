@@ -111,7 +111,8 @@ class Ledger:
         """The longest time without any delivery from `moment` on (until the last delivery): how long the
         fault held the flow up, also when every submission had begun before it (a long run's fault comes
         while the submitted backlog is still being delivered, and `recovery_after` sees that backlog)."""
-        times = sorted(at for at, _ in self.delivery_times if at >= moment)
+        # Referrals at their receiver only: the origin keeps receiving the status updates already on the bus.
+        times = sorted(at for at, envelope_id in self.delivery_times if at >= moment and "/referral/" in envelope_id)
         if not times:
             return None
         return max(later - earlier for earlier, later in zip([moment, *times], times))

@@ -11,6 +11,8 @@ from nats.aio.client import Client
 from adapters.registry import codec_for
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
+from adapters.service.repeat_store import DiskRepeats
+from adapters.service.repeat_store import store_path as repeat_store_path
 from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
@@ -25,6 +27,7 @@ from adapters.service.store import CaseStore
 from kernel import jurisdictions
 from kernel.bus import jetstream
 from kernel.config import Settings
+from kernel.domain.repeats import RepeatIndex
 from kernel.rpc.membership import MemberSystemGate
 from kernel.rpc.server import ExpiryWatch, Served, serve
 from kernel.security.pki import adapter_principal
@@ -44,6 +47,7 @@ class RunningAdapter:
     inboxes: Inboxes
     nc: Client
     observability: AdapterObservability | None = None
+    repeats: DiskRepeats | None = None
 
     @property
     def port(self) -> int:
@@ -62,6 +66,8 @@ class RunningAdapter:
         self.relay.outbox.close()
         if self.relay.co_handling is not None:
             self.relay.co_handling.close()
+        if self.repeats is not None:
+            self.repeats.close()
 
 
 async def start_adapter(name: str, settings: Settings, *, port: int | None = None) -> RunningAdapter:
@@ -77,6 +83,7 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     js = nc.jetstream()
     guard = Guard(member, js, keys, settings.security)
     outbox = Outbox.open(outbox_path(settings.data_dir, member))
+    repeats = DiskRepeats(repeat_store_path(settings.data_dir, member.name))  # rebuilt from the stream below
     relay = AdapterRelay(
         member=member,
         codec=codec_for(member.name),
@@ -85,7 +92,8 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
         cases=MirroredCaseStore(CaseStore.open(js, member), outbox),
         outbox=outbox,
         quarantine=Quarantine(settings.resolved_quarantine_dir(), member.name),
-        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode(), signer, guard),
+        sharing=Sharing(member, js, settings.share_secret.get_secret_value().encode(), signer, guard,
+                        index=RepeatIndex(store=repeats), statuses=repeats),
         signer=signer,
         guard=guard,
         tracker=settings.tracker,
@@ -115,4 +123,4 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
-    return RunningAdapter(served, relay, inboxes, nc, observability)
+    return RunningAdapter(served, relay, inboxes, nc, observability, repeats)

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from array import array
 import hmac
+import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
 from nats.js import JetStreamContext, api
 
 from adapters.service import observe
 from adapters.service.guard import Guard
+from adapters.service.packed_sketch import PackedSketch
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.domain.privacy import digest_case
@@ -40,10 +42,8 @@ from jjj.case.v1 import case_pb2
 log = structlog.get_logger(__name__)
 SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
 SKETCH_SIZE = 256
-SKETCH_VALUE_BYTES = 4  # each sketch value is the first 4 bytes of a keyed SHA-256
-if array("I").itemsize != SKETCH_VALUE_BYTES:  # "I" is 4 bytes on every platform we run on; say so if not
-    raise RuntimeError(f"array('I') holds {array('I').itemsize} bytes here, the sketch needs {SKETCH_VALUE_BYTES}")
-STATUS_MEMORY = 100_000  # statuses of followed cases kept for repeat links; beyond, the record is read again
+STATUS_MEMORY = 100_000  # statuses of followed cases kept in memory for repeat links; beyond, the record is read again
+PRUNE_EVERY_SECONDS = 60.0  # how often cases gone out of the matching window are forgotten
 
 
 def content_sketch(text: str, secret: bytes) -> list[int]:
@@ -59,44 +59,35 @@ def sketched_digest(case: case_pb2.Case, secret: bytes) -> envelope_pb2.CaseDige
     return digest
 
 
-class PackedSketch:
-    """A content sketch as packed 32-bit values: about 1 KB, where a set of 256 strings took over 20 KB.
-    The index holds the digest of every case of the other members within the window (a stalled inbox
-    with 50,000 referrals waiting grew the adapter by 300 MB). A set is made only when two cases of one
-    requester are compared (`jaccard` uses `&`, `|` and `len`)."""
-
-    __slots__ = ("_packed",)
-
-    def __init__(self, values: Iterable[int]) -> None:
-        self._packed = array("I", sorted(set(values))).tobytes()
-
-    def values(self) -> frozenset[int]:
-        unpacked = array("I")
-        unpacked.frombytes(self._packed)
-        return frozenset(unpacked)
-
-    def __and__(self, other: "PackedSketch") -> frozenset[int]:
-        return self.values() & other.values()
-
-    def __or__(self, other: "PackedSketch") -> frozenset[int]:
-        return self.values() | other.values()
-
-    def __len__(self) -> int:
-        return len(self._packed) // SKETCH_VALUE_BYTES
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PackedSketch) and self._packed == other._packed
-
-    def __hash__(self) -> int:
-        return hash(self._packed)
-
-
 def record_of(digest: envelope_pb2.CaseDigest) -> RepeatRecord:
     return RepeatRecord(
         case_id=digest.case_id, requester_key=digest.requester_key, admin_code=digest.admin_code,
         category_code=digest.category_code, received_at=digest.received_at.ToDatetime(tzinfo=UTC),
         shingles=PackedSketch(digest.content_sketch), status=digest.status,
     )
+
+
+class NotedStatuses(Protocol):
+    """The status last noted of a case the adapter follows (adapters.service.repeat_store keeps them on disk)."""
+
+    def note_status(self, case_id: str, status: int) -> None: ...
+    def noted_status(self, case_id: str) -> int | None: ...
+
+
+class MemoryStatuses:
+    """The most recent STATUS_MEMORY notes, in memory."""
+
+    def __init__(self) -> None:
+        self._statuses: OrderedDict[str, int] = OrderedDict()
+
+    def note_status(self, case_id: str, status: int) -> None:
+        self._statuses[case_id] = status
+        self._statuses.move_to_end(case_id)
+        while len(self._statuses) > STATUS_MEMORY:
+            self._statuses.popitem(last=False)
+
+    def noted_status(self, case_id: str) -> int | None:
+        return self._statuses.get(case_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +110,8 @@ class Sharing:
     # The earlier case's status now, where this adapter follows the case (its own, or one it holds);
     # None: the status its digest carried is all there is.
     status_of: Callable[[str], Awaitable[int | None]] | None = None
-    _statuses: OrderedDict[str, int] = field(default_factory=OrderedDict)  # case -> status, as last noted
+    statuses: NotedStatuses = field(default_factory=MemoryStatuses)
+    _pruned_at: float = field(default_factory=time.monotonic)
     _subscriptions: list = field(default_factory=list)
 
     async def start(self) -> None:
@@ -151,7 +143,7 @@ class Sharing:
                 log.exception("share_observer_failed", envelope_id=envelope.envelope_id)
         if envelope.information_share.topic == envelope_pb2.SHARE_TOPIC_CASE_DIGEST:
             for digest in envelope.information_share.digests:
-                self.index.add(record_of(digest))
+                self._index(record_of(digest))
 
     def audience(self, requested: Iterable[int]) -> list[Member]:
         wanted = list(requested)
@@ -218,7 +210,7 @@ class Sharing:
                 earlier_origin=jurisdictions.origin_of_case_id(match.case_id).enum,
                 earlier_status=status, earlier_reviewed=rules.reviewed(status),
             ))
-        self.index.add(record)
+        self._index(record)
         # Matched here, but an accusation or litigation-related case is never shared as a digest.
         return links, found.omitted, digest if rules.may_digest(case) else None
 
@@ -247,18 +239,29 @@ class Sharing:
 
     def note_status(self, case_id: str, status: int) -> None:
         """A case this adapter follows reached `status` (its record changed)."""
-        self._statuses[case_id] = status
-        self._statuses.move_to_end(case_id)
-        while len(self._statuses) > STATUS_MEMORY:
-            self._statuses.popitem(last=False)
+        self.statuses.note_status(case_id, status)
 
     async def _status_now(self, match) -> int:
         """The earlier case's status now: as last noted, else its record (once), else its digest's."""
-        if match.case_id not in self._statuses and self.status_of is not None:
-            known = await self.status_of(match.case_id)
-            if known:
-                self.note_status(match.case_id, known)
-        return self._statuses.get(match.case_id) or match.status
+        noted = self.statuses.noted_status(match.case_id)
+        if noted is None and self.status_of is not None:
+            noted = await self.status_of(match.case_id)
+            if noted:
+                self.note_status(match.case_id, noted)
+        return noted or match.status
+
+    def _index(self, record: RepeatRecord) -> None:
+        self.index.add(record)
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
+            self.prune()
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Forget the cases received before the matching window; how many were forgotten."""
+        self._pruned_at = time.monotonic()
+        forgotten = self.index.prune((now or datetime.now(UTC)) - self.index.window)
+        if forgotten:
+            log.info("repeat_index_pruned", forgotten=forgotten, kept=len(self.index))
+        return forgotten
 
 
 def share_id_base(member: Member, request_id: str) -> str:

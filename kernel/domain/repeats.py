@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from kernel.errors import ConfigurationError
 from kernel.tables import SCHEMAS_DIR, read_yaml, reject_unknown_keys
@@ -134,31 +135,30 @@ class Matches:
     omitted: int
 
 
-class RepeatIndex:
-    def __init__(self, window: dt.timedelta | None = None, *, policy: RepeatPolicy | None = None) -> None:
-        self.policy = policy or RepeatPolicy.load()
-        self.window = window if window is not None else self.policy.window
+class RepeatStore(Protocol):
+    """Where an index keeps its records. In memory here; an adapter keeps them on disk
+    (adapters.service.repeat_store), so that its memory does not grow with the window's cases."""
+
+    def __len__(self) -> int: ...
+    def put(self, record: RepeatRecord) -> None: ...  # replaces the case's earlier record
+    def remove(self, case_id: str) -> None: ...
+    def records_of(self, requester_key: str) -> list[RepeatRecord]: ...
+    def keep_newest(self, requester_key: str, count: int) -> None: ...
+    def prune(self, received_before: dt.datetime) -> int: ...
+
+
+class MemoryRepeats:
+    def __init__(self) -> None:
         self._by_requester: dict[str, dict[str, RepeatRecord]] = {}
         self._requester_of: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._requester_of)
 
-    def add(self, record: RepeatRecord) -> None:
-        """Index a case; a resent case replaces its earlier record. Anonymous cases are not indexed."""
+    def put(self, record: RepeatRecord) -> None:
         self.remove(record.case_id)
-        if not record.requester_key:
-            return
-        records = self._by_requester.setdefault(record.requester_key, {})
-        records[record.case_id] = record
+        self._by_requester.setdefault(record.requester_key, {})[record.case_id] = record
         self._requester_of[record.case_id] = record.requester_key
-        if len(records) > self.policy.max_cases_per_requester:
-            oldest = min(records.values(), key=lambda r: (r.received_at, r.case_id))
-            self.remove(oldest.case_id)
-
-    def add_all(self, records: Iterable[RepeatRecord]) -> None:
-        for record in records:
-            self.add(record)
 
     def remove(self, case_id: str) -> None:
         key = self._requester_of.pop(case_id, None)
@@ -167,17 +167,56 @@ class RepeatIndex:
             if not self._by_requester[key]:
                 del self._by_requester[key]
 
+    def records_of(self, requester_key: str) -> list[RepeatRecord]:
+        return list(self._by_requester.get(requester_key, {}).values())
+
+    def keep_newest(self, requester_key: str, count: int) -> None:
+        records = self.records_of(requester_key)
+        for record in sorted(records, key=_age)[: max(0, len(records) - count)]:
+            self.remove(record.case_id)
+
     def prune(self, received_before: dt.datetime) -> int:
-        """Forget cases received before the given time (outside any future window); returns how many."""
-        old = [
-            case_id
-            for records in self._by_requester.values()
-            for case_id, record in records.items()
-            if record.received_at < received_before
-        ]
+        old = [case_id for records in self._by_requester.values() for case_id, record in records.items()
+               if record.received_at < received_before]
         for case_id in old:
             self.remove(case_id)
         return len(old)
+
+
+def _age(record: RepeatRecord) -> tuple[dt.datetime, str]:
+    """Oldest first; a tie goes by case id, so that every store drops the same one."""
+    return record.received_at, record.case_id
+
+
+class RepeatIndex:
+    def __init__(self, window: dt.timedelta | None = None, *, policy: RepeatPolicy | None = None,
+                 store: RepeatStore | None = None) -> None:
+        self.policy = policy or RepeatPolicy.load()
+        self.window = window if window is not None else self.policy.window
+        self.store: RepeatStore = store if store is not None else MemoryRepeats()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def add(self, record: RepeatRecord) -> None:
+        """Index a case; a resent case replaces its earlier record. Anonymous cases are not indexed.
+        A requester's oldest cases beyond the policy's max_cases_per_requester are forgotten."""
+        if not record.requester_key:
+            self.store.remove(record.case_id)
+            return
+        self.store.put(record)
+        self.store.keep_newest(record.requester_key, self.policy.max_cases_per_requester)
+
+    def add_all(self, records: Iterable[RepeatRecord]) -> None:
+        for record in records:
+            self.add(record)
+
+    def remove(self, case_id: str) -> None:
+        self.store.remove(case_id)
+
+    def prune(self, received_before: dt.datetime) -> int:
+        """Forget cases received before the given time (outside any future window); returns how many."""
+        return self.store.prune(received_before)
 
     def match(self, record: RepeatRecord) -> list[Match]:
         """Earlier or later cases of the same requester that look like the same matter, best first (bounded)."""
@@ -192,7 +231,7 @@ class RepeatIndex:
         if not record.requester_key:
             return []
         matches = []
-        for other in self._by_requester.get(record.requester_key, {}).values():
+        for other in self.store.records_of(record.requester_key):
             if other.case_id == record.case_id or abs(other.received_at - record.received_at) > self.window:
                 continue
             score = jaccard(record.shingles, other.shingles)

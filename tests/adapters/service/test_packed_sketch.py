@@ -7,7 +7,8 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.service.sharing import PackedSketch, content_sketch
+from adapters.service.packed_sketch import PackedSketch
+from adapters.service.sharing import content_sketch
 from kernel.domain.repeats import jaccard
 
 SKETCH_VALUES = st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=256)

@@ -139,6 +139,6 @@ def test_sharing_forgets_cases_gone_out_of_the_window_as_it_indexes(tmp_path, mo
     sharing._index(dataclasses.replace(record("jjj:BJ:old"), received_at=now - dt.timedelta(days=31)))
     sharing._index(dataclasses.replace(record("jjj:BJ:new"), received_at=now))
     assert len(disk) == 2  # pruned at most once a minute: not yet
-    monkeypatch.setattr(sharing_module.time, "monotonic", lambda: sharing._pruned_at + sharing_module.PRUNE_EVERY_SECONDS)
+    monkeypatch.setattr(sharing_module.time, "monotonic", lambda: sharing._pruned_at + sharing_module.PRUNE_EVERY_SECONDS + 1)
     sharing._index(dataclasses.replace(record("jjj:BJ:newer", key="k2"), received_at=now))
     assert sorted(r.case_id for r in disk.records_of("k1")) == ["jjj:BJ:new"] and len(disk) == 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
+import functools
 import time
 import uuid
 from collections import OrderedDict
@@ -47,9 +47,26 @@ PRUNE_EVERY_SECONDS = 60.0  # how often cases gone out of the matching window ar
 
 
 def content_sketch(text: str, secret: bytes) -> list[int]:
-    """Bottom-k keyed hashes of the text's bigrams: comparable by Jaccard, not readable."""
-    hashes = {int.from_bytes(hmac.new(secret, s.encode(), hashlib.sha256).digest()[:4], "big") for s in content_shingles(text)}
+    """Bottom-k keyed hashes (HMAC-SHA256, first 4 bytes) of the text's bigrams: comparable by Jaccard, not readable."""
+    inner, outer = _hmac_pads(secret)
+    hashes = set()
+    for shingle in content_shingles(text):
+        keyed = inner.copy()
+        keyed.update(shingle.encode())
+        finished = outer.copy()
+        finished.update(keyed.digest())
+        hashes.add(int.from_bytes(finished.digest()[:4], "big"))
     return sorted(hashes)[:SKETCH_SIZE]
+
+
+@functools.lru_cache(maxsize=4)
+def _hmac_pads(secret: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
+    """HMAC-SHA256 (RFC 2104) with its two keyed states made once: `hmac.new` per bigram rebuilt them each
+    time, three times the cost (7% of a sending adapter's CPU). The same values as hmac.new (a test says so)."""
+    block = hashlib.sha256().block_size
+    key = hashlib.sha256(secret).digest() if len(secret) > block else secret
+    key = key.ljust(block, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
 def sketched_digest(case: case_pb2.Case, secret: bytes) -> envelope_pb2.CaseDigest:

@@ -34,3 +34,15 @@ def test_equal_sketches_are_equal_records():
     assert PackedSketch([3, 1, 2, 2]) == PackedSketch([1, 2, 3])
     assert hash(PackedSketch([3, 1, 2])) == hash(PackedSketch([1, 2, 3]))
     assert PackedSketch([1]) != PackedSketch([2])
+
+
+@given(st.text(max_size=300), st.binary(min_size=1, max_size=130))
+def test_the_sketch_is_the_first_four_bytes_of_hmac_sha256_of_each_bigram(text, secret):
+    import hashlib
+    import hmac
+
+    from kernel.domain.repeats import content_shingles
+
+    expected = sorted({int.from_bytes(hmac.new(secret, s.encode(), hashlib.sha256).digest()[:4], "big")
+                       for s in content_shingles(text)})[:256]
+    assert content_sketch(text, secret) == expected

@@ -61,13 +61,14 @@ def ensure_trace_table(db: sqlite3.Connection) -> None:
 
 def projected(db: sqlite3.Connection | None, envelope: envelope_pb2.Envelope, headers: Mapping[str, str] | None) -> str:
     """Continue the message's trace at the gateway and keep its trace id with the trail entry."""
-    trace_id = tracing.trace_id_of_headers(headers)
+    parent = tracing.context_from_headers(headers)
+    trace_id = tracing.trace_id_of(parent)
     if not trace_id:
         return ""
     attributes = {"jjj.flow": subjects.route_of(envelope.flow).token, "jjj.envelope_id": envelope.envelope_id,
                   "jjj.sender": jurisdictions.display_name(envelope.sender) if envelope.sender else "federation",
                   "jjj.receiver": jurisdictions.display_name(envelope.destination) if envelope.destination else "federation"}
-    with tracing.message_span(PROCESS, "gateway.project", headers, attributes):
+    with tracing.message_span(PROCESS, "gateway.project", headers, attributes, parent=parent):
         pass
     if db is not None:
         try:

@@ -204,10 +204,13 @@ def server_span(process: str, name: str, metadata: Sequence[tuple[str, object]] 
 @contextlib.contextmanager
 def message_span(process: str, name: str, headers: Mapping[str, str] | None,
                  attributes: Mapping[str, str | int] | None = None, *,
-                 link_metadata: Sequence[tuple[str, object]] | None = None) -> Iterator[trace.Span]:
+                 link_metadata: Sequence[tuple[str, object]] | None = None,
+                 parent: Context | None = None) -> Iterator[trace.Span]:
     """A span continuing the trace a bus message carries; `link_metadata` (a member's own traceparent
-    on the call that handles the message) is linked, not followed, so the message's trace stays one."""
-    parent = context_from_headers(headers)
+    on the call that handles the message) is linked, not followed, so the message's trace stays one.
+    `parent`: the headers' context when the caller extracted it already (it is not extracted again)."""
+    if parent is None:
+        parent = context_from_headers(headers)
     links = []
     if link_metadata:
         linked = trace.get_current_span(context_from_metadata(link_metadata)).get_span_context()

@@ -15,6 +15,7 @@ follows, so that a repeat link says where the earlier case stands now.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from kernel.domain.repeats import RepeatRecord
 
 FILE_NAME = "repeats.sqlite3"
 PAGE_CACHE_KIB = 4096
+FILE_MODE = 0o600
 WRITES_PER_COMMIT = 1000  # one transaction for many writes: a commit per write doubled the cost of each
 
 _SCHEMA = """
@@ -57,6 +59,8 @@ class DiskRepeats:
             path.parent.mkdir(parents=True, exist_ok=True)
             for stale in (path, path.with_name(path.name + "-journal")):
                 stale.unlink(missing_ok=True)
+            # Digests hold keyed hashes and masked names and phones: readable by the adapter's user only.
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, FILE_MODE))
         self.db = sqlite3.connect(str(path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")

@@ -81,8 +81,10 @@ def test_opening_the_store_starts_it_empty_for_the_replay(tmp_path):
     first.put(record("jjj:BJ:1"))
     first.note_status("jjj:BJ:1", 5)
     first.close()
+    path.chmod(0o644)
     again = DiskRepeats(path)
     assert len(again) == 0 and again.noted_status("jjj:BJ:1") is None
+    assert path.stat().st_mode & 0o777 == 0o600  # masked names and keyed hashes: the adapter's user only
     again.close()
 
 

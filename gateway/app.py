@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from gateway.audit.auditor import Auditor
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
+from gateway.notice_ledger import NoticeLedger
 from gateway.observe import GatewayObservability
 from gateway.cohandling import CoHandlingWatch
 from gateway.emergency import EmergencyWatch
@@ -77,8 +78,9 @@ class RunningGateway:
         self.auditor.store.close()
 
 
-def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
-    """Deadline clocks live in memory: after a restart, replay every open case's stored trail."""
+def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier, sent: NoticeLedger | None = None) -> None:
+    """Deadline clocks live in memory: after a restart, replay every open case's stored trail, then
+    mark the notices sent before, so that none is sent twice."""
     for state in store.case_states():
         if state.status == case_pb2.STATUS_CLOSED:
             continue
@@ -87,6 +89,8 @@ def rebuild_clocks(store: SqliteProjection, notifier: DeadlineNotifier) -> None:
         for entry in store.trail(state.case_id):
             notifier.replay_step(state.case_id, entry.status, entry.at, event_type=entry.event_type,
                                  extension=extensions.get(entry.sequence))
+    for case_id, step, kind, due_at in sent.all_sent() if sent is not None else ():
+        notifier.watcher.mark_notified(case_id, step, kind, due_at)
 
 async def start_gateway(settings: Settings, *, port: int | None = None,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> RunningGateway:
@@ -101,8 +105,10 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     js = nc.jetstream()
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
-    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at)
-    rebuild_clocks(store, notifier)
+    notices = NoticeLedger(store.db)
+    notifier = DeadlineNotifier(DeadlineWatcher(policy, clock), js, clock, signer, delivered_at=store.delivered_at,
+                                on_sent=notices.sent)
+    rebuild_clocks(store, notifier, notices)
     observability = GatewayObservability(settings, notifier.watcher, clock)
     observability.start()
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))

@@ -46,6 +46,8 @@ class DeadlineNotifier:
     # (envelope id, receiver) -> when the receiver acknowledged it (the projection's receipts), for the
     # clocks counted from delivery whose receipt came before the referral, or before a restart.
     delivered_at: Callable[[str, int], datetime | None] | None = None
+    # Told of each notice once published to every receiver (gateway.notice_ledger), so a restart does not repeat it.
+    on_sent: Callable[[DeadlineEvent], None] | None = None
 
     def observe(self, envelope: envelope_pb2.Envelope) -> None:
         """Start and stop clocks from a bus message (called by the projector, in stream order)."""
@@ -144,6 +146,8 @@ class DeadlineNotifier:
             try:
                 await self._publish(event)
                 sent.append(event)
+                if self.on_sent is not None:
+                    self.on_sent(event)
             except jetstream.BusError:
                 log.warning("deadline_notice_deferred", case_id=event.case_id, step=event.step)
                 self._unsent.append(event)

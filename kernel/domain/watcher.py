@@ -176,6 +176,17 @@ class DeadlineWatcher:
         events.sort(key=lambda pair: (pair[0], pair[1].case_id, pair[1].step))
         return [event for _, event in events]
 
+    def mark_notified(self, case_id: str, step: str, kind: EventKind, due_at: dt.datetime) -> bool:
+        """A notice sent before (a restart rebuilt the clocks): not emitted again while the clock is the
+        same one (its due time unchanged). Whether it matched a running clock."""
+        tracked = self._tracked.get((case_id, step))
+        if tracked is None or tracked.deadline.due_at != due_at:
+            return False
+        tracked.reminded = True  # an overdue notice sent: its reminder is past too
+        if kind is EventKind.OVERDUE:
+            tracked.overdue = True
+        return True
+
     def _set(self, case_id: str, deadline: Deadline) -> None:
         self._tracked[(case_id, deadline.step)] = _Tracked(deadline, self.policy.reminder_at(deadline))
 

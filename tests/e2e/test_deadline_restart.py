@@ -56,3 +56,26 @@ async def test_an_overdue_case_and_the_relay_lag_show_in_the_relay_statistics(fe
 
     pair = await eventually(counted_overdue)
     assert (pair.referrals, pair.overdue, pair.received) == (1, 1, 0)
+
+
+async def test_notices_sent_before_a_gateway_restart_are_not_sent_again_after_it(federation):
+    _, _, hebei, _, before = await referred_with_clock(federation)
+    await federation.gateway.stop(grace=0.1)
+    clock = Clock()
+    clock.now = before.due_at + timedelta(seconds=1)
+    await federation.start_gateway(clock=clock)  # its first tick sends the overdue notice
+    (item,) = await take(hebei, 1, flows=[SHARE])
+    assert [n.kind for n in item.envelope.information_share.deadlines] == [envelope_pb2.DEADLINE_KIND_OVERDUE]
+
+    async def recorded():
+        return federation.gateway.store.db.execute("SELECT count(*) FROM deadline_notices_sent").fetchone()[0]
+
+    await eventually(recorded)
+    await federation.gateway.stop(grace=0.1)
+
+    clock.now = before.start  # nothing is due for the restarted gateway's own first tick
+    await federation.start_gateway(clock=clock)
+    watcher = federation.gateway.notifier.watcher
+    assert watcher.deadline(SANHE_ID, "hotline_sign_ordinary") == before  # the clock is rebuilt
+    # Long after: JetStream's 7-day duplicate window would no longer drop a notice sent again.
+    assert [e for e in watcher.due_events(before.due_at + timedelta(days=30)) if e.step == "hotline_sign_ordinary"] == []

@@ -68,8 +68,11 @@ check-generated: proto
 	  fi; \
 	fi
 
+# BENCH_ARGS: e.g. --quick, --skip-mapping, --history 20000 (the full run loads 100,000 cases between
+# its two flat-cost probes: about 20 minutes of it on two cores at today's ~95 referrals/s).
+BENCH_ARGS ?=
 bench: setup
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 # Mutation testing of kernel/domain and kernel/normalize against tests/kernel ([tool.mutmut]
 # in pyproject.toml); not part of `make test`. A fresh run each time (mutmut's cache would

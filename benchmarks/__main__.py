@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib
 import json
 import os
@@ -65,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--smoke", action="store_true", help="a few referrals per phase; nothing written")
     options.add_argument("--quick", action="store_true", help="fewer phases and referrals (written all the same)")
     options.add_argument("--skip-mapping", action="store_true")
+    options.add_argument("--history", type=int, default=None,
+                         help="cases loaded between the two probes of flat cost (default: the plan's, 100,000 in full)")
     arguments = options.parse_args(argv)
     plan = load.SMOKE if arguments.smoke else load.QUICK if arguments.quick else load.Plan()
+    if arguments.history is not None:
+        plan = dataclasses.replace(plan, history=arguments.history)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "mapping": [] if arguments.smoke or arguments.skip_mapping else mapping()}

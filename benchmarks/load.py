@@ -275,10 +275,30 @@ class Plan:
     referrals: int = 1024
     offered_rates: tuple[float, ...] = (100, 300, 500)
     offered_seconds: float = 3.0
+    # Cases loaded between two identical batched probes: is the cost flat as the stores and indexes fill?
+    history: int = 100_000
 
 
-SMOKE = Plan(in_flight=(1, 4), batched_in_flight=(1, 4), referrals=16, offered_rates=(20,), offered_seconds=0.5)
-QUICK = Plan(in_flight=(1, 16, 64), batched_in_flight=(1, 16), referrals=256, offered_rates=(100, 300), offered_seconds=2.0)
+SMOKE = Plan(in_flight=(1, 4), batched_in_flight=(1, 4), referrals=16, offered_rates=(20,), offered_seconds=0.5, history=32)
+QUICK = Plan(in_flight=(1, 16, 64), batched_in_flight=(1, 16), referrals=256, offered_rates=(100, 300), offered_seconds=2.0,
+             history=2_000)
+HISTORY_IN_FLIGHT = 16
+
+
+async def with_history(members: Members, orders: WorkOrders, meter: Meter, *, referrals: int, history: int) -> dict:
+    """The same batched probe on the federation as it is, then after `history` more cases went through it."""
+    in_flight = max(1, min(HISTORY_IN_FLIGHT, referrals // BATCH))
+
+    def probe():
+        return saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=referrals)
+
+    before = await probe()
+    loading = await saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=history)
+    after = await probe()
+    return {"loaded": loading["referrals"], "loading_referrals_per_second": loading["referrals_per_second"],
+            "before": before, "after": after,
+            "throughput_ratio": round(after["referrals_per_second"] / max(before["referrals_per_second"], 0.1), 3),
+            "cpu_ratio": round(after["cpu_ms_per_referral_total"] / max(before["cpu_ms_per_referral_total"], 0.001), 3)}
 
 
 async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None = None) -> dict:
@@ -296,8 +316,10 @@ async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None
                                     referrals=max(plan.referrals, n * BATCH)) for n in plan.batched_in_flight]
         latency = [await offered(members, orders, meter, rate=rate, seconds=plan.offered_seconds)
                    for rate in plan.offered_rates]
+        history = (await with_history(members, orders, meter, referrals=plan.referrals, history=plan.history)
+                   if plan.history else None)
     finally:
         await members.close()
     rss = {role: round(peak_rss_mb(pid), 1) for role, pid in pids.items()}
     return {"saturation_one_per_call": single, "saturation_batched": batched, "latency_at_offered_load": latency,
-            "peak_rss_mb": rss, "acknowledged_in_batches": members.batched_acks}
+            "peak_rss_mb": rss, "acknowledged_in_batches": members.batched_acks, "history": history}

@@ -48,6 +48,17 @@ def table(report: dict) -> str:
         failed = ", ".join(f"{code} {count}" for code, count in row.get("failed_calls", {}).items()) or "none"
         lines.append(f"| {row['offered_per_second']:.0f} | {row['achieved_per_second']} | {row['p50_ms']} | "
                      f"{row['p95_ms']} | {row['p99_ms']} | {row['cpu_ms_per_referral_total']} | {failed} |")
+    history = load.get("history")
+    if history:
+        before, after = history["before"], history["after"]
+        lines += ["", f"Cost as history grows: the same batched probe ({before['referrals']} referrals, "
+                  f"{before['in_flight']} calls of {before['per_call']} in flight) before and after "
+                  f"{history['loaded']:,} more cases went through (loaded at {history['loading_referrals_per_second']}/s):", "",
+                  "| | referrals/s | CPU ms/referral | p99 ms |", "|---|---:|---:|---:|",
+                  f"| before | {before['referrals_per_second']} | {before['cpu_ms_per_referral_total']} | {before['p99_ms']} |",
+                  f"| after {history['loaded']:,} | {after['referrals_per_second']} | {after['cpu_ms_per_referral_total']} | "
+                  f"{after['p99_ms']} |",
+                  f"| after / before | {history['throughput_ratio']} | {history['cpu_ratio']} | |"]
     busiest = max(load["saturation_batched"], key=lambda row: row["referrals_per_second"])
     lines += ["", f"CPU ms per referral per process (batched, {busiest['in_flight']} in flight):", "",
               "| process | CPU ms/referral | peak RSS MB |", "|---|---:|---:|"]

@@ -32,6 +32,9 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
         assert row["cpu_ms_per_referral"]["beijing"] > 0 and row["cpu_ms_per_referral"]["hebei"] > 0
         assert row["nats_in_msgs_per_referral"] > 0
         assert 0 < row["p50_ms"] <= row["p99_ms"]
+    history = measured["history"]
+    assert (history["loaded"], history["before"]["referrals"], history["after"]["referrals"]) == (load.SMOKE.history, 16, 16)
+    assert history["throughput_ratio"] > 0 and history["cpu_ratio"] > 0
     assert measured["peak_rss_mb"]["beijing"] > 0
     assert floors["grpc_unary_echo"]["calls_per_second"] > 0
     assert floors["jetstream_publish_fetch_ack"]["messages_per_second"] > 0
@@ -44,6 +47,7 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     text = doc.read_text(encoding="utf-8")
     assert "STALE-TABLE" not in text and text.startswith("# Performance\n\nbefore") and text.rstrip().endswith("after")
     assert "| one per call | 1 |" in text and "| batched (16/call) | 4 |" in text
+    assert f"| after {load.SMOKE.history} |" in text
     report.plot(result, tmp_path / "plot.svg")
     assert (tmp_path / "plot.svg").read_text().count("<polyline") == 2
     saved = report.write_results(result, tmp_path / "results")

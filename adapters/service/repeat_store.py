@@ -34,7 +34,8 @@ CREATE TABLE records (
 );
 CREATE INDEX records_by_requester ON records(requester_key, received_us, case_id);
 CREATE INDEX records_by_age ON records(received_us);
-CREATE TABLE noted (case_id TEXT PRIMARY KEY, status INTEGER NOT NULL);
+CREATE TABLE noted (case_id TEXT PRIMARY KEY, status INTEGER NOT NULL, noted_us INTEGER NOT NULL);
+CREATE INDEX noted_by_age ON noted(noted_us);
 """
 _COLUMNS = "case_id, requester_key, admin_code, category_code, received_us, sketch, status"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -117,12 +118,12 @@ class DiskRepeats:
 
     def prune(self, received_before: dt.datetime) -> int:
         cursor = self._write("DELETE FROM records WHERE received_us < ?", (_microseconds(received_before),))
-        # A status noted of a case no longer indexed is no longer asked for.
-        self._write("DELETE FROM noted WHERE case_id NOT IN (SELECT case_id FROM records)", ())
+        # A status noted before the window began is of a case received before it too: no longer asked for.
+        self._write("DELETE FROM noted WHERE noted_us < ?", (_microseconds(received_before),))
         return cursor.rowcount
 
     def note_status(self, case_id: str, status: int) -> None:
-        self._write("INSERT OR REPLACE INTO noted VALUES (?, ?)", (case_id, status))
+        self._write("INSERT OR REPLACE INTO noted VALUES (?, ?, ?)", (case_id, status, _microseconds(dt.datetime.now(dt.UTC))))
 
     def noted_status(self, case_id: str) -> int | None:
         row = self.db.execute("SELECT status FROM noted WHERE case_id = ?", (case_id,)).fetchone()

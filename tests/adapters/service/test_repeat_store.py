@@ -95,17 +95,16 @@ def test_only_packed_sketches_are_stored(tmp_path):
         disk.put(as_strings)
 
 
-def test_noted_statuses_are_kept_until_their_case_leaves_the_index(tmp_path):
+def test_noted_statuses_are_kept_until_the_window_has_passed_them(tmp_path):
     disk = DiskRepeats(tmp_path / "r.sqlite3")
-    disk.put(record("jjj:BJ:old", days=-40))
-    disk.put(record("jjj:BJ:new"))
-    for case_id, status in (("jjj:BJ:old", 4), ("jjj:BJ:new", 6), ("jjj:BJ:new", 7), ("jjj:TJ:unindexed", 2)):
+    for case_id, status in (("jjj:BJ:1", 6), ("jjj:BJ:1", 7), ("jjj:TJ:unindexed", 2)):
         disk.note_status(case_id, status)
-    assert disk.noted_status("jjj:BJ:new") == 7
-    assert disk.prune(T0 - dt.timedelta(days=30)) == 1
-    assert [r.case_id for r in disk.records_of("k1")] == ["jjj:BJ:new"]
-    assert disk.noted_status("jjj:BJ:new") == 7
-    assert disk.noted_status("jjj:BJ:old") is None and disk.noted_status("jjj:TJ:unindexed") is None
+    assert (disk.noted_status("jjj:BJ:1"), disk.noted_status("jjj:TJ:unindexed"), disk.noted_status("x")) == (7, 2, None)
+    now = dt.datetime.now(dt.UTC)
+    disk.prune(now - dt.timedelta(days=90))  # noted just now: within the window
+    assert disk.noted_status("jjj:BJ:1") == 7
+    disk.prune(now + dt.timedelta(seconds=5))  # a window beginning after they were noted
+    assert disk.noted_status("jjj:BJ:1") is None and disk.noted_status("jjj:TJ:unindexed") is None
 
 
 @pytest.mark.parametrize("on_disk", [True, False], ids=["disk", "memory"])

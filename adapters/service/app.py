@@ -11,8 +11,6 @@ from nats.aio.client import Client
 from adapters.registry import codec_for
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.acknowledged import log_path as acknowledged_path
-from adapters.service.repeat_store import DiskRepeats
-from adapters.service.repeat_store import store_path as repeat_store_path
 from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
@@ -21,6 +19,8 @@ from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
 from adapters.service.observe import AdapterObservability
 from adapters.service.quarantine import Quarantine
 from adapters.service.relay import AdapterRelay
+from adapters.service.repeat_store import DiskRepeats
+from adapters.service.repeat_store import store_path as repeat_store_path
 from adapters.service.sharing import Sharing
 from adapters.service.servicer import AdapterServicer
 from adapters.service.store import CaseStore

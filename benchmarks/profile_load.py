@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--referrals", type=int, default=2000)
     options.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     options.add_argument("--top", type=int, default=25)
+    options.add_argument("--history", type=int, default=0,
+                         help="cases sent through (16 per call) before the profiled run: where the cost grows with them")
     arguments = options.parse_args(argv)
     out = ROOT / "bench" / "profiles" / datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
         samplers = []
         try:
+            if arguments.history:
+                loaded = asyncio.run(drive(federation, in_flight=16, per_call=load.BATCH, referrals=arguments.history))
+                print(f"history: {loaded['referrals']} cases at {loaded['referrals_per_second']}/s", flush=True)
             for role in PROFILED:
                 pid = federation.state.pids[role]
                 samplers.append((role, subprocess.Popen(

@@ -33,16 +33,7 @@ TRACE_TABLE = """CREATE TABLE IF NOT EXISTS trail_traces (envelope_id TEXT PRIMA
 
 def deadline_states(watcher: DeadlineWatcher, now: datetime) -> Counter[tuple[str, str]]:
     """(state, holder) -> clocks; a paused clock counts as running."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for _case_id, _step, deadline in watcher.running():
-        holder = deadline.jurisdiction or "default"
-        if deadline.paused_at is None and now >= deadline.due_at:
-            state = "overdue"
-        else:
-            remind_at = watcher.policy.reminder_at(deadline)
-            state = "due_soon" if deadline.paused_at is None and remind_at is not None and now >= remind_at else "running"
-        counts[(state, holder)] += 1
-    return counts
+    return watcher.states(now)
 
 
 def sample_deadlines(watcher: DeadlineWatcher, now: datetime) -> Counter[tuple[str, str]]:

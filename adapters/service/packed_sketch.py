@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 SKETCH_VALUE_BYTES = 4  # each sketch value is the first 4 bytes of a keyed SHA-256
 if array("I").itemsize != SKETCH_VALUE_BYTES:  # "I" is 4 bytes on every platform we run on; say so if not
@@ -22,9 +22,15 @@ class PackedSketch:
         self._packed = array("I", sorted(set(values))).tobytes()
 
     def values(self) -> frozenset[int]:
+        return frozenset(self._unpacked())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._unpacked())
+
+    def _unpacked(self) -> array:
         unpacked = array("I")
         unpacked.frombytes(self._packed)
-        return frozenset(unpacked)
+        return unpacked
 
     def __and__(self, other: "PackedSketch") -> frozenset[int]:
         return self.values() & other.values()

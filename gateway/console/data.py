@@ -50,8 +50,9 @@ def pairs() -> list[tuple[int, int]]:
 
 class ConsoleData:
     def __init__(self, projection_path: Path, audit_path: Path, clocks=None) -> None:
-        # The gateway's running deadline clocks, when the console runs inside it: () -> [(case_id, step, Deadline)].
-        self.clocks = clocks or (lambda: [])
+        # The gateway's running deadline clocks, when the console runs inside it: (due_by=None) -> [(case_id, step,
+        # Deadline)], soonest first (kernel.domain.watcher.DeadlineWatcher.running).
+        self.clocks = clocks or (lambda due_by=None: [])
         self.db = sqlite3.connect(f"file:{projection_path}?mode=ro", uri=True, check_same_thread=False)
         self.has_audit = Path(audit_path).is_file()
         if self.has_audit:
@@ -273,10 +274,13 @@ class ConsoleData:
             " AND ((due_at IS NOT NULL AND due_at <= ?) OR overdue=1) ORDER BY due_at", (case_pb2.STATUS_CLOSED, horizon))
         result = []
         seen = set()
-        cases = {row[0]: row for row in self.db.execute("SELECT case_id, origin, holder, status FROM cases WHERE attempt > 0")}
-        for case_id, step, deadline in self.clocks():
+        # Only the clocks due within the horizon, and only their cases: a refresh read every case and
+        # sorted every clock (15% of the gateway with 40,000 open cases).
+        due = self.clocks(due_by=now + timedelta(hours=within_hours))
+        cases = self._case_rows({case_id for case_id, _, _ in due})
+        for case_id, step, deadline in due:
             row = cases.get(case_id)
-            if row is None or deadline.due_at > now + timedelta(hours=within_hours) or not viewer.sees_case({row[1], row[2]}):
+            if row is None or not viewer.sees_case({row[1], row[2]}):
                 continue
             item = _deadline(step, _iso(deadline.due_at), now, "running", deadline.provisional)
             result.append({"case_id": case_id, "origin": _name(row[1]), "holder": _name(row[2]), "status": _status_name(row[3]),
@@ -291,6 +295,16 @@ class ConsoleData:
             result.append({"case_id": case_id, "origin": _name(origin), "holder": _name(holder), "status": _status_name(status),
                            **item, "overdue": bool(overdue) or item["seconds_left"] < 0})
         return sorted(result, key=lambda item: item["seconds_left"])
+
+    def _case_rows(self, case_ids: set[str]) -> dict[str, tuple]:
+        rows: dict[str, tuple] = {}
+        ordered = sorted(case_ids)
+        for start in range(0, len(ordered), 500):  # under SQLite's limit of bound parameters
+            chunk = ordered[start:start + 500]
+            rows.update((row[0], row) for row in self.db.execute(
+                f"SELECT case_id, origin, holder, status FROM cases WHERE attempt > 0 AND case_id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return rows
 
 
 def _deadline(step: str, due_at: str | None, now: datetime, kind: str, provisional: bool = False) -> dict:

@@ -38,10 +38,11 @@ def content_shingles(text: str) -> frozenset[str]:
     return frozenset(kept[i : i + 2] for i in range(len(kept) - 1))
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset, b: frozenset) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)  # len(a | b), without building the union
 
 
 @dataclass(frozen=True)
@@ -231,10 +232,11 @@ class RepeatIndex:
         if not record.requester_key:
             return []
         matches = []
+        mine = frozenset(record.shingles)  # once, not per pair (a packed sketch is unpacked to compare)
         for other in self.store.records_of(record.requester_key):
             if other.case_id == record.case_id or abs(other.received_at - record.received_at) > self.window:
                 continue
-            score = jaccard(record.shingles, other.shingles)
+            score = jaccard(mine, frozenset(other.shingles))
             reasons = []
             if score >= self.policy.content_jaccard_min:
                 reasons.append(CONTENT)

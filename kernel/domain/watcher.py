@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -154,8 +155,28 @@ class DeadlineWatcher:
         tracked = self._tracked.get((case_id, step))
         return None if tracked is None else tracked.deadline
 
-    def running(self) -> list[tuple[str, str, Deadline]]:
-        return sorted(((c, s, t.deadline) for (c, s), t in self._tracked.items()), key=lambda x: x[2].due_at)
+    def running(self, due_by: dt.datetime | None = None) -> list[tuple[str, str, Deadline]]:
+        """(case, step, deadline) of the running clocks, soonest first; with `due_by`, only those due by then
+        (filtered before sorting: a gateway follows a clock or two of every open case)."""
+        return sorted(((c, s, t.deadline) for (c, s), t in self._tracked.items()
+                       if due_by is None or t.deadline.due_at <= due_by), key=lambda x: x[2].due_at)
+
+    def states(self, now: dt.datetime) -> Counter[tuple[str, str]]:
+        """(state, holder) -> how many running clocks: overdue, due_soon (past its reminder) or running;
+        a paused clock counts as running. Unsorted, with the reminder time kept per clock."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for tracked in self._tracked.values():
+            deadline = tracked.deadline
+            if deadline.paused_at is not None:
+                state = "running"
+            elif now >= deadline.due_at:
+                state = "overdue"
+            elif tracked.remind_at is not None and now >= tracked.remind_at:
+                state = "due_soon"
+            else:
+                state = "running"
+            counts[(state, deadline.jurisdiction or "default")] += 1
+        return counts
 
     def due_events(self, now: dt.datetime | None = None) -> list[DeadlineEvent]:
         """Every reminder and overdue notice due by `now` (default: the clock) not emitted before."""

@@ -172,3 +172,28 @@ def test_however_the_watcher_is_polled_each_notice_comes_once_and_in_order(steps
     assert set(per_case) == {f"jjj:BJ:{n}" for n in range(len(steps))}
     for case_kinds in per_case.values():
         assert case_kinds in ([EventKind.OVERDUE], [EventKind.REMINDER, EventKind.OVERDUE])
+
+
+def test_running_clocks_due_by_a_time_are_those_only_soonest_first(watcher):
+    watcher.track("jjj:BJ:late", "referral_sign", REFERRED_AT + dt.timedelta(days=20))
+    watcher.track("jjj:BJ:soon", "referral_sign", REFERRED_AT)
+    watcher.track("jjj:BJ:sooner", "referral_sign", REFERRED_AT - dt.timedelta(days=3))
+    every = watcher.running()
+    assert [case for case, _, _ in every] == ["jjj:BJ:sooner", "jjj:BJ:soon", "jjj:BJ:late"]
+    assert watcher.running(due_by=SIGN_DUE) == every[:2]
+    assert watcher.running(due_by=SIGN_DUE - dt.timedelta(seconds=1)) == every[:1]
+
+
+def test_clock_states_count_overdue_due_soon_and_running_per_holder(watcher):
+    watcher.track("jjj:BJ:a", "referral_sign", REFERRED_AT, jurisdiction="hebei")
+    watcher.track("jjj:BJ:b", "referral_sign", REFERRED_AT - dt.timedelta(days=3), jurisdiction="hebei")
+    watcher.track("jjj:BJ:c", "referral_sign", REFERRED_AT + dt.timedelta(days=20))
+    watcher.track("jjj:BJ:d", "referral_sign", REFERRED_AT - dt.timedelta(days=3), jurisdiction="tianjin")
+    watcher.pause("jjj:BJ:d", "referral_sign", REFERRED_AT)  # paused: running, whatever its due time
+    states = watcher.states(SIGN_REMINDER)  # a's reminder time; b is overdue by then
+    assert states == {("due_soon", "hebei"): 1, ("overdue", "hebei"): 1, ("running", "default"): 1,
+                      ("running", "tianjin"): 1}
+    # The same as reading each clock's reminder from the policy, as the gauge did before.
+    for (case_id, step, deadline) in watcher.running():
+        remind_at = POLICY.reminder_at(deadline)
+        assert watcher._tracked[(case_id, step)].remind_at == remind_at

@@ -59,6 +59,18 @@ def test_entries_come_back_in_the_order_they_were_committed(path):
     assert [e.id for e in outbox.pending()] == [first[1], second[0]]
 
 
+def test_reading_what_is_pending_does_not_scan_the_done_entries_kept_beside_it(path):
+    outbox = Outbox.open(path)
+    done = outbox.commit([outgoing(n) for n in range(200)])
+    outbox.mark_done_many(done)
+    waiting = outbox.commit([outgoing(1000)])
+    plan = outbox._db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE done_at IS NULL AND refused IS NULL ORDER BY id").fetchall()
+    assert "USING INDEX entries_pending_in_order" in " ".join(row[-1] for row in plan), plan
+    assert [e.id for e in outbox.pending()] == waiting
+    outbox.close()
+
+
 @given(st.lists(st.lists(st.integers(0, 10_000), min_size=1, max_size=4), min_size=1, max_size=6))
 def test_pending_is_every_batch_in_commit_order(tmp_path_factory, batches):
     outbox = Outbox.open(tmp_path_factory.mktemp("outbox") / "o.sqlite3")

@@ -40,10 +40,17 @@ def members() -> tuple[Member, ...]:
     )
 
 
-@functools.cache
+_INDEXES: dict[str, tuple[tuple[Member, ...], dict]] = {}
+
+
 def _index(attribute: str) -> dict:
-    # Built once: by_enum and by_name run for every message (2% of the gateway when built per call).
-    return {getattr(member, attribute): member for member in members()}
+    # Built once per membership (a test may swap members()): by_enum and by_name run for every message,
+    # and building the dict per call was 2% of the gateway.
+    known = members()
+    built = _INDEXES.get(attribute)
+    if built is None or built[0] is not known:
+        built = _INDEXES[attribute] = (known, {getattr(member, attribute): member for member in known})
+    return built[1]
 
 
 def by_name(name: str) -> Member:

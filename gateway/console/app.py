@@ -82,7 +82,9 @@ class ConsoleContext:
         snapshot = Snapshot(now.isoformat(), health, inboxes, letters, certificates(self.layout, now))
         everyone = Principal("console", "federation")
         letter_rows = [{"handled": letter.handled, "receiver": _member_name(letter.receiver_token)} for letter in letters]
-        snapshot.alerts = evaluate(inboxes=inboxes, deadlines=self.data.deadlines(everyone, now), dead_letters=letter_rows,
+        # Only what the deadline-wave alert counts (due within its hours, or overdue): not the page's 72 hours.
+        due = self.data.deadlines(everyone, now, self.settings.console.alerts.deadline_wave_hours)
+        snapshot.alerts = evaluate(inboxes=inboxes, deadlines=due, dead_letters=letter_rows,
                                    certificates=snapshot.certificates, thresholds=self.settings.console.alerts,
                                    warning_days=self.settings.tls.expiry_warning_days)
         snapshot.version = self.data.version()

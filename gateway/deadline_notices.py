@@ -145,13 +145,21 @@ class DeadlineNotifier:
         for event in pending:
             try:
                 await self._publish(event)
-                sent.append(event)
-                if self.on_sent is not None:
-                    self.on_sent(event)
             except jetstream.BusError:
                 log.warning("deadline_notice_deferred", case_id=event.case_id, step=event.step)
                 self._unsent.append(event)
+                continue
+            sent.append(event)
+            self._record_sent(event)
         return sent
+
+    def _record_sent(self, event: DeadlineEvent) -> None:
+        if self.on_sent is None:
+            return
+        try:
+            self.on_sent(event)
+        except Exception:  # sent all the same; a restart may send it again (the bus drops it within 7 days)
+            log.exception("deadline_notice_not_recorded", case_id=event.case_id, step=event.step)
 
     async def _publish(self, event: DeadlineEvent) -> None:
         state = self.states[event.case_id]

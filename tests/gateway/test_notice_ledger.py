@@ -87,3 +87,21 @@ async def test_the_notifier_records_a_notice_once_it_is_published(monkeypatch):
     sent = await watched.tick()
     assert sent and published
     assert sorted((e.case_id, e.step, e.kind, e.due_at) for e in sent) == sorted(ledger.all_sent())
+
+
+async def test_a_notice_the_ledger_failed_to_record_does_not_stop_the_others(monkeypatch):
+    published = []
+
+    async def publish_envelope(js, subject, envelope, *, signer=None):
+        published.append(envelope.envelope_id)
+
+    def failing(event):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(deadline_notices.jetstream, "publish_envelope", publish_envelope)
+    watched = projected_case(SqliteProjection(":memory:"), step(2, c.STATUS_ACCEPTED, T0 + timedelta(days=1)))
+    watched.clock, watched.on_sent = (lambda: LONG_AFTER), failing
+    due = watched.watcher.due_events(LONG_AFTER) * 2  # two notices in one tick (deferred ones, as after an outage)
+    watched._unsent = list(due)
+    sent = await watched.tick()
+    assert sent == due and len(published) == 2 * len(due)  # each to the origin and the holder

@@ -122,6 +122,12 @@ class HeldItems:
         first.owner = owner
         return first
 
+    def graces_ended(self, since: float, now: float) -> bool:
+        """Whether a parked item's handover grace ended in (since, now]: a tick that came late (a busy loop)
+        still wakes the sessions waiting for it (a window of one tick's length from the last tick missed it)."""
+        grace = self.limits.handover_grace_seconds
+        return any(held.owner is None and since < held.parked_at + grace <= now for held in self.held.values())
+
     def mark_shown(self, held: Held, envelope: envelope_pb2.Envelope, item: adapter_pb2.InboxItem) -> None:
         held.item = item
         held.shown += 1
@@ -307,7 +313,7 @@ class HeldItems:
     async def _keep_alive_and_return(self) -> None:
         loop = asyncio.get_running_loop()
         alive_every = max(0.2, self.ack_wait / 3)
-        last_alive = loop.time()
+        last_alive = previous = loop.time()
         while True:
             await asyncio.sleep(TICK_SECONDS)
             now = loop.time()
@@ -318,9 +324,9 @@ class HeldItems:
             for held in expired:
                 self.drop(held)
                 await _nak(held.message)
-            if any(held.owner is None and 0 <= now - held.parked_at - self.limits.handover_grace_seconds < TICK_SECONDS
-                   for held in self.held.values()):
+            if self.graces_ended(previous, now):
                 self.parked_changed.set()  # their grace just ended: a waiting session may take them now
+            previous = now
             if now - last_alive >= alive_every:
                 last_alive = now
                 for held in list(self.held.values()):

@@ -106,3 +106,16 @@ async def test_a_parked_item_waits_out_the_grace_before_another_session_may_take
     await asyncio.sleep(0.25)
     assert held_items.take_parked(next_session, [REFERRAL]) is held
     held_items.acknowledged.close()
+
+
+async def test_a_grace_that_ended_between_two_late_ticks_still_wakes_the_waiting_sessions(tmp_path):
+    held_items = held_items_with(tmp_path, InboxSettings(handover_grace_seconds=1.0))
+    session = object()
+    held = shown_to(held_items, session, BusMessage(11))
+    held_items.park(session)
+    parked = held.parked_at
+    assert not held_items.graces_ended(parked, parked + 0.9)  # not over yet
+    # The loop was busy: the tick after parked + 0.9 came at parked + 1.6, well past the grace's end.
+    assert held_items.graces_ended(parked + 0.9, parked + 1.6)
+    assert not held_items.graces_ended(parked + 1.6, parked + 1.9)  # told once
+    held_items.acknowledged.close()

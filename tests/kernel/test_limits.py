@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kernel import limits
 from kernel.config import LimitSettings
@@ -47,3 +49,28 @@ def test_request_texts_use_the_long_limit_for_notes_and_bodies_only():
     assert limits.check_texts({"note": "n" * 200, "body": "b" * 200, "title": "t" * 20}, LIMITS) == []
     assert limits.check_texts({"note": "n" * 201, "actor": "a" * 21}, LIMITS) == [
         ("note", "201 characters; at most 200"), ("actor", "21 characters; at most 20")]
+
+
+# Lengths around both limits, in characters of one to four UTF-8 bytes: the quick check counts bytes.
+_LENGTHS = st.sampled_from([0, 1, 19, 20, 21, 199, 200, 201])
+_TEXTS = st.builds(lambda n, char: char * n, _LENGTHS, st.sampled_from(["a", "é", "名", "😀"]))
+
+
+@st.composite
+def _cases(draw) -> case_pb2.Case:
+    case = case_pb2.Case(case_id="jjj:BJ:1", title=draw(_TEXTS), content=draw(_TEXTS),
+                         quality_flags=draw(st.lists(_TEXTS, max_size=3)))
+    case.requester.name = draw(_TEXTS)
+    for _ in range(draw(st.integers(0, 2))):
+        case.history.add(note=draw(_TEXTS), actor=draw(_TEXTS))
+    for key in draw(st.lists(st.sampled_from(["beijing.a", "beijing.b"]), max_size=2, unique=True)):
+        case.extensions[key] = draw(_TEXTS)
+    return case
+
+
+@settings(max_examples=400, deadline=None)
+@given(_cases())
+def test_the_quick_check_finds_a_violation_exactly_when_the_path_walk_does(case):
+    walked = limits._paths_over(case, LIMITS)
+    assert limits.any_text_over(case, LIMITS.max_field_chars, LIMITS.max_content_chars) == bool(walked)
+    assert limits.text_violations(case, LIMITS) == walked

@@ -4,6 +4,10 @@ No timers and no threads: the caller polls `due_events()` (from a loop, a cron,
 or a test with a hand-driven clock) and gets each event exactly once. A reminder
 that is only noticed after its deadline has passed is dropped: the overdue
 notice says more, and a late "due soon" would be wrong.
+
+The periodic questions (`running`, `states`, `due_events`) are answered from indexes
+(kernel.domain.clock_index) kept with the clocks, not by reading every clock: a gateway keeps
+one or two for every case in its history.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kernel.domain.clock_index import DueOrder, Key, NoticeQueue, StateCounts
 from kernel.domain.deadlines import Deadline, DeadlinePolicy
 from jjj.case.v1 import case_pb2
 
@@ -42,12 +47,26 @@ class _Tracked:
     reminded: bool = False
     overdue: bool = False
 
+    def next_notice_at(self) -> dt.datetime | None:
+        """From when due_events() has a notice of this clock to give; None: none (paused, or all given).
+        A reminder at or after the due time is never given: by then the clock is overdue."""
+        if self.overdue or self.deadline.paused_at is not None:
+            return None
+        if not self.reminded and self.remind_at is not None and self.remind_at < self.deadline.due_at:
+            return self.remind_at
+        return self.deadline.due_at
+
 
 class DeadlineWatcher:
     def __init__(self, policy: DeadlinePolicy, clock: Callable[[], dt.datetime]) -> None:
         self.policy = policy
         self.clock = clock
-        self._tracked: dict[tuple[str, str], _Tracked] = {}
+        self._tracked: dict[Key, _Tracked] = {}
+        # Kept with _tracked: a clock set, paused or stopped goes through _index or _unindex; a notice
+        # given or marked as sent re-arms the clock in _notices (the other two do not depend on notices).
+        self._due_order = DueOrder()
+        self._notices = NoticeQueue()
+        self._states = StateCounts()
 
     def track(self, case_id: str, step: str, start: dt.datetime | None = None, jurisdiction: str | None = None,
               assigned_due_at: dt.datetime | None = None) -> Deadline:
@@ -73,6 +92,7 @@ class DeadlineWatcher:
         if current is None:
             return None
         current.deadline = self.policy.pause(current.deadline, at)
+        self._index((case_id, step), current)
         return current.deadline
 
     def resume(self, case_id: str, step: str, at: dt.datetime) -> Deadline | None:
@@ -85,7 +105,10 @@ class DeadlineWatcher:
 
     def stop(self, case_id: str, step: str) -> bool:
         """Stop a clock (the step was done). False if it was not running."""
-        return self._tracked.pop((case_id, step), None) is not None
+        if self._tracked.pop((case_id, step), None) is None:
+            return False
+        self._unindex((case_id, step))
+        return True
 
     def observe(
         self,
@@ -157,26 +180,14 @@ class DeadlineWatcher:
 
     def running(self, due_by: dt.datetime | None = None) -> list[tuple[str, str, Deadline]]:
         """(case, step, deadline) of the running clocks, soonest first; with `due_by`, only those due by then
-        (filtered before sorting: a gateway follows a clock or two of every open case)."""
-        return sorted(((c, s, t.deadline) for (c, s), t in self._tracked.items()
-                       if due_by is None or t.deadline.due_at <= due_by), key=lambda x: x[2].due_at)
+        (equal due times in the order the clocks were started: a new start, extension or resumption keeps its place)."""
+        return [(case_id, step, self._tracked[(case_id, step)].deadline)
+                for case_id, step in self._due_order.due_by(due_by)]
 
     def states(self, now: dt.datetime) -> Counter[tuple[str, str]]:
         """(state, holder) -> how many running clocks: overdue, due_soon (past its reminder) or running;
-        a paused clock counts as running. Unsorted, with the reminder time kept per clock."""
-        counts: Counter[tuple[str, str]] = Counter()
-        for tracked in self._tracked.values():
-            deadline = tracked.deadline
-            if deadline.paused_at is not None:
-                state = "running"
-            elif now >= deadline.due_at:
-                state = "overdue"
-            elif tracked.remind_at is not None and now >= tracked.remind_at:
-                state = "due_soon"
-            else:
-                state = "running"
-            counts[(state, deadline.jurisdiction or "default")] += 1
-        return counts
+        a paused clock counts as running. The states only, whatever notices were given; no zero counts."""
+        return self._states.at(now)
 
     def due_events(self, now: dt.datetime | None = None) -> list[DeadlineEvent]:
         """Every reminder and overdue notice due by `now` (default: the clock) not emitted before."""
@@ -184,16 +195,16 @@ class DeadlineWatcher:
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         events: list[tuple[dt.datetime, DeadlineEvent]] = []
-        for (case_id, step), tracked in self._tracked.items():
+        for case_id, step in self._notices.take_due(now):
+            tracked = self._tracked[(case_id, step)]
             deadline = tracked.deadline
-            if tracked.overdue or deadline.paused_at is not None:
-                continue
             if now >= deadline.due_at:
                 tracked.overdue = tracked.reminded = True
                 events.append((deadline.due_at, self._event(EventKind.OVERDUE, case_id, deadline)))
             elif not tracked.reminded and tracked.remind_at is not None and now >= tracked.remind_at:
                 tracked.reminded = True
                 events.append((tracked.remind_at, self._event(EventKind.REMINDER, case_id, deadline)))
+            self._notices.arm((case_id, step), tracked.next_notice_at())
         events.sort(key=lambda pair: (pair[0], pair[1].case_id, pair[1].step))
         return [event for _, event in events]
 
@@ -206,10 +217,25 @@ class DeadlineWatcher:
         tracked.reminded = True  # an overdue notice sent: its reminder is past too
         if kind is EventKind.OVERDUE:
             tracked.overdue = True
+        self._notices.arm((case_id, step), tracked.next_notice_at())
         return True
 
     def _set(self, case_id: str, deadline: Deadline) -> None:
-        self._tracked[(case_id, deadline.step)] = _Tracked(deadline, self.policy.reminder_at(deadline))
+        key, tracked = (case_id, deadline.step), _Tracked(deadline, self.policy.reminder_at(deadline))
+        self._tracked[key] = tracked
+        self._index(key, tracked)
+
+    def _index(self, key: Key, tracked: _Tracked) -> None:
+        deadline = tracked.deadline
+        self._due_order.place(key, deadline.due_at)
+        self._notices.arm(key, tracked.next_notice_at())
+        self._states.place(key, deadline.jurisdiction or "default", deadline.due_at, tracked.remind_at,
+                           paused=deadline.paused_at is not None)
+
+    def _unindex(self, key: Key) -> None:
+        self._due_order.remove(key)
+        self._notices.disarm(key)
+        self._states.remove(key)
 
     @staticmethod
     def _event(kind: EventKind, case_id: str, deadline: Deadline) -> DeadlineEvent:

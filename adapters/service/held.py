@@ -160,7 +160,7 @@ class HeldItems:
         """Acknowledge on the bus a message the member must not see (already acknowledged)."""
         self.drop(held)
         try:
-            await held.message.ack_sync(timeout=10)
+            await held.message.ack()
         except MsgAlreadyAckdError:
             pass
         except Exception as error:  # the bus delivers it again and it is settled then
@@ -274,10 +274,13 @@ class HeldItems:
         return AckResult.ACK_RESULT_ACKNOWLEDGED
 
     async def _bus_ack(self, held: Held) -> None:
+        # A plain ack, not ack_sync: the acknowledgement is recorded durably first (`_record`), so an ack the
+        # bus never got only means a redelivery after ack_wait, settled from that record and never shown; the
+        # member's answer does not wait for a round trip to the server (one NATS message less per item).
         jetstream.require_connected(self.relay.nc)
         with jetstream.bus_errors(f"acknowledging {held.item_id}"):
             try:
-                await held.message.ack_sync(timeout=10)
+                await held.message.ack()
             except MsgAlreadyAckdError:
                 pass
 

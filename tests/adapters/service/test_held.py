@@ -30,7 +30,7 @@ class BusMessage:
         self.ack_started = asyncio.Event()
         self._answer: asyncio.Future = asyncio.get_running_loop().create_future()
 
-    async def ack_sync(self, timeout: float) -> None:
+    async def ack(self) -> None:
         self.ack_started.set()
         await self._answer
 

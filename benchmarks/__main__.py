@@ -68,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--skip-mapping", action="store_true")
     options.add_argument("--history", type=int, default=None,
                          help="cases loaded between the two probes of flat cost (default: the plan's, 100,000 in full)")
+    options.add_argument("--ingest-rows", type=int, default=None,
+                         help="rows of the Hebei export streamed to IngestDocument (default: the plan's, 100,000 in full)")
     arguments = options.parse_args(argv)
     plan = load.SMOKE if arguments.smoke else load.QUICK if arguments.quick else load.Plan()
     if arguments.history is not None:
         plan = dataclasses.replace(plan, history=arguments.history)
+    if arguments.ingest_rows is not None:
+        plan = dataclasses.replace(plan, ingest_rows=arguments.ingest_rows)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "mapping": [] if arguments.smoke or arguments.skip_mapping else mapping()}

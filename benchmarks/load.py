@@ -277,11 +277,14 @@ class Plan:
     offered_seconds: float = 3.0
     # Cases loaded between two identical batched probes: is the cost flat as the stores and indexes fill?
     history: int = 100_000
+    # Rows of the Hebei export streamed to IngestDocument (benchmarks/ingest.py); 0: not measured.
+    ingest_rows: int = 100_000
 
 
-SMOKE = Plan(in_flight=(1, 4), batched_in_flight=(1, 4), referrals=16, offered_rates=(20,), offered_seconds=0.5, history=32)
+SMOKE = Plan(in_flight=(1, 4), batched_in_flight=(1, 4), referrals=16, offered_rates=(20,), offered_seconds=0.5, history=32,
+             ingest_rows=300)
 QUICK = Plan(in_flight=(1, 16, 64), batched_in_flight=(1, 16), referrals=256, offered_rates=(100, 300), offered_seconds=2.0,
-             history=2_000)
+             history=2_000, ingest_rows=10_000)
 HISTORY_IN_FLIGHT = 16
 
 
@@ -318,8 +321,12 @@ async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None
                    for rate in plan.offered_rates]
         history = (await with_history(members, orders, meter, referrals=plan.referrals, history=plan.history)
                    if plan.history else None)
+        from benchmarks import ingest  # it measures with this module's Members and Meter
+
+        ingested = await ingest.measure(state, members, meter, rows=plan.ingest_rows) if plan.ingest_rows else None
     finally:
         await members.close()
     rss = {role: round(peak_rss_mb(pid), 1) for role, pid in pids.items()}
     return {"saturation_one_per_call": single, "saturation_batched": batched, "latency_at_offered_load": latency,
-            "peak_rss_mb": rss, "acknowledged_in_batches": members.batched_acks, "history": history}
+            "peak_rss_mb": rss, "acknowledged_in_batches": members.batched_acks, "history": history,
+            "ingest": ingested}

@@ -59,6 +59,22 @@ def table(report: dict) -> str:
                   f"| after {history['loaded']:,} | {after['referrals_per_second']} | {after['cpu_ms_per_referral_total']} | "
                   f"{after['p99_ms']} |",
                   f"| after / before | {history['throughput_ratio']} | {history['cpu_ratio']} | |"]
+    ingest = load.get("ingest")
+    if ingest:
+        lines += ["", f"Batch ingest: a {ingest['rows']:,}-row GB18030 Hebei export ({ingest['document_bytes'] / 2**20:.1f} MiB) "
+                  "streamed to IngestDocument in 1 MiB pieces:", "",
+                  "| | value |", "|---|---:|",
+                  f"| rows/s, first piece sent to every row durable on the bus (target {ingest['target_rows_per_second']:,}) | "
+                  f"{ingest['rows_per_second']:,.0f} |",
+                  f"| seconds to the answer | {ingest['durable_on_bus_seconds']} |",
+                  f"| accepted / rejected / chunks on the bus | {ingest['accepted']:,} / {ingest['rejected']:,} / "
+                  f"{ingest['chunks']:,} |",
+                  f"| CPU ms per row, all processes | {ingest['cpu_ms_per_row_total']} |",
+                  f"| Hebei adapter RSS MB before / peak during the call | {ingest['hebei_rss_mb_before']} / "
+                  f"{ingest['hebei_rss_mb_peak_during']} |",
+                  f"| then sent on as referrals: cases/s (cases sent, seconds after the answer) | "
+                  f"{ingest['sent_per_second']:,.0f} ({ingest['sent']:,}, {ingest['sent_seconds_after_answer']} s) |",
+                  f"| CPU ms per case sent on, all processes | {ingest['sending_cpu_ms_per_case_total']} |"]
     busiest = max(load["saturation_batched"], key=lambda row: row["referrals_per_second"])
     lines += ["", f"CPU ms per referral per process (batched, {busiest['in_flight']} in flight):", "",
               "| process | CPU ms/referral | peak RSS MB |", "|---|---:|---:|"]

@@ -82,6 +82,22 @@ class OutboxSettings(BaseModel):
     poll_seconds: float = Field(default=2.0, gt=0)
 
 
+class IngestSettings(BaseModel):
+    """IngestDocument (adapters/service/ingest.py): a streamed document's cases, in chunks on the bus, then sent."""
+
+    # Cases per chunk on the bus: a case is 1-3 KB serialized, nats-server's max_payload is 1 MiB.
+    chunk_cases: int = Field(default=200, ge=1, le=2000)
+    # Chunks published and not yet acknowledged by the bus, per call: what bounds a call's memory.
+    chunks_in_flight: int = Field(default=8, ge=1)
+    # The sending of ingested cases waits while the outbox holds more than this many unsent entries, so
+    # that a member's own SubmitDocument never queues behind a whole file (about a second of relay).
+    send_backlog: int = Field(default=256, ge=1)
+    # How long the bus waits for a chunk's acknowledgement before giving it to the sender again.
+    ack_wait_seconds: float = Field(default=120.0, gt=0)
+    # Rejections listed in the answer (all are counted, and each is kept in quarantine).
+    listed_rejections: int = Field(default=1000, ge=0)
+
+
 class TlsSettings(BaseModel):
     """Certificates by path. Unset paths default to the PKI directory `jjj certs init` writes
     (<pki_dir>/ca.crt, <pki_dir>/<principal>.crt and .key), which is what `jjj up` uses."""
@@ -232,6 +248,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     # How often the gateway's deadline watcher looks for reminders and overdue cases.
     deadline_poll_seconds: float = 30.0
     # Where rejected documents are kept for an operator.

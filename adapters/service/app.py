@@ -15,6 +15,7 @@ from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
+from adapters.service.ingest import Ingests, IngestSender
 from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
 from adapters.service.observe import AdapterObservability
 from adapters.service.quarantine import Quarantine
@@ -48,6 +49,7 @@ class RunningAdapter:
     nc: Client
     observability: AdapterObservability | None = None
     repeats: DiskRepeats | None = None
+    ingest_sender: IngestSender | None = None
 
     @property
     def port(self) -> int:
@@ -56,6 +58,8 @@ class RunningAdapter:
     async def stop(self, grace: float = 2.0) -> None:
         await self.served.stop(grace)
         await self.inboxes.shut()
+        if self.ingest_sender is not None:
+            await self.ingest_sender.stop()
         await self.relay.close()
         if self.observability is not None:
             await self.observability.stop()
@@ -113,7 +117,10 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     inboxes.start()
     observability = AdapterObservability(member, settings)
     observability.start(js)
-    servicer = AdapterServicer(relay, inboxes)
+    ingests = Ingests(relay, settings.ingest)
+    ingest_sender = IngestSender(relay, settings.ingest, reading=lambda: ingests.reading > 0)
+    ingest_sender.start()
+    servicer = AdapterServicer(relay, inboxes, ingests)
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
         f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",
@@ -123,4 +130,4 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     )
     await bus_watch.follow(served.report_serving)  # no case is served without the bus: NOT_SERVING while it is away
     log.info("adapter_listening", jurisdiction=member.name, address=f"{settings.host}:{served.port}")
-    return RunningAdapter(served, relay, inboxes, nc, observability, repeats)
+    return RunningAdapter(served, relay, inboxes, nc, observability, repeats, ingest_sender)

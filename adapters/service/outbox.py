@@ -174,6 +174,10 @@ class Outbox:
         return [Entry(id=row[0], msg_id=row[1], case_id=row[2], subject=row[3], envelope=row[4], register=bool(row[5]))
                 for row in rows]
 
+    def pending_count(self) -> int:
+        """How many entries are still to be published (the partial index answers it without the done ones)."""
+        return self._db.execute("SELECT count(*) FROM entries WHERE done_at IS NULL AND refused IS NULL").fetchone()[0]
+
     def mark_done(self, entry_id: int) -> None:
         with self._transaction():
             self._db.execute("UPDATE entries SET done_at = ? WHERE id = ?", (self._clock(), entry_id))

@@ -10,6 +10,7 @@ from adapters.registry import codec_for_format
 from kernel.rpc.translate import translate_errors
 from adapters.service import observe
 from adapters.service.inbox import Inboxes
+from adapters.service.ingest import Ingests
 from adapters.service.relay import AdapterRelay
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
@@ -18,15 +19,21 @@ MAX_ACKNOWLEDGED_PER_CALL = 1000
 
 
 class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
-    def __init__(self, relay: AdapterRelay, inboxes: Inboxes) -> None:
+    def __init__(self, relay: AdapterRelay, inboxes: Inboxes, ingests: Ingests | None = None) -> None:
         self.relay = relay
         self.inboxes = inboxes
+        self.ingests = ingests or Ingests(relay)
         self.log_context = {"jurisdiction": relay.member.name}
 
     @translate_errors
     async def SubmitDocument(self, request, context):
         with observe.server_span(self.relay.member, "SubmitDocument", context):
             return await self.relay.submit(request)
+
+    @translate_errors
+    async def IngestDocument(self, request_iterator, context):
+        with observe.server_span(self.relay.member, "IngestDocument", context):
+            return await self.ingests.ingest(request_iterator)
 
     @translate_errors
     async def OpenInbox(self, request, context):

@@ -180,7 +180,13 @@ def _stream_layout() -> list[tuple[str, list[str]]]:
         *((route.stream, subjects.stream_subjects(route)) for route in subjects.FLOW_ROUTES),
         (subjects.DEAD_LETTER_STREAM, [f"jjj.{subjects.DEAD_LETTER_TOKEN}.>"]),
         (subjects.AUDIT_ANCHOR_STREAM, [subjects.AUDIT_ANCHOR_SUBJECT]),
+        (subjects.INGEST_STREAM, [f"jjj.{subjects.INGEST_TOKEN}.>"]),
     ]
+
+
+# A work queue: an ingested chunk is removed once its cases are in the adapter's outbox (it is the
+# outbox's input, not a record); every other stream keeps what it took.
+_RETENTION = {subjects.INGEST_STREAM: api.RetentionPolicy.WORK_QUEUE}
 
 
 def stream_configs(*, duplicate_window: float, replicas: int = 1) -> list[api.StreamConfig]:
@@ -190,7 +196,7 @@ def stream_configs(*, duplicate_window: float, replicas: int = 1) -> list[api.St
             name=name,
             subjects=stream_subjects,
             storage=api.StorageType.FILE,
-            retention=api.RetentionPolicy.LIMITS,
+            retention=_RETENTION.get(name, api.RetentionPolicy.LIMITS),
             duplicate_window=duplicate_window,
             allow_direct=True,
             num_replicas=replicas,

@@ -120,13 +120,33 @@ def member_durables(member: Member) -> list[tuple[str, str]]:
     """(stream, durable consumer) of every durable consumer a member's adapter uses."""
     inbox = [(route.stream, durable_name(INBOX_PURPOSE, member.token, route.flow)) for route in MEMBER_ROUTES]
     state = [(route_of(flow).stream, durable_name(STATE_PURPOSE, member.token, flow)) for flow in TRACKED_FLOWS]
-    return inbox + state
+    return inbox + state + [(INGEST_STREAM, ingest_durable(member))]
 
 
 def member_filters(member: Member) -> list[tuple[str, str]]:
     """(stream, filter subject) of everything addressed to a member: the only consumers it may create."""
     filters = [(route.stream, inbox_filter(route.flow, member)) for route in FLOW_ROUTES]
-    return filters + [(route_of(Flow.FLOW_INFORMATION_SHARE).stream, digest_filter(member))]
+    return filters + [(route_of(Flow.FLOW_INFORMATION_SHARE).stream, digest_filter(member)),
+                      (INGEST_STREAM, ingest_subject(member))]
+
+
+# An adapter's own queue of ingested cases (IngestDocument), written and read by it alone:
+# jjj.ingest.<self>.<self>, so the permission to publish only as itself (jjj.*.*.<self>) covers it and
+# no other member can put anything where its consumer reads. Not a flow: no member inbox, no gateway.
+INGEST_STREAM = "JJJ_INGEST"
+INGEST_TOKEN = "ingest"
+
+
+def ingest_subject(member: Member) -> str:
+    return f"jjj.{INGEST_TOKEN}.{member.token}.{member.token}"
+
+
+def ingest_durable(member: Member) -> str:
+    return f"{INGEST_TOKEN}_{member.token}"
+
+
+def ingest_msg_id(ingest_id: str, chunk: int) -> str:
+    return f"{ingest_id}/{INGEST_TOKEN}/{chunk}"
 
 
 def cases_bucket(member: Member) -> str:

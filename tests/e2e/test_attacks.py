@@ -135,6 +135,20 @@ async def test_nobody_publishes_as_tianjin(nats_server, pki_layout, principal):
     assert await stream_messages(nats_server, pki_layout, "JJJ_REFERRALS") == 0
 
 
+async def test_nobody_writes_to_or_reads_another_adapters_ingest_queue(nats_server, pki_layout):
+    """What an adapter reads from its ingest stream (cases it will send as its own) only it can write there."""
+    nc, refusals = await connected(nats_server, pki_layout, BEIJING)
+    consumer = "$JS.API.CONSUMER.CREATE.JJJ_INGEST.peek.jjj.ingest.he.he"
+    try:
+        await nc.publish("jjj.ingest.he.he", b"forged chunk")
+        await refusals.seen("publish", "jjj.ingest.he.he")
+        await nc.publish(consumer, _create_request("JJJ_INGEST", "peek", "jjj.ingest.he.he"), reply="_INBOX.adapter-beijing.x")
+        await refusals.seen("publish", consumer)
+    finally:
+        await nc.close()
+    assert await stream_messages(nats_server, pki_layout, "JJJ_INGEST") == 0
+
+
 async def test_a_jurisdiction_publishes_as_itself(nats_server, pki_layout):
     """The permission that refuses forgeries is not a permission that refuses everything."""
     nc, refusals = await connected(nats_server, pki_layout, HEBEI)

@@ -291,3 +291,41 @@ class MapFromCommonResponse(_message.Message):
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     document: NativeDocument
     def __init__(self, document: _Optional[_Union[NativeDocument, _Mapping]] = ...) -> None: ...
+
+class IngestDocumentRequest(_message.Message):
+    __slots__ = ("request_id", "format", "filename", "flow", "destination", "note", "content")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    format: DocumentFormat
+    filename: str
+    flow: _envelope_pb2.Flow
+    destination: _case_pb2.Jurisdiction
+    note: str
+    content: bytes
+    def __init__(self, request_id: _Optional[str] = ..., format: _Optional[_Union[DocumentFormat, str]] = ..., filename: _Optional[str] = ..., flow: _Optional[_Union[_envelope_pb2.Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+
+class IngestDocumentResponse(_message.Message):
+    __slots__ = ("ingest_id", "rows", "accepted", "rejected", "rejections", "chunks", "document_bytes", "document_sha256")
+    INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ingest_id: str
+    rows: int
+    accepted: int
+    rejected: int
+    rejections: _containers.RepeatedCompositeFieldContainer[Rejection]
+    chunks: int
+    document_bytes: int
+    document_sha256: str
+    def __init__(self, ingest_id: _Optional[str] = ..., rows: _Optional[int] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ..., chunks: _Optional[int] = ..., document_bytes: _Optional[int] = ..., document_sha256: _Optional[str] = ...) -> None: ...

@@ -39,6 +39,11 @@ class AdapterServiceStub:
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentRequest.SerializeToString,
                 response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentResponse.FromString,
                 _registered_method=True)
+        self.IngestDocument = channel.stream_unary(
+                '/jjj.adapter.v1.AdapterService/IngestDocument',
+                request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentRequest.SerializeToString,
+                response_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentResponse.FromString,
+                _registered_method=True)
         self.OpenInbox = channel.unary_stream(
                 '/jjj.adapter.v1.AdapterService/OpenInbox',
                 request_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.OpenInboxRequest.SerializeToString,
@@ -86,6 +91,14 @@ class AdapterServiceServicer:
 
     def SubmitDocument(self, request, context):
         """Maps a native document and sends each case as a referral or hotline transfer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IngestDocument(self, request_iterator, context):
+        """A document too large for one SubmitDocument (e.g. a 100,000-row Hebei export),
+        streamed in pieces and read as it comes: memory bounded by a chunk, not the file.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -149,6 +162,11 @@ def add_AdapterServiceServicer_to_server(servicer, server):
                     servicer.SubmitDocument,
                     request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentRequest.FromString,
                     response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentResponse.SerializeToString,
+            ),
+            'IngestDocument': grpc.stream_unary_rpc_method_handler(
+                    servicer.IngestDocument,
+                    request_deserializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentRequest.FromString,
+                    response_serializer=jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentResponse.SerializeToString,
             ),
             'OpenInbox': grpc.unary_stream_rpc_method_handler(
                     servicer.OpenInbox,
@@ -218,6 +236,33 @@ class AdapterService:
             '/jjj.adapter.v1.AdapterService/SubmitDocument',
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentRequest.SerializeToString,
             jjj_dot_adapter_dot_v1_dot_adapter__pb2.SubmitDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestDocument(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/jjj.adapter.v1.AdapterService/IngestDocument',
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentRequest.SerializeToString,
+            jjj_dot_adapter_dot_v1_dot_adapter__pb2.IngestDocumentResponse.FromString,
             options,
             channel_credentials,
             insecure,

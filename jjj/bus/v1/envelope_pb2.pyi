@@ -447,3 +447,23 @@ class Envelope(_message.Message):
     receipt: Receipt
     signature: Signature
     def __init__(self, envelope_id: _Optional[str] = ..., flow: _Optional[_Union[Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., hotline_transfer: _Optional[_Union[HotlineTransfer, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., information_share: _Optional[_Union[InformationShare, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., signature: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...
+
+class IngestChunk(_message.Message):
+    __slots__ = ("ingest_id", "chunk", "sender", "flow", "destination", "note", "cases", "signature")
+    INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    ingest_id: str
+    chunk: int
+    sender: _case_pb2.Jurisdiction
+    flow: Flow
+    destination: _case_pb2.Jurisdiction
+    note: str
+    cases: _containers.RepeatedCompositeFieldContainer[_case_pb2.Case]
+    signature: Signature
+    def __init__(self, ingest_id: _Optional[str] = ..., chunk: _Optional[int] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., flow: _Optional[_Union[Flow, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., note: _Optional[str] = ..., cases: _Optional[_Iterable[_Union[_case_pb2.Case, _Mapping]]] = ..., signature: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...

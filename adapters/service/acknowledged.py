@@ -12,7 +12,7 @@ it only means an acknowledgement answered NOT_FOUND and the item delivered again
 item shown by an earlier process of the adapter (a crash, a restart) can still be
 acknowledged by its id: the member may not have noticed the restart.
 
-One SQLite file (WAL, synchronous FULL, mode 0600) per member under the adapter's data
+One SQLite file (WAL, synchronous FULL, mode 0600; a second, read-only connection for lookups) per member under the adapter's data
 directory, keyed by envelope id, kept for `retention` (InboxSettings) and pruned in
 the background. Only the member's acknowledgements go here: a message that was
 dead-lettered and redriven was never acknowledged, so it is delivered.
@@ -84,6 +84,10 @@ class AcknowledgedLog:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        # Asked once per delivered item (`contains`): a primary-key read on a reader of its own, on the event
+        # loop. A WAL reader waits for no writer, so it never waits on the writer's fsync; a worker thread per
+        # item cost more than the read.
+        self._reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
         self._shown_pending: dict[str, tuple[str, float]] = {}
 
     def _run(self, sql: str, parameters: tuple = ()) -> list[tuple]:
@@ -146,8 +150,7 @@ class AcknowledgedLog:
         return (rows[0][0], rows[0][1]) if rows else None
 
     async def contains(self, envelope_id: str) -> bool:
-        rows = await asyncio.to_thread(self._run, "SELECT 1 FROM acknowledged WHERE envelope_id = ?", (envelope_id,))
-        return bool(rows)
+        return self._reader.execute("SELECT 1 FROM acknowledged WHERE envelope_id = ?", (envelope_id,)).fetchone() is not None
 
     async def by_item(self, item_id: str) -> Acknowledgement | None:
         rows = await asyncio.to_thread(
@@ -182,6 +185,7 @@ class AcknowledgedLog:
             await asyncio.sleep(interval)
 
     def close(self) -> None:
+        self._reader.close()
         with self._lock:
             if self._shown_pending:
                 self._db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?, ?)",

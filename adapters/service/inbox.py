@@ -48,6 +48,9 @@ log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 Reason = envelope_pb2.DeadLetterReason
 INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
+# Items ready together are prepared and their showing recorded in one transaction (not one each). One
+# that a cancelled session prepared and never sent goes to the next session, counted as shown once more.
+SHOWN_AT_ONCE = 64
 
 
 def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfig:
@@ -96,14 +99,23 @@ class InboxSession:
                     subscriptions.append((flow, await self._subscribe(flow)))
             tasks = [asyncio.create_task(self._pump(flow, subscription)) for flow, subscription in subscriptions]
             while True:
-                held = await self._next()
-                item = await self.inboxes.prepare(held)
-                if item is None:
-                    self.room_changed()
+                ready = [await self._next()]
+                while len(ready) < SHOWN_AT_ONCE and (held := self._next_ready()) is not None:
+                    ready.append(held)
+                items = []
+                for held in ready:
+                    item = await self.inboxes.prepare(held)
+                    if item is None:
+                        self.room_changed()
+                    else:
+                        items.append(item)
+                if not items:
                     continue
-                # Kept before the member can see it: an acknowledgement after a crash of this process still finds it.
+                # Kept before the member can see them (one transaction for what was ready together): an
+                # acknowledgement after a crash of this process still finds them.
                 await self.inboxes.acknowledged.flush_shown()
-                yield item
+                for item in items:
+                    yield item
         finally:
             for task in tasks:
                 task.cancel()
@@ -126,14 +138,9 @@ class InboxSession:
         """Items a closed session left come first (in stream order), then what this session fetched."""
         held_items = self.inboxes.held
         while True:
-            parked = held_items.take_parked(self, self.flows)
-            if parked is not None:
-                return parked
-            if not self.queue.empty():
-                held = self.queue.get_nowait()
-                if held.owner is self:  # else taken over meanwhile (settled, or handed to another session)
-                    return held
-                continue
+            ready = self._next_ready()
+            if ready is not None:
+                return ready
             held_items.parked_changed.clear()
             getter = asyncio.ensure_future(self.queue.get())
             parked_wait = asyncio.ensure_future(held_items.parked_changed.wait())
@@ -147,6 +154,17 @@ class InboxSession:
                 held = getter.result()
                 if held.owner is self:
                     return held
+
+    def _next_ready(self) -> Held | None:
+        """`_next` without waiting: None when nothing is ready now."""
+        parked = self.inboxes.held.take_parked(self, self.flows)
+        if parked is not None:
+            return parked
+        while not self.queue.empty():
+            held = self.queue.get_nowait()
+            if held.owner is self:  # else taken over meanwhile (settled, or handed to another session)
+                return held
+        return None
 
     def _room_left(self) -> int:
         # Items a closed session left are this session's to take first: they count against its window.

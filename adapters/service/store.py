@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable
 
 import nats
@@ -29,6 +30,8 @@ from kernel.errors import BusUnavailable, UpdateContention
 from kernel.jurisdictions import Member
 
 MAX_CAS_ATTEMPTS = 50
+# Records this process wrote last, kept with their revisions: a case's next change needs no read first.
+WRITTEN_KEPT = 20_000
 
 
 def _key(case_id: str) -> str:
@@ -60,8 +63,15 @@ class Bucket:
 
 
 class CaseStore:
+    """`written` remembers the records this process stored last, with their revisions (at most
+    WRITTEN_KEPT): the next change of such a case (a receipt after its referral, a step) is
+    compare-and-set against it without reading the bucket first. Only this jurisdiction's adapter
+    writes its bucket, so a stale entry is one an earlier process of it wrote: its update fails on
+    the revision, the entry is dropped and the record read as before."""
+
     def __init__(self, bucket: Bucket) -> None:
         self._bucket = bucket
+        self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
 
     @classmethod
     def open(cls, js: JetStreamContext, member: Member) -> "CaseStore":
@@ -90,23 +100,36 @@ class CaseStore:
         and then it is read and updated as usual): one round trip for a case seen the first time."""
         key = _key(case_id)
         for attempt in range(MAX_CAS_ATTEMPTS):
-            assumed = likely_new and attempt == 0
-            current, revision = (None, 0) if assumed else await self._read(key)
+            written = self._written.pop(key, None) if attempt == 0 else None
+            assumed = likely_new and attempt == 0 and written is None
+            if written is not None:
+                current, revision = Record.FromString(written[0]), written[1]
+            else:
+                current, revision = (None, 0) if assumed else await self._read(key)
             updated = change(current)
             if updated is None:
                 if assumed:
                     continue  # nothing to create: what is stored decides
+                if written is not None:
+                    self._remember(key, written[0], revision)  # unchanged: still what is stored
                 return current, False
+            data = updated.SerializeToString()
             with bus_errors(f"storing case {case_id}"):
                 try:
                     async with self._bucket.use() as kv:
                         if assumed:  # expects no message on the key: fails (without a further read) if there is one
-                            await kv.update(key, updated.SerializeToString(), last=0)
+                            stored = await kv.update(key, data, last=0)
                         elif revision == 0:
-                            await kv.create(key, updated.SerializeToString())
+                            stored = await kv.create(key, data)
                         else:
-                            await kv.update(key, updated.SerializeToString(), last=revision)
+                            stored = await kv.update(key, data, last=revision)
+                    self._remember(key, data, stored)
                     return updated, True
                 except KeyWrongLastSequenceError:
                     continue
         raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
+
+    def _remember(self, key: str, data: bytes, revision: int) -> None:
+        self._written[key] = (data, revision)
+        if len(self._written) > WRITTEN_KEPT:
+            self._written.popitem(last=False)

@@ -40,6 +40,8 @@ DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE_BYTES = 9 * 1024 * 1024
 # A document of more cases than this is sent in several calls by `submit(..., cases_per_call=None)`.
 CASES_PER_CALL = 200
+# IngestDocument pieces: well under the adapter's gRPC message limit, large enough to keep the stream busy.
+INGEST_PIECE_BYTES = 1024 * 1024
 SERVING = health_pb2.HealthCheckResponse.SERVING
 
 
@@ -133,6 +135,27 @@ class MemberClient(_Client):
     async def submit_file(self, path: Path | str, **options) -> adapter_pb2.SubmitDocumentResponse:
         path = Path(path)
         return await self.submit(path.read_bytes(), filename=path.name, **options)
+
+    async def ingest_file(self, path: Path | str, *, to: str | None = None, transfer: bool = False,
+                          request_id: str | None = None, note: str = "", piece_bytes: int = INGEST_PIECE_BYTES,
+                          timeout: float | None = None) -> adapter_pb2.IngestDocumentResponse:
+        """Streams a large export (Hebei CSV) to IngestDocument, read from the file a piece at a time: answered
+        once every accepted row is durable on the bus; the adapter sends the cases on by itself afterwards.
+        A retry with the same `request_id` and the same file gets the same answer."""
+        path = Path(path)
+        request_id = request_id or new_request_id()
+
+        def pieces():
+            with path.open("rb") as source:
+                piece = source.read(piece_bytes)
+                yield adapter_pb2.IngestDocumentRequest(
+                    request_id=request_id, filename=path.name, note=note, content=piece,
+                    flow=envelope_pb2.FLOW_HOTLINE_TRANSFER if transfer else envelope_pb2.FLOW_REFERRAL,
+                    destination=names.jurisdiction(to) if to else case_pb2.JURISDICTION_UNSPECIFIED)
+                while piece := source.read(piece_bytes):
+                    yield adapter_pb2.IngestDocumentRequest(content=piece)
+
+        return await self._call(self.stub.IngestDocument, pieces(), timeout=timeout or max(self.timeout, 600.0))
 
     async def inbox(self, *, follow: bool = True, flows: Sequence[int | str] = (),
                     idle_seconds: float = 1.0) -> AsyncIterator[adapter_pb2.InboxItem]:

@@ -5,7 +5,8 @@ Measured: rows/s from the first piece sent to the answer (every accepted row dur
 in chunks on the ingest stream), the CPU of every process meanwhile per row, the Hebei adapter's
 RSS sampled during the call (its peak, and its growth over what it held before); then how long the
 adapter takes to send every case on from the ingest stream (referrals to Beijing, counted on the
-bus), as cases/s.
+bus), as cases/s. Measured once the federation has settled from the phases before it (what the
+history load left to do, e.g. the gateway's projection, ran during the call in the first runs).
 """
 
 from __future__ import annotations
@@ -60,11 +61,30 @@ async def _referrals_to_beijing(js) -> int:
     return (info.state.subjects or {}).get(subject, 0)
 
 
+def _busy_cpu_seconds(pids: dict[str, int]) -> float:
+    from benchmarks.load import cpu_seconds
+
+    return sum(cpu_seconds(pid) for role, pid in pids.items() if role != "members")
+
+
+async def settled(pids: dict[str, int], *, idle_share: float = 0.15, timeout: float = 120.0) -> float:
+    """Wait until the federation is done with what came before (the history load leaves receipts, projections
+    and audit behind): less than `idle_share` of a core busy over a second. How long it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        before = _busy_cpu_seconds(pids)
+        await asyncio.sleep(1.0)
+        if _busy_cpu_seconds(pids) - before < idle_share:
+            break
+    return round(time.perf_counter() - started, 1)
+
+
 async def measure(state: FederationState, members: Members, meter: Meter, *, rows: int, send_timeout: float = 900.0) -> dict:
     nc = await jetstream.connect(state.nats_url, name="bench-ingest", tls=client_context(state.operator_files()),
                                  principal=pki.OPERATOR)
     js = nc.jetstream()
     hebei_pid = state.pids["hebei"]
+    settling = await settled(dict(state.pids))
     try:
         before_sent = await _referrals_to_beijing(js)
         rss_before = rss_mb(hebei_pid)
@@ -94,6 +114,7 @@ async def measure(state: FederationState, members: Members, meter: Meter, *, row
     finally:
         await nc.close()
     return {
+        "settled_first_seconds": settling,
         "rows": answer.rows, "accepted": answer.accepted, "rejected": answer.rejected, "chunks": answer.chunks,
         "document_bytes": answer.document_bytes,
         "durable_on_bus_seconds": round(answered, 2),

@@ -9,11 +9,12 @@ from google.protobuf import json_format
 
 from kernel.codec import Codec, MappingError, Record
 from jjj.adapter.v1 import adapter_pb2
+from kernel import protojson
 from jjj.case.v1 import case_pb2
 
 
 def case_json(case: case_pb2.Case) -> str:
-    return json_format.MessageToJson(case, indent=None, ensure_ascii=False)
+    return protojson.message_json(case)
 
 
 def split_lines(content: bytes) -> Iterator[Record]:

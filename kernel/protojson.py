@@ -19,12 +19,15 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from kernel.errors import JjjError
+
 _KNOWN_TYPES = {"google.protobuf.Timestamp"}
 _INT64 = {FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT64}
 
 
-class _Unsupported(Exception):  # noqa: N818 - internal: means "let json_format write it"
-    pass
+class _Unsupported(JjjError):  # noqa: N818 - internal, never leaves message_json: "let json_format write it"
+    def __init__(self) -> None:
+        super().__init__("not written here: json_format writes it")
 
 
 Converter = Callable[[object], object]

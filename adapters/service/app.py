@@ -15,7 +15,8 @@ from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.cohandling_log import log_path as cohandling_path
 from adapters.service.guard import Guard
 from adapters.service.inbox import Inboxes
-from adapters.service.ingest import Ingests, IngestSender
+from adapters.service.ingest import Ingests
+from adapters.service.ingest_sender import IngestSender
 from adapters.service.outbox import MirroredCaseStore, Outbox, outbox_path
 from adapters.service.observe import AdapterObservability
 from adapters.service.quarantine import Quarantine

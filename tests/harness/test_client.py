@@ -158,11 +158,11 @@ async def test_a_large_export_is_ingested_from_its_file_and_sent_on(federation, 
     with export.open("wb") as out:
         for part in synthetic_document(1_500, seed=99):
             out.write(part)
-    async with MemberClient(federation.state, "hebei") as hebei, MemberClient(federation.state, "tianjin") as tianjin:
-        answer = await hebei.ingest_file(export, to="tianjin", request_id="harness-export-1", piece_bytes=64 * 1024)
+    async with MemberClient(federation.state, "hebei") as hebei, MemberClient(federation.state, "beijing") as beijing:
+        answer = await hebei.ingest_file(export, to="beijing", request_id="harness-export-1", piece_bytes=64 * 1024)
         assert (answer.rows, answer.accepted, answer.rejected, answer.chunks) == (1_500, 1_500, 0, 8)
-        again = await hebei.ingest_file(export, to="tianjin", request_id="harness-export-1")  # other pieces, same bytes
+        again = await hebei.ingest_file(export, to="beijing", request_id="harness-export-1")  # other pieces, same bytes
         assert again == answer
         case_ids = [f"jjj:HE:{row['件号']}" for row in synthetic_rows(1_500, seed=99)]
-        await referred_at(tianjin, case_ids[-1], within=60)  # sent on in order: the last one comes last
-        assert (await hebei.get_case(case_ids[0])).holder == case_pb2.JURISDICTION_TIANJIN
+        await referred_at(beijing, case_ids[-1], within=60)  # sent on in order: the last one comes last
+        assert (await hebei.get_case(case_ids[0])).holder == case_pb2.JURISDICTION_BEIJING

@@ -22,13 +22,13 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import structlog
 from nats.js import api
 
 from adapters.service.outbox import Answer
 from adapters.service.relay import AdapterRelay, _fingerprint
+from adapters.service.sending import _format_name
 from kernel import jurisdictions
 from kernel import limits as input_limits
 from kernel.bus import jetstream, subjects
@@ -36,6 +36,7 @@ from kernel.codec import Accepted, Rejected
 from kernel.config import IngestSettings
 from kernel.domain.routing import plan_route
 from kernel.errors import DocumentRejected, JjjError, InvalidRequest, RequestIdReused, UnsupportedDocumentFormat
+from kernel.security import envelopes as signed_envelopes
 from kernel.security import signing
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
@@ -54,15 +55,7 @@ def ingest_id_of(member_token: str, request_id: str) -> str:
 
 
 def sign_chunk(chunk: envelope_pb2.IngestChunk, signer: signing.Signer) -> bytes:
-    chunk.signature.Clear()
-    chunk.signature.key_id = signer.key_id
-    chunk.signature.signed_at.FromDatetime(datetime.now(UTC))
-    signed = chunk.SerializeToString(deterministic=True)
-    value = signer.sign(signed)
-    chunk.signature.value = value
-    # A second occurrence of a message field merges into the first (as kernel.security.envelopes.sign does):
-    # the chunk is not serialized twice (a few hundred KB).
-    return signed + envelope_pb2.IngestChunk(signature=envelope_pb2.Signature(value=value)).SerializeToString()
+    return signed_envelopes.sign(chunk, signer)
 
 
 def verified_chunk(data: bytes, signer: signing.Signer) -> envelope_pb2.IngestChunk | None:
@@ -74,11 +67,7 @@ def verified_chunk(data: bytes, signer: signing.Signer) -> envelope_pb2.IngestCh
     value = chunk.signature.value
     if chunk.signature.key_id != signer.key_id or not value:
         return None
-    chunk.signature.value = b""
-    if not signing.verify(signer.public_key, value, chunk.SerializeToString(deterministic=True)):
-        return None
-    chunk.signature.value = value
-    return chunk
+    return chunk if signing.verify(signer.public_key, value, signed_envelopes.signed_bytes(chunk)) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,13 +309,6 @@ class Ingests:
             quarantine_id = self.relay.quarantine.keep(rejection, filename=header.filename, document=b"",
                                                        request_id=header.request_id)
             batch.rejections.append(rejection.to_proto(quarantine_id))
-
-
-def _format_name(document_format: int) -> str:
-    try:
-        return adapter_pb2.DocumentFormat.Name(document_format)
-    except ValueError:
-        return f"document format {document_format}"
 
 
 def _in_thread(work: Callable[[], None], *, name: str) -> asyncio.Future:

@@ -58,7 +58,8 @@ class Verified:
 
 
 def sign(envelope: envelope_pb2.Envelope, signer: Signer, *, now: datetime | None = None) -> bytes:
-    """Sign in place (envelope.signature is set) and return the bytes to publish."""
+    """Sign in place (envelope.signature is set) and return the bytes to publish. Any message with a
+    jjj.bus.v1.Signature field named `signature` is signed the same way (an IngestChunk too)."""
     signature = envelope.signature
     signature.Clear()
     signature.key_id = signer.key_id
@@ -66,7 +67,8 @@ def sign(envelope: envelope_pb2.Envelope, signer: Signer, *, now: datetime | Non
     signed = envelope.SerializeToString(deterministic=True)
     value = signer.sign(signed)
     signature.value = value
-    return signed + envelope_pb2.Envelope(signature=envelope_pb2.Signature(value=value)).SerializeToString()
+    # A second occurrence of a message field merges into the first: the message is not serialized twice.
+    return signed + type(envelope)(signature=envelope_pb2.Signature(value=value)).SerializeToString()
 
 
 def signed_bytes(envelope: envelope_pb2.Envelope) -> bytes:

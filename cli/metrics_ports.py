@@ -9,7 +9,7 @@ base of 0. A restarted process keeps its port.
 from __future__ import annotations
 
 from kernel.config import Settings
-from kernel.observability.metrics import free_port
+from kernel.ports import free_ports
 
 ENV = "JJJ_OBSERVABILITY__METRICS_PORT"
 ALL_ENV = "JJJ_OBSERVABILITY__METRICS_PORTS"
@@ -20,7 +20,7 @@ def assign(settings: Settings, roles: list[str]) -> dict[str, int]:
     if not observability.metrics_port_base:
         return {}
     if observability.metrics_free_ports:
-        return {role: free_port(settings.host) for role in roles}
+        return dict(zip(roles, free_ports(len(roles), settings.host), strict=True))
     return {role: observability.metrics_port_base + index for index, role in enumerate(roles)}
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,20 +21,15 @@ from pathlib import Path
 
 from harness.state import FederationNotRunning, FederationState
 from kernel import jurisdictions
+from kernel.ports import free_ports
 
 PROCESSES = ("nats", "gateway", *jurisdictions.names(), "console", "nats_monitor")
 START_TIMEOUT = 120.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def up_environment(data_dir: Path, base: dict[str, str] | None = None) -> tuple[dict[str, int], dict[str, str]]:
     """Free loopback ports for every process of a local federation, and the environment that puts it there."""
-    ports = {name: free_port() for name in PROCESSES}
+    ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
     env = {
         **(os.environ if base is None else base),
         "JJJ_NATS_URL": f"nats://127.0.0.1:{ports['nats']}",

@@ -7,7 +7,6 @@ become a label (each distinct value is a time series kept forever by the scraper
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 
 import structlog
@@ -69,8 +68,3 @@ def serve(port: int, *, host: str = "127.0.0.1", registry: CollectorRegistry = R
     return port
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A loopback port free now (`jjj up` hands it to a child; a tiny race, as with any picked port)."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from cli.main import main as jjj
-from harness.federation import LocalFederation, free_port
+from harness.federation import LocalFederation
+from kernel.ports import free_port
 from harness.state import Endpoint, FederationState
 from tests.conftest import SHARED
 from tests.support.personal_data import leaks

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from jjj.adapter.v1 import adapter_pb2
+from kernel import ports
 
 FORMATS = {".json": adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON, ".xml": adapter_pb2.DOCUMENT_FORMAT_TIANJIN_XML,
            ".csv": adapter_pb2.DOCUMENT_FORMAT_HEBEI_CSV, ".jsonl": adapter_pb2.DOCUMENT_FORMAT_COMMON_JSONL}
@@ -50,6 +51,4 @@ async def eventually(probe, *, timeout: float = 10.0, interval: float = 0.05):
 
 
 def free_port() -> int:
-    from harness.federation import free_port as loopback_port
-
-    return loopback_port()
+    return ports.free_port()

@@ -121,7 +121,7 @@ def test_a_silent_member_system_fails_saying_what_it_should_do_and_a_dead_target
     assert done.returncode == 1, done.stdout + done.stderr[-2000:]
     assert ("expected a referral or transfer from tianjin's system to beijing or hebei; got none after 2s; "
             "on tianjin's side: submit a case located in beijing") in done.stdout
-    from harness.federation import free_port
+    from kernel.ports import free_port
 
     dead = conformance(federation, str(scenario), "--member", "tianjin", "--target", f"127.0.0.1:{free_port()}",
                        "--junit", str(tmp_path / "d.xml"), timeout=60)

@@ -135,11 +135,11 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
                              emergency_task=emergency_task, co_handling=co_handling, observability=observability)
-    running.console = await _start_console(settings, served.port, notifier.watcher.running)
+    running.console = await _start_console(settings, served.port, notifier.watcher)
     return running
 
 
-async def _start_console(settings: Settings, gateway_port: int, clocks):
+async def _start_console(settings: Settings, gateway_port: int, watcher: DeadlineWatcher):
     """The operators' console beside the query service; the gateway serves on without it if it cannot start."""
     if not settings.console.enabled:
         return None
@@ -147,7 +147,7 @@ async def _start_console(settings: Settings, gateway_port: int, clocks):
 
     try:
         return await start_console(settings, projection_path=settings.data_dir / "gateway" / "projection.sqlite3",
-                                   gateway_port=gateway_port, clocks=clocks)
+                                   gateway_port=gateway_port, watcher=watcher)
     except Exception as error:  # e.g. its port taken: the exchange itself must not stop for the console
         log.error("console_not_started", error=str(error))
         return None

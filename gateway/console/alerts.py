@@ -31,7 +31,7 @@ class Alert:
         return {"key": self.key, "level": self.level, "zh": self.zh, "en": self.en, "members": list(self.members)}
 
 
-def evaluate(*, inboxes: list[dict], deadlines: list[dict], dead_letters: list[dict], certificates: list[dict],
+def evaluate(*, inboxes: list[dict], cases_due: int, dead_letters: list[dict], certificates: list[dict],
              thresholds: ConsoleAlertSettings, warning_days: float) -> list[Alert]:
     alerts = []
     for inbox in inboxes:
@@ -44,10 +44,10 @@ def evaluate(*, inboxes: list[dict], deadlines: list[dict], dead_letters: list[d
                                 f"{member} 收件箱积压 {inbox['pending']} 条，最久 {inbox['oldest_pending_seconds']} 秒",
                                 f"{member} inbox lagging: {inbox['pending']} pending, oldest {inbox['oldest_pending_seconds']} s",
                                 (member,)))
-    soon = [d for d in deadlines if d["overdue"] or d["seconds_left"] <= thresholds.deadline_wave_hours * 3600]
-    if len(soon) >= thresholds.deadline_wave_cases:
-        alerts.append(Alert("deadline-wave", "yellow", f"时限预警潮：{len(soon)} 件临期或超期",
-                            f"deadline wave: {len(soon)} cases due soon or overdue"))
+    # cases_due: open cases due within thresholds.deadline_wave_hours or overdue (ConsoleData.deadline_wave)
+    if cases_due >= thresholds.deadline_wave_cases:
+        alerts.append(Alert("deadline-wave", "yellow", f"时限预警潮：{cases_due} 件临期或超期",
+                            f"deadline wave: {cases_due} cases due soon or overdue"))
     open_letters = [letter for letter in dead_letters if not letter["handled"]]
     if len(open_letters) >= thresholds.dead_letters:
         receivers = tuple(sorted({letter["receiver"] for letter in open_letters if letter["receiver"]}))

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from kernel.bus import jetstream
 from kernel.bus.deadletters import DeadLetters, Letter
 from kernel.config import Settings
+from kernel.domain.watcher import DeadlineWatcher
 from kernel.errors import JjjError
 from kernel.security import pki
 from kernel.security.keys import FEDERATION, load_signer
@@ -80,11 +81,9 @@ class ConsoleContext:
             scrape.scrape_all(self.settings.host, self.settings.observability.metrics_ports))
         scrape.merge(health, inboxes, scraped)  # the processes' own metrics beside the console's sampling
         snapshot = Snapshot(now.isoformat(), health, inboxes, letters, certificates(self.layout, now))
-        everyone = Principal("console", "federation")
         letter_rows = [{"handled": letter.handled, "receiver": _member_name(letter.receiver_token)} for letter in letters]
-        # Only what the deadline-wave alert counts (due within its hours, or overdue): not the page's 72 hours.
-        due = self.data.deadlines(everyone, now, self.settings.console.alerts.deadline_wave_hours)
-        snapshot.alerts = evaluate(inboxes=inboxes, deadlines=due, dead_letters=letter_rows,
+        due = self.data.deadline_wave(now, self.settings.console.alerts.deadline_wave_hours)
+        snapshot.alerts = evaluate(inboxes=inboxes, cases_due=due, dead_letters=letter_rows,
                                    certificates=snapshot.certificates, thresholds=self.settings.console.alerts,
                                    warning_days=self.settings.tls.expiry_warning_days)
         snapshot.version = self.data.version()
@@ -260,7 +259,7 @@ def operator_files(settings: Settings) -> TlsFiles:
 
 async def start_console(settings: Settings, *, projection_path: Path, gateway_port: int, port: int | None = None,
                         adapter_ports: dict[str, int] | None = None, nats_monitor_port: int | None = None,
-                        clocks=None) -> RunningConsole:
+                        watcher: DeadlineWatcher | None = None) -> RunningConsole:
     """Serve the console on loopback (port 0: a free one); it reads the projection and audit files beside it."""
     files = operator_files(settings).check()
     nc = await jetstream.connect(settings.nats_url, name="jjj-console", tls=client_context(files), principal=pki.OPERATOR)
@@ -278,7 +277,7 @@ async def start_console(settings: Settings, *, projection_path: Path, gateway_po
         notifier = AlertNotifier(nc.jetstream(), signer, console.alerts.notice_every_seconds, db=users.db)
     except JjjError:
         notifier = None  # no federation key here: alerts are shown, not sent
-    ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path(), clocks), bus,
+    ctx = ConsoleContext(settings, auth, ConsoleData(projection_path, settings.audit_path(), watcher), bus,
                          ActionLog(settings.console_actions_path()), notifier, settings.pki())
     await ctx.refresh()
     config = uvicorn.Config(build_app(ctx), host=settings.host, port=console.port if port is None else port, log_config=None,

@@ -8,12 +8,14 @@ what the viewer may see. Times are ISO 8601 UTC strings, as stored.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kernel import audit as audit_chain
 from kernel import jurisdictions
+from kernel.domain.watcher import DeadlineWatcher
 from gateway.console.roles import Principal
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -49,10 +51,11 @@ def pairs() -> list[tuple[int, int]]:
 
 
 class ConsoleData:
-    def __init__(self, projection_path: Path, audit_path: Path, clocks=None) -> None:
+    def __init__(self, projection_path: Path, audit_path: Path, watcher: DeadlineWatcher | None = None) -> None:
         # The gateway's running deadline clocks, when the console runs inside it: (due_by=None) -> [(case_id, step,
-        # Deadline)], soonest first (kernel.domain.watcher.DeadlineWatcher.running).
-        self.clocks = clocks or (lambda due_by=None: [])
+        # Deadline)], soonest first, and the cases that have one.
+        self.clocks = watcher.running if watcher is not None else (lambda due_by=None: [])
+        self.clock_cases = watcher.running_cases if watcher is not None else (lambda due_by=None: set())
         self.db = sqlite3.connect(f"file:{projection_path}?mode=ro", uri=True, check_same_thread=False)
         self.has_audit = Path(audit_path).is_file()
         if self.has_audit:
@@ -295,6 +298,20 @@ class ConsoleData:
             result.append({"case_id": case_id, "origin": _name(origin), "holder": _name(holder), "status": _status_name(status),
                            **item, "overdue": bool(overdue) or item["seconds_left"] < 0})
         return sorted(result, key=lambda item: item["seconds_left"])
+
+    def deadline_wave(self, now: datetime, within_hours: float) -> int:
+        """How many cases are due within `within_hours` or overdue, federation-wide: the cases of `deadlines`
+        (a running clock due by then, or open and due or overdue in the projection), counted in SQLite. The
+        console counts them every refresh; building every row only to count them kept an idle gateway at
+        16-20% of a core with 20,000 cases."""
+        horizon = now + timedelta(hours=within_hours)
+        running = json.dumps(sorted(self.clock_cases(due_by=horizon)))
+        (count,) = self.db.execute(
+            "SELECT COUNT(*) FROM (SELECT case_id FROM cases WHERE attempt > 0 AND case_id IN (SELECT value FROM json_each(?))"
+            " UNION SELECT case_id FROM cases WHERE attempt > 0 AND status != ? AND due_at <= ?"
+            " UNION SELECT case_id FROM cases WHERE attempt > 0 AND status != ? AND overdue = 1)",
+            (running, case_pb2.STATUS_CLOSED, _iso(horizon), case_pb2.STATUS_CLOSED)).fetchone()
+        return count
 
     def _case_rows(self, case_ids: set[str]) -> dict[str, tuple]:
         rows: dict[str, tuple] = {}

@@ -116,6 +116,7 @@ CREATE TABLE IF NOT EXISTS cases (
   repeat INTEGER NOT NULL DEFAULT 0, reply_count INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS cases_native ON cases(native_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases(due_at);
+CREATE INDEX IF NOT EXISTS cases_overdue ON cases(case_id) WHERE overdue = 1;
 CREATE INDEX IF NOT EXISTS cases_pair_day ON cases(origin, holder, day);
 CREATE TABLE IF NOT EXISTS trail (
   envelope_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT, flow INTEGER, sender INTEGER,

@@ -184,6 +184,10 @@ class DeadlineWatcher:
         return [(case_id, step, self._tracked[(case_id, step)].deadline)
                 for case_id, step in self._due_order.due_by(due_by)]
 
+    def running_cases(self, due_by: dt.datetime | None = None) -> set[str]:
+        """The cases with a running clock (due by `due_by`, when given): `running` without building its rows."""
+        return {case_id for case_id, _ in self._due_order.due_by(due_by)}
+
     def states(self, now: dt.datetime) -> Counter[tuple[str, str]]:
         """(state, holder) -> how many running clocks: overdue, due_soon (past its reminder) or running;
         a paused clock counts as running. The states only, whatever notices were given; no zero counts."""

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.console.data import ConsoleData, percentile
 from gateway.console.roles import Principal
 from gateway.projection.store import SqliteProjection
 from kernel import jurisdictions
+from kernel.domain.deadlines import DeadlinePolicy
+from kernel.domain.watcher import DeadlineWatcher
+from jjj.case.v1 import case_pb2
 
 BJ, TJ, HE = (jurisdictions.by_name(name).enum for name in ("beijing", "tianjin", "hebei"))
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -52,3 +60,50 @@ def test_percentiles():
     values = [float(v) for v in range(1, 101)]
     assert (percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)) == (51.0, 95.0, 99.0)
     assert percentile([], 0.5) == 0.0
+
+
+# -- the deadline-wave count -------------------------------------------------
+
+_CASE_IDS = [f"jjj:BJ:W{n}" for n in range(8)]
+
+
+def _wave_projection(directory, cases, clocks):
+    """cases: case_id -> (attempt, status, due in hours or None, overdue); clocks: (case_id, step, started hours ago)."""
+    store = SqliteProjection(directory / "projection.sqlite3")
+    for case_id, (attempt, status, due_hours, overdue) in cases.items():
+        due_at = None if due_hours is None else (NOW + timedelta(hours=due_hours)).isoformat()
+        store.db.execute("INSERT INTO cases(case_id, origin, holder, status, sequence, attempt, due_at, overdue)"
+                         " VALUES(?,?,?,?,?,?,?,?)", (case_id, BJ, HE, status, 1, attempt, due_at, int(overdue)))
+    store.db.commit()
+    store.close()
+    policy = DeadlinePolicy.load()
+    watcher = DeadlineWatcher(policy, lambda: NOW)
+    for case_id, step, hours_ago in clocks:
+        watcher.track(case_id, step, start=NOW - timedelta(hours=hours_ago), jurisdiction="hebei")
+    return ConsoleData(directory / "projection.sqlite3", directory / "no-audit.sqlite3", watcher)
+
+
+_STEPS = sorted(DeadlinePolicy.load().steps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases=st.dictionaries(st.sampled_from(_CASE_IDS), st.tuples(
+           st.sampled_from([0, 1, 2]), st.sampled_from([case_pb2.STATUS_CLOSED, 3, 4]),
+           st.one_of(st.none(), st.integers(-48, 200)), st.booleans())),
+       clocks=st.lists(st.tuples(st.sampled_from(_CASE_IDS), st.sampled_from(_STEPS), st.integers(0, 400)), max_size=12),
+       hours=st.sampled_from([1.0, 24.0, 72.0]))
+def test_the_deadline_wave_counts_the_cases_the_deadlines_list_shows(cases, clocks, hours):
+    with tempfile.TemporaryDirectory() as directory:
+        data = _wave_projection(Path(directory), cases, clocks)
+        listed = {row["case_id"] for row in data.deadlines(Principal("console", "federation"), NOW, hours)}
+        assert data.deadline_wave(NOW, hours) == len(listed)
+        data.db.close()
+
+
+def test_a_case_with_two_running_clocks_is_one_case_of_the_wave(tmp_path):
+    data = _wave_projection(tmp_path, {"jjj:BJ:W1": (1, 3, None, False), "jjj:BJ:W2": (1, 3, 5, False),
+                                       "jjj:BJ:W3": (1, case_pb2.STATUS_CLOSED, 5, True), "jjj:BJ:W4": (0, 3, 5, True)},
+                            [("jjj:BJ:W1", _STEPS[0], 10_000), ("jjj:BJ:W1", _STEPS[1], 10_000), ("jjj:BJ:W9", _STEPS[0], 10_000)])
+    # W1 (two overdue clocks, once), W2 (due in 5 hours); not the closed W3, the placeholder W4, nor W9 without a row
+    assert data.deadline_wave(NOW, 24.0) == 2
+    assert data.deadline_wave(NOW, 1.0) == 1

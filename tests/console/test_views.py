@@ -49,11 +49,10 @@ def test_an_envelope_is_shown_masked_with_its_identifiers_readable():
 def test_alerts_follow_the_thresholds():
     thresholds = ConsoleAlertSettings(inbox_pending=10, oldest_pending_seconds=60, deadline_wave_cases=2, dead_letters=1)
     quiet = {"member": "tianjin", "consumers": 3, "connected": True, "pending": 9, "oldest_pending_seconds": 59}
-    assert evaluate(inboxes=[quiet], deadlines=[], dead_letters=[{"handled": True, "receiver": "tianjin"}],
+    assert evaluate(inboxes=[quiet], cases_due=1, dead_letters=[{"handled": True, "receiver": "tianjin"}],
                     certificates=[{"principal": "gateway", "days_left": 31}], thresholds=thresholds, warning_days=30) == []
     lagging = {**quiet, "pending": 10, "connected": False}
-    due = [{"overdue": True, "seconds_left": -5}, {"overdue": False, "seconds_left": 3600}]
-    alerts = evaluate(inboxes=[lagging], deadlines=due, dead_letters=[{"handled": False, "receiver": "tianjin"}],
+    alerts = evaluate(inboxes=[lagging], cases_due=2, dead_letters=[{"handled": False, "receiver": "tianjin"}],
                       certificates=[{"principal": "gateway", "days_left": 29.5}], thresholds=thresholds, warning_days=30)
     assert [alert.key for alert in alerts] == ["inbox-disconnected:tianjin", "inbox-lagging:tianjin", "deadline-wave",
                                                "dead-letters", "certificate:gateway"]

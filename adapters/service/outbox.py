@@ -44,12 +44,12 @@ import asyncio
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.service.records import Record
-from adapters.service.store import CaseStore
+from adapters.service.store import CaseStore, Written
 from kernel.jurisdictions import Member
 
 REQUEST_TTL_SECONDS = 7 * 24 * 3600
@@ -81,9 +81,12 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE TABLE IF NOT EXISTS records (
     case_id TEXT PRIMARY KEY,
-    record BLOB NOT NULL
+    record BLOB NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0
 );
 """
+# Columns added after a table was first created: (table, column, definition).
+ADDED_COLUMNS = (("records", "revision", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,9 @@ class Outbox:
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(SCHEMA)
+        for table, column, definition in ADDED_COLUMNS:  # an outbox written by an earlier version
+            if column not in {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         outbox = cls(connection, path, clock)
         outbox.prune()
         return outbox
@@ -228,10 +234,16 @@ class Outbox:
         row = self._db.execute("SELECT record FROM records WHERE case_id = ?", (case_id,)).fetchone()
         return Record.FromString(row[0]) if row else None
 
-    def keep_records(self, kept: Iterable[Record]) -> None:
+    def stored_record(self, case_id: str) -> tuple[bytes, int] | None:
+        """The record as last stored in the bucket and the revision it was stored at (None: not known)."""
+        row = self._db.execute("SELECT record, revision FROM records WHERE case_id = ? AND revision > 0",
+                               (case_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def keep_record(self, case_id: str, data: bytes, revision: int) -> None:
         with self._transaction():
-            self._db.executemany("INSERT OR REPLACE INTO records (case_id, record) VALUES (?, ?)",
-                                 ((record.case.case_id, record.SerializeToString()) for record in kept))
+            self._db.execute("INSERT OR REPLACE INTO records (case_id, record, revision) VALUES (?, ?, ?)",
+                             (case_id, data, revision))
 
     # -------------------------------------------------------------------------
 
@@ -299,15 +311,24 @@ class _Transaction:
 
 
 class MirroredCaseStore(CaseStore):
-    """The bus's case records, each one copied to the outbox's database when stored there."""
+    """The bus's case records, each one copied to the outbox's database with its revision when stored there.
+
+    The copy is also what the next change of a case is compare-and-set against when the records
+    kept in memory no longer hold it (a receipt coming back after thousands of other cases, a step
+    days later): a local read instead of a bucket read. A copy that is behind the bucket (a crash
+    between the two writes) costs one failed compare-and-set, then the bucket is read."""
 
     def __init__(self, store: CaseStore, outbox: Outbox) -> None:
         super().__init__(store._bucket)
         self.outbox = outbox
 
-    async def mutate(self, case_id: str, change: Callable[[Record | None], Record | None], *,
-                     likely_new: bool = False) -> tuple[Record | None, bool]:
-        record, changed = await super().mutate(case_id, change, likely_new=likely_new)
-        if changed and record is not None and record.case.case_id:
-            self.outbox.keep_records([record])
-        return record, changed
+    def _last_written(self, key: str, case_id: str) -> Written | None:
+        if (remembered := super()._last_written(key, case_id)) is not None:
+            return remembered
+        copy = self.outbox.stored_record(case_id)
+        return Written(*copy, certain=False) if copy is not None else None
+
+    def _stored(self, key: str, record: Record, data: bytes, revision: int) -> None:
+        super()._stored(key, record, data, revision)
+        if record.case.case_id:
+            self.outbox.keep_record(record.case.case_id, data, revision)

@@ -17,6 +17,7 @@ import base64
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 import nats
 from nats.js import JetStreamContext
@@ -62,6 +63,16 @@ class Bucket:
             raise BusUnavailable(f"bucket {self.name} is gone ({error}): {PROVISIONING_HINT}") from error
 
 
+class Written(NamedTuple):
+    """A record as some copy says it was stored, and the revision it was stored at. `certain`: this
+    process stored it last (a change found unnecessary is final); otherwise a change found unnecessary
+    is checked against the bucket, and one made is compare-and-set against the revision as always."""
+
+    data: bytes
+    revision: int
+    certain: bool
+
+
 class CaseStore:
     """`written` remembers the records this process stored last, with their revisions (at most
     WRITTEN_KEPT): the next change of such a case (a receipt after its referral, a step) is
@@ -100,18 +111,18 @@ class CaseStore:
         and then it is read and updated as usual): one round trip for a case seen the first time."""
         key = _key(case_id)
         for attempt in range(MAX_CAS_ATTEMPTS):
-            written = self._written.pop(key, None) if attempt == 0 else None
+            written = self._last_written(key, case_id) if attempt == 0 else None
             assumed = likely_new and attempt == 0 and written is None
             if written is not None:
-                current, revision = Record.FromString(written[0]), written[1]
+                current, revision = Record.FromString(written.data), written.revision
             else:
                 current, revision = (None, 0) if assumed else await self._read(key)
             updated = change(current)
             if updated is None:
-                if assumed:
-                    continue  # nothing to create: what is stored decides
+                if assumed or (written is not None and not written.certain):
+                    continue  # nothing to change in what we assumed: what is stored decides
                 if written is not None:
-                    self._remember(key, written[0], revision)  # unchanged: still what is stored
+                    self._remember(key, written.data, revision)  # unchanged: still what is stored
                 return current, False
             data = updated.SerializeToString()
             with bus_errors(f"storing case {case_id}"):
@@ -123,11 +134,19 @@ class CaseStore:
                             stored = await kv.create(key, data)
                         else:
                             stored = await kv.update(key, data, last=revision)
-                    self._remember(key, data, stored)
+                    self._stored(key, updated, data, stored)
                     return updated, True
                 except KeyWrongLastSequenceError:
                     continue
         raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
+
+    def _last_written(self, key: str, case_id: str) -> Written | None:
+        """The record this process last stored under `key` and its revision, if it still knows them."""
+        found = self._written.pop(key, None)
+        return Written(*found, certain=True) if found is not None else None
+
+    def _stored(self, key: str, record: Record, data: bytes, revision: int) -> None:
+        self._remember(key, data, revision)
 
     def _remember(self, key: str, data: bytes, revision: int) -> None:
         self._written[key] = (data, revision)

@@ -143,8 +143,9 @@ def test_the_local_copy_of_a_record_is_the_last_one_kept(path):
     assert outbox.local_record("jjj:BJ:1") is None
     record = Record(attempt=1, sequence=0)
     record.case.case_id = "jjj:BJ:1"
-    outbox.keep_records([record])
+    outbox.keep_record("jjj:BJ:1", record.SerializeToString(), 4)
     record.sequence = 3
-    outbox.keep_records([record])
+    outbox.keep_record("jjj:BJ:1", record.SerializeToString(), 9)
     outbox.close()
     assert Outbox.open(path).local_record("jjj:BJ:1") == record
+    assert Outbox.open(path).stored_record("jjj:BJ:1") == (record.SerializeToString(), 9)

@@ -15,7 +15,7 @@ import asyncio
 import time
 
 from adapters.hebei.synthetic import synthetic_document
-from benchmarks.load import Meter, Members
+from benchmarks.load import Meter, Members, settled
 from harness.state import FederationState
 from kernel.bus import jetstream, subjects
 from kernel.jurisdictions import by_name
@@ -59,24 +59,6 @@ async def _referrals_to_beijing(js) -> int:
     subject = subjects.subject(1, by_name("beijing"), by_name("hebei"))
     info = await js.stream_info(subjects.route_of(1).stream, subjects_filter=subject)
     return (info.state.subjects or {}).get(subject, 0)
-
-
-def _busy_cpu_seconds(pids: dict[str, int]) -> float:
-    from benchmarks.load import cpu_seconds
-
-    return sum(cpu_seconds(pid) for role, pid in pids.items() if role != "members")
-
-
-async def settled(pids: dict[str, int], *, idle_share: float = 0.15, timeout: float = 120.0) -> float:
-    """Wait until the federation is done with what came before (the history load leaves receipts, projections
-    and audit behind): less than `idle_share` of a core busy over a second. How long it took."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        before = _busy_cpu_seconds(pids)
-        await asyncio.sleep(1.0)
-        if _busy_cpu_seconds(pids) - before < idle_share:
-            break
-    return round(time.perf_counter() - started, 1)
 
 
 async def measure(state: FederationState, members: Members, meter: Meter, *, rows: int, send_timeout: float = 900.0) -> dict:

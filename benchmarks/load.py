@@ -288,17 +288,44 @@ QUICK = Plan(in_flight=(1, 16, 64), batched_in_flight=(1, 16), referrals=256, of
 HISTORY_IN_FLIGHT = 16
 
 
+def _busy_cpu_seconds(pids: dict[str, int]) -> float:
+    return sum(cpu_seconds(pid) for role, pid in pids.items() if role != "members")
+
+
+async def settled(pids: dict[str, int], *, idle_share: float = 0.15, timeout: float = 120.0) -> float:
+    """Wait until the federation is done with what came before (a load leaves receipts, projections
+    and audit behind): less than `idle_share` of a core busy over a second. How long it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        before = _busy_cpu_seconds(pids)
+        await asyncio.sleep(1.0)
+        if _busy_cpu_seconds(pids) - before < idle_share:
+            break
+    return round(time.perf_counter() - started, 1)
+
+
+# The history load's tail (receipts, projection, audit of 100,000 cases) may take minutes to settle.
+HISTORY_SETTLE_SECONDS = 600.0
+
+
 async def with_history(members: Members, orders: WorkOrders, meter: Meter, *, referrals: int, history: int) -> dict:
-    """The same batched probe on the federation as it is, then after `history` more cases went through it."""
+    """The same batched probe on the federation as it is, then after `history` more cases went through it.
+
+    Each probe starts once the federation has settled from what came before: the question is the cost
+    with the cases already in the stores and indexes, not while their side work is still running (how
+    long that took is reported beside it)."""
     in_flight = max(1, min(HISTORY_IN_FLIGHT, referrals // BATCH))
 
     def probe():
         return saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=referrals)
 
+    settled_before = await settled(meter.pids, timeout=HISTORY_SETTLE_SECONDS)
     before = await probe()
     loading = await saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=history)
+    settled_after = await settled(meter.pids, timeout=HISTORY_SETTLE_SECONDS)
     after = await probe()
     return {"loaded": loading["referrals"], "loading_referrals_per_second": loading["referrals_per_second"],
+            "settled_seconds_before": settled_before, "settled_seconds_after_loading": settled_after,
             "before": before, "after": after,
             "throughput_ratio": round(after["referrals_per_second"] / max(before["referrals_per_second"], 0.1), 3),
             "cpu_ratio": round(after["cpu_ms_per_referral_total"] / max(before["cpu_ms_per_referral_total"], 0.001), 3)}

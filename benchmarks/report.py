@@ -53,7 +53,9 @@ def table(report: dict) -> str:
         before, after = history["before"], history["after"]
         lines += ["", f"Cost as history grows: the same batched probe ({before['referrals']} referrals, "
                   f"{before['in_flight']} calls of {before['per_call']} in flight) before and after "
-                  f"{history['loaded']:,} more cases went through (loaded at {history['loading_referrals_per_second']}/s):", "",
+                  f"{history['loaded']:,} more cases went through (loaded at {history['loading_referrals_per_second']}/s; "
+                  f"each probe once the federation settled: {history.get('settled_seconds_before', '-')} s before the first, "
+                  f"{history.get('settled_seconds_after_loading', '-')} s after the load):", "",
                   "| | referrals/s | CPU ms/referral | p99 ms |", "|---|---:|---:|---:|",
                   f"| before | {before['referrals_per_second']} | {before['cpu_ms_per_referral_total']} | {before['p99_ms']} |",
                   f"| after {history['loaded']:,} | {after['referrals_per_second']} | {after['cpu_ms_per_referral_total']} | "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import structlog
@@ -26,6 +27,11 @@ MAX_BULK = 200
 
 def _ctx(request: Request):
     return request.app.state.console
+
+
+# How far the deadlines page may look ahead: ten years, far beyond any time limit (a horizon past
+# datetime's range would fail rather than answer).
+MAX_DEADLINE_HOURS = 10 * 366 * 24
 
 
 def _now() -> datetime:
@@ -94,7 +100,13 @@ async def case(request: Request, viewer: Principal) -> Response:
 
 
 async def deadlines(request: Request, viewer: Principal) -> Response:
-    hours = float(request.query_params.get("hours", "72"))
+    given = request.query_params.get("hours", "72")
+    try:
+        hours = float(given)
+    except ValueError:
+        hours = math.nan
+    if not 0 < hours <= MAX_DEADLINE_HOURS:
+        return error(400, "bad_request", f"hours must be a number of hours above 0 and at most {MAX_DEADLINE_HOURS}, not {given!r}")
     return JSONResponse({"deadlines": _ctx(request).data.deadlines(viewer, _now(), hours)})
 
 

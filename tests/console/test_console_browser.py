@@ -172,6 +172,9 @@ async def test_roles_a_tianjin_operator_cannot_open_a_beijing_hebei_case_and_an_
     assert (await federal.call("/api/exchanges?native_id=BJ2026112400002001&flow=status"))[1]["exchanges"] == []
     deadlines = (await federal.call("/api/deadlines?hours=10000"))[1]["deadlines"]
     assert SANHE_ID in {row["case_id"] for row in deadlines}
+    for nonsense in ("soon", "-1", "0", "nan", "inf", "1e300"):  # a clear refusal, not a server error
+        status, answer = await federal.call(f"/api/deadlines?hours={nonsense}")
+        assert (status, answer["error"]) == (400, "bad_request") and nonsense in answer["message"]
     (chart,) = (await federal.call("/api/charts?span=hour"))[1]["pairs"]
     assert (chart["sender"], chart["destination"], sum(chart["counts"])) == ("beijing", "hebei", 1)
 

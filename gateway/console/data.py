@@ -53,9 +53,10 @@ def pairs() -> list[tuple[int, int]]:
 class ConsoleData:
     def __init__(self, projection_path: Path, audit_path: Path, watcher: DeadlineWatcher | None = None) -> None:
         # The gateway's running deadline clocks, when the console runs inside it: (due_by=None) -> [(case_id, step,
-        # Deadline)], soonest first, and the cases that have one.
+        # Deadline)], soonest first; the cases that have one; one case's.
         self.clocks = watcher.running if watcher is not None else (lambda due_by=None: [])
         self.clock_cases = watcher.running_cases if watcher is not None else (lambda due_by=None: set())
+        self.clocks_of = watcher.running_of if watcher is not None else (lambda case_id: [])
         self.db = sqlite3.connect(f"file:{projection_path}?mode=ro", uri=True, check_same_thread=False)
         self.has_audit = Path(audit_path).is_file()
         if self.has_audit:
@@ -247,7 +248,7 @@ class ConsoleData:
 
     def _deadlines_of(self, case_id: str, facts: dict, now: datetime) -> list[dict]:
         result = [_deadline(step, _iso(deadline.due_at), now, "running", deadline.provisional)
-                  for clock_case, step, deadline in self.clocks() if clock_case == case_id]
+                  for step, deadline in self.clocks_of(case_id)]
         if facts.get("due_at"):
             result.append(_deadline("case", facts["due_at"], now, "case due"))
         for step, kind, due_at, provisional in self.db.execute(

@@ -188,6 +188,13 @@ class DeadlineWatcher:
         """The cases with a running clock (due by `due_by`, when given): `running` without building its rows."""
         return {case_id for case_id, _ in self._due_order.due_by(due_by)}
 
+    def running_of(self, case_id: str) -> list[tuple[str, Deadline]]:
+        """(step, deadline) of one case's running clocks, soonest first: a lookup per step the policy knows,
+        not a pass over every clock."""
+        found = [(step, tracked.deadline) for step in self.policy.steps
+                 if (tracked := self._tracked.get((case_id, step))) is not None]
+        return sorted(found, key=lambda pair: pair[1].due_at)
+
     def states(self, now: dt.datetime) -> Counter[tuple[str, str]]:
         """(state, holder) -> how many running clocks: overdue, due_soon (past its reminder) or running;
         a paused clock counts as running. The states only, whatever notices were given; no zero counts."""

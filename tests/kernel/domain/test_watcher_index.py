@@ -173,6 +173,12 @@ def test_the_indexed_watcher_answers_as_reading_every_clock_does(ops):
     assert indexed.due_events(final) == linear.due_events(final)
     assert indexed.running() == linear.running()
     assert dict(indexed.states(final)) == dict(linear.states(final))
+    for case_id in CASES:  # one case's clocks: the same clocks, soonest first (ties in the policy's order of steps)
+        of_case = indexed.running_of(case_id)
+        assert sorted(of_case, key=lambda pair: (pair[1].due_at, pair[0])) == sorted(
+            ((step, deadline) for clock_case, step, deadline in linear.running() if clock_case == case_id),
+            key=lambda pair: (pair[1].due_at, pair[0]))
+        assert [deadline.due_at for _, deadline in of_case] == sorted(deadline.due_at for _, deadline in of_case)
 
 
 def test_equal_due_times_come_in_the_order_the_clocks_were_first_tracked():

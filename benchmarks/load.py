@@ -17,6 +17,7 @@ The floors (benchmarks/transport_floors.py) run in the same run on the same mach
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import time
@@ -39,6 +40,9 @@ BATCH = 16
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+FIRST_BIRTHDAY = dt.date(1950, 1, 1)
+
+
 class WorkOrders:
     """Distinct work orders from distinct citizens (one citizen many times would measure repeat matching)."""
 
@@ -52,7 +56,10 @@ class WorkOrders:
         for _ in range(count):
             n = self._next
             self._next += 1
-            first17 = f"131082{1950 + n % 50:04d}0101{n % 1000:03d}"
+            # A citizen of her own per order: born on one of 20,000 days, 1,000 sequence numbers a day (the
+            # bench's ID numbers repeated every 1,000 orders: 100,000 orders measured repeat matching).
+            born = FIRST_BIRTHDAY + dt.timedelta(days=(n // 1000) % 20_000)
+            first17 = f"131082{born:%Y%m%d}{n % 1000:03d}"
             order = dict(self._order, gdbh=f"BJ2026{self._tag:02d}{n:010d}")
             order["sqr"] = dict(self._order["sqr"], zjhm=first17 + gb11643_check_digit(first17), lxdh=f"139{n:08d}")
             orders.append((order["gdbh"], order))

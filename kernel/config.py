@@ -166,6 +166,8 @@ class ConsoleAlertSettings(BaseModel):
     # Open cases due within `deadline_wave_hours` (or overdue) across the federation.
     deadline_wave_cases: int = Field(default=20, ge=1)
     deadline_wave_hours: float = Field(default=24.0, gt=0)
+    # Counted at most this often (a count over every open case; a wave builds over hours, not seconds).
+    deadline_wave_recount_seconds: float = Field(default=30.0, ge=0)
     # Unhandled dead letters: any at all raises an alert at this count.
     dead_letters: int = Field(default=1, ge=1)
     # Certificates expiring within this many days (default: the TLS warning window).

@@ -70,6 +70,8 @@ class ConsoleContext:
     layout: pki.PkiLayout
     snapshot: Snapshot = field(default_factory=Snapshot)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # The deadline-wave count and when it was taken (ConsoleAlertSettings.deadline_wave_recount_seconds).
+    cases_due: tuple[int, datetime] | None = None
 
     async def refresh_letters(self) -> None:
         self.snapshot.letters = await self.bus.letters()
@@ -82,8 +84,7 @@ class ConsoleContext:
         scrape.merge(health, inboxes, scraped)  # the processes' own metrics beside the console's sampling
         snapshot = Snapshot(now.isoformat(), health, inboxes, letters, certificates(self.layout, now))
         letter_rows = [{"handled": letter.handled, "receiver": _member_name(letter.receiver_token)} for letter in letters]
-        due = self.data.deadline_wave(now, self.settings.console.alerts.deadline_wave_hours)
-        snapshot.alerts = evaluate(inboxes=inboxes, cases_due=due, dead_letters=letter_rows,
+        snapshot.alerts = evaluate(inboxes=inboxes, cases_due=self._cases_due(now), dead_letters=letter_rows,
                                    certificates=snapshot.certificates, thresholds=self.settings.console.alerts,
                                    warning_days=self.settings.tls.expiry_warning_days)
         snapshot.version = self.data.version()
@@ -93,6 +94,12 @@ class ConsoleContext:
         self.changed = asyncio.Event()
         if self.notifier is not None and snapshot.alerts:
             await self.notifier.notify(snapshot.alerts)
+
+    def _cases_due(self, now: datetime) -> int:
+        alerts = self.settings.console.alerts
+        if self.cases_due is None or (now - self.cases_due[1]).total_seconds() >= alerts.deadline_wave_recount_seconds:
+            self.cases_due = (self.data.deadline_wave(now, alerts.deadline_wave_hours), now)
+        return self.cases_due[0]
 
     def overview_for(self, viewer: Principal) -> dict:
         snap = self.snapshot

@@ -202,16 +202,21 @@ class Members:
         return len(orders)
 
     async def wait_received(self, total: int, timeout: float = 60.0) -> None:
+        """Until `total` referrals arrived; TimeoutError when none arrived for `timeout` seconds (a
+        receiver working through a backlog of a long load is still waited for)."""
         deadline = time.monotonic() + timeout
         while self.received < total:
             self._arrived.clear()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"{self.received} of {total} referrals arrived")
+                raise TimeoutError(f"{self.received} of {total} referrals arrived, none for {timeout:g} s")
+            before = self.received
             try:
                 await asyncio.wait_for(self._arrived.wait(), left)
             except TimeoutError:
                 pass
+            if self.received > before:
+                deadline = time.monotonic() + timeout
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -147,3 +147,17 @@ async def federation(settings: Settings) -> AsyncIterator[Federation]:
 @pytest.fixture
 def shared() -> Path:
     return SHARED
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs two workers, a file each at a time) the files that start
+    processes go first: left to the end, the fault and cluster files kept one worker busy for minutes
+    while the other had nothing left. Without xdist the order is pytest's."""
+    if not hasattr(config, "workerinput"):
+        return
+    starts_processes = {"faults", "e2e"}
+
+    def late(item) -> bool:
+        folder = item.path.relative_to(config.rootpath).parts[1:2]
+        return not (item.get_closest_marker("slow") or set(folder) & starts_processes)
+    items.sort(key=late)

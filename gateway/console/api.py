@@ -17,6 +17,7 @@ from kernel.security.envelopes import parse
 from gateway.console.actions import OperatorAction
 from gateway.console import traces
 from gateway.console.auth import error
+from gateway.console.data import DEADLINES_SHOWN
 from gateway.console.masking import envelope_view
 from gateway.console.roles import Principal
 from jjj.bus.v1 import envelope_pb2
@@ -32,6 +33,7 @@ def _ctx(request: Request):
 # How far the deadlines page may look ahead: ten years, far beyond any time limit (a horizon past
 # datetime's range would fail rather than answer).
 MAX_DEADLINE_HOURS = 10 * 366 * 24
+MAX_DEADLINE_ROWS = 2_000  # rows one answer may carry; `total` counts the rest
 
 
 def _now() -> datetime:
@@ -107,7 +109,12 @@ async def deadlines(request: Request, viewer: Principal) -> Response:
         hours = math.nan
     if not 0 < hours <= MAX_DEADLINE_HOURS:
         return error(400, "bad_request", f"hours must be a number of hours above 0 and at most {MAX_DEADLINE_HOURS}, not {given!r}")
-    return JSONResponse({"deadlines": _ctx(request).data.deadlines(viewer, _now(), hours)})
+    wanted = request.query_params.get("limit", str(DEADLINES_SHOWN))
+    limit = int(wanted) if wanted.isascii() and wanted.isdigit() else 0
+    if not 0 < limit <= MAX_DEADLINE_ROWS:
+        return error(400, "bad_request", f"limit must be a whole number of rows from 1 to {MAX_DEADLINE_ROWS}, not {wanted!r}")
+    found = _ctx(request).data.deadlines(viewer, _now(), hours, limit)
+    return JSONResponse({"deadlines": found.rows, "total": found.total, "limit": limit})
 
 
 async def dead_letters(request: Request, viewer: Principal) -> Response:

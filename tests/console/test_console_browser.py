@@ -170,10 +170,16 @@ async def test_roles_a_tianjin_operator_cannot_open_a_beijing_hebei_case_and_an_
     status, exchanges = await federal.call("/api/exchanges?native_id=BJ2026112400002001&flow=referral")
     assert [(row["case_id"], row["sender"], row["destination"]) for row in exchanges["exchanges"]] == [(SANHE_ID, "beijing", "hebei")]
     assert (await federal.call("/api/exchanges?native_id=BJ2026112400002001&flow=status"))[1]["exchanges"] == []
-    deadlines = (await federal.call("/api/deadlines?hours=10000"))[1]["deadlines"]
-    assert SANHE_ID in {row["case_id"] for row in deadlines}
+    every = (await federal.call("/api/deadlines?hours=10000"))[1]
+    assert SANHE_ID in {row["case_id"] for row in every["deadlines"]}
+    assert (every["total"], every["limit"]) == (len(every["deadlines"]), 200)
+    soonest = (await federal.call("/api/deadlines?hours=10000&limit=1"))[1]
+    assert (soonest["deadlines"], soonest["total"], soonest["limit"]) == (every["deadlines"][:1], every["total"], 1)
     for nonsense in ("soon", "-1", "0", "nan", "inf", "1e300"):  # a clear refusal, not a server error
         status, answer = await federal.call(f"/api/deadlines?hours={nonsense}")
+        assert (status, answer["error"]) == (400, "bad_request") and nonsense in answer["message"]
+    for nonsense in ("0", "-3", "2.5", "lots", "2001", "1e3"):
+        status, answer = await federal.call(f"/api/deadlines?limit={nonsense}")
         assert (status, answer["error"]) == (400, "bad_request") and nonsense in answer["message"]
     (chart,) = (await federal.call("/api/charts?span=hour"))[1]["pairs"]
     assert (chart["sender"], chart["destination"], sum(chart["counts"])) == ("beijing", "hebei", 1)

@@ -95,10 +95,30 @@ async def test_a_case_due_soon_appears_on_the_deadlines_page_without_a_reload(fe
         await page.screenshot(path=str(output_dir / "deadlines.png"), full_page=True)
         assert await page.evaluate("window.__sameDocument") is True
 
+        # Only the soonest are listed (200 unless the address asks for another limit); a line counts them all.
+        await expect(page.get_by_test_id("deadlines-shown")).to_have_text("")  # all shown: no count line
+        second = SANHE.read_bytes().replace(b"BJ2026112400002001", b"BJ2026112400002002")
+        await federation.stub("beijing").SubmitDocument(adapter_pb2.SubmitDocumentRequest(
+            request_id="deadline-2", document=adapter_pb2.NativeDocument(
+                content=second, format=adapter_pb2.DOCUMENT_FORMAT_BEIJING_JSON, filename="second.json")))
+        api = ApiClient(console.url)
+        assert await api.log_in("fed") == 200
+
+        async def two_or_more():
+            total = (await api.call("/api/deadlines"))[1]["total"]
+            return total if total >= 2 else None
+        every = await eventually(two_or_more, timeout=LIVE / 1000)
+        await page.evaluate("location.hash = '#/deadlines?limit=1'")
+        await expect(page.get_by_test_id("deadlines-shown")).to_have_text(f"显示最紧迫的 1 条，共 {every} 条", timeout=LIVE)
+        await expect(deadlines.locator("tbody tr")).to_have_count(1)
+        await page.evaluate("location.hash = '#/deadlines'")
+        await expect(page.get_by_test_id("deadlines-shown")).to_have_text("", timeout=LIVE)
+        await expect(deadlines.locator("tbody tr")).to_have_count(every)
+
         # Signed: the signing clock stops and leaves the page, again without a reload.
         await federation.stub("hebei").ReportStatus(adapter_pb2.ReportStatusRequest(
             request_id="he-sign", case_id=SANHE_ID, status=case_pb2.STATUS_RECEIVED, actor="廊坊12345", note="已签收"))
-        await expect(deadlines.locator("td[data-key=step]", has_text="hotline_sign_ordinary")).to_have_count(0, timeout=LIVE)
+        await expect(row.locator("td[data-key=step]", has_text="hotline_sign_ordinary")).to_have_count(0, timeout=LIVE)
         assert await page.evaluate("window.__sameDocument") is True
 
 

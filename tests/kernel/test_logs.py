@@ -24,7 +24,9 @@ CHAOYANG = SHARED / "jurisdictions/beijing/samples/valid/bj_rx_complaint_chaoyan
 @pytest.fixture(autouse=True)
 def restore_logging():
     yield
-    structlog.reset_defaults()
+    # The project's set-up again, not structlog's defaults: those print a rich traceback with its local
+    # variables (a citizen's data) for every later test of this process (seen under pytest-xdist).
+    logs.configure("auto")
 
 
 def test_the_canonical_relayed_line_has_ids_and_timings_only(capsys):

@@ -221,10 +221,15 @@ async function renderExchanges() {
 }
 
 async function renderDeadlines() {
-  const { data } = await api("/api/deadlines");
-  main.replaceChildren(section("nav.deadlines", table([["case_id", (d) => caseLink(d.case_id)], ["origin", (d) => t(d.origin)],
+  // #/deadlines?limit=N shows more (or fewer) of the soonest; the API refuses a nonsense limit.
+  const limit = new URLSearchParams(location.hash.split("?")[1] || "").get("limit");
+  const { data } = await api(limit ? `/api/deadlines?limit=${encodeURIComponent(limit)}` : "/api/deadlines");
+  const rows = data.deadlines || [];
+  // Only the soonest come (the API's limit); the count says how many more there are.
+  const shown = el("p", { "data-testid": "deadlines-shown" }, rows.length < (data.total ?? 0) ? t("deadlines.shown", { shown: rows.length, total: data.total }) : "");
+  main.replaceChildren(section("nav.deadlines", shown, table([["case_id", (d) => caseLink(d.case_id)], ["origin", (d) => t(d.origin)],
     ["holder", (d) => t(d.holder)], ["step"], ["kind"], ["status"], ["due_at", (d) => when(d.due_at)],
-    ["left", (d) => el("span", { class: d.overdue ? "bad" : "" }, duration(d.seconds_left))]], data.deadlines || [], { testid: "deadlines" })));
+    ["left", (d) => el("span", { class: d.overdue ? "bad" : "" }, duration(d.seconds_left))]], rows, { testid: "deadlines" })));
 }
 
 async function renderDeadLetters() {

@@ -25,6 +25,7 @@ const LABELS = {
     metrics: "指标(待处理/最久秒)", lag: "收件箱积压", hour: "近一小时", day: "近一天", none: "无", live: "实时", offline: "连接中断",
     origin: "来源地", holder: "承办地", role: "角色", "role.federation": "联盟运维", "role.jurisdiction": "辖区运维",
     "role.auditor": "审计员", refused: "被拒绝", done: "已完成", certificates: "证书", days_left: "剩余天数", key_id: "密钥",
+    "deadlines.shown": "显示最紧迫的 {shown} 条，共 {total} 条",
   },
   en: {
     title: "Jing-Jin-Ji case exchange · operations console", "nav.overview": "Overview", "nav.charts": "Charts",
@@ -53,13 +54,15 @@ const LABELS = {
     hour: "Last hour", day: "Last day", none: "none", live: "live", offline: "disconnected", origin: "Origin", holder: "Holder",
     role: "Role", "role.federation": "federation operator", "role.jurisdiction": "jurisdiction operator",
     "role.auditor": "auditor", refused: "refused", done: "done", certificates: "Certificates", days_left: "Days left", key_id: "Key",
+    "deadlines.shown": "The {shown} soonest of {total}",
   },
 };
 
 let language = localStorage.getItem("jjj-console-lang") || "zh";
 
-export function t(key) {
-  return LABELS[language][key] ?? LABELS.zh[key] ?? key;
+export function t(key, values = {}) {
+  const label = LABELS[language][key] ?? LABELS.zh[key] ?? key;
+  return label.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 export function currentLanguage() {

@@ -147,7 +147,7 @@ class Sharing:
         self._subscriptions.clear()
 
     async def _on_share(self, message) -> None:
-        checked = self.guard.verify(message)
+        checked = self.guard.verify(message, read_once=subjects.is_digest(message.subject))
         if isinstance(checked, Refusal):
             # Ordered consumers take no acks: dead-lettered, then simply not indexed.
             await self.guard.refuse(message, checked, acknowledge=False)

@@ -88,6 +88,11 @@ def digest_filter(destination: Member) -> str:
     return f"jjj.{DIGEST_TOKEN}.{destination.token}.*"
 
 
+def is_digest(subject: str) -> bool:
+    """A case-digest subject: internal to the adapters, read by one consumer of each (its sharing)."""
+    return subject.startswith(f"jjj.{DIGEST_TOKEN}.")
+
+
 def stream_subjects(route: FlowRoute) -> list[str]:
     return [f"jjj.{token}.>" for token in (route.token, *route.internal_tokens)]
 

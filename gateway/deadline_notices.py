@@ -9,7 +9,6 @@ after a restart is dropped by JetStream's duplicate window.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from kernel.errors import DeadlineError
 from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 FEDERATION_TOKEN = subjects.FEDERATION_TOKEN
@@ -192,4 +192,4 @@ class DeadlineNotifier:
                 await self.tick()
             except Exception:  # keep the watcher alive; what failed to publish waits in _unsent
                 log.exception("deadline_tick_failed")
-            await asyncio.sleep(interval)
+            await pause(interval)

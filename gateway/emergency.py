@@ -16,7 +16,6 @@ is retried with a bounded backoff, then again on every later tick until it is.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from gateway.sightings import SightingFeed
 from kernel.security.signing import Signer
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 SHARE = envelope_pb2.FLOW_INFORMATION_SHARE
@@ -175,4 +175,4 @@ class EmergencyWatch:
                 await self.tick()
             except Exception:  # keep watching; a stored escalation not yet published is tried on the next tick
                 log.exception("emergency_tick_failed")
-            await asyncio.sleep(interval)
+            await pause(interval)

@@ -24,6 +24,7 @@ from kernel.config import Settings
 from kernel.domain.watcher import DeadlineWatcher
 from kernel.observability import metrics, tracing
 from jjj.bus.v1 import envelope_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 PROCESS = "gateway"
@@ -90,7 +91,7 @@ class GatewayObservability:
                 sample_deadlines(self.watcher, self.clock())
             except Exception:
                 log.warning("deadline_metrics_failed")
-            await asyncio.sleep(DEADLINE_SAMPLE_SECONDS)
+            await pause(DEADLINE_SAMPLE_SECONDS)
 
     async def stop(self) -> None:
         if self.task is not None:

@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from kernel.waiting import pause
 
 import structlog
 
@@ -182,7 +183,7 @@ class AcknowledgedLog:
                     log.info("acknowledged_pruned", count=pruned, retention_days=round(self.retention_seconds / 86400, 1))
             except sqlite3.Error:
                 log.exception("acknowledged_prune_failed")
-            await asyncio.sleep(interval)
+            await pause(interval)
 
     def close(self) -> None:
         self._reader.close()

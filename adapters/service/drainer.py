@@ -36,6 +36,7 @@ from adapters.service.outbox import Entry, Outbox
 from kernel.bus.jetstream import ConnectionWatch
 from kernel.config import OutboxSettings
 from kernel.errors import BusError, BusUnavailable, StepConflict, UpdateContention
+from kernel.waiting import wait_until_set
 
 log = structlog.get_logger(__name__)
 TRANSIENT = (BusUnavailable, UpdateContention)
@@ -137,10 +138,7 @@ class Drainer:
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + PRUNE_SECONDS
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._wake, self.settings.poll_seconds)
             self._wake.clear()
             if loop.time() >= next_prune:
                 self.outbox.prune()

@@ -32,6 +32,7 @@ from kernel.config import InboxSettings
 from kernel.errors import BusError, InboxItemUnknown, InvalidRequest
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 AckResult = adapter_pb2.AckResult
@@ -318,7 +319,7 @@ class HeldItems:
         alive_every = max(0.2, self.ack_wait / 3)
         last_alive = previous = loop.time()
         while True:
-            await asyncio.sleep(TICK_SECONDS)
+            await pause(TICK_SECONDS)
             now = loop.time()
             expired = sorted((held for held in self.held.values()
                               if held.owner is None and held.acking is None

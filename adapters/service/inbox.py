@@ -41,6 +41,7 @@ from kernel.config import InboxSettings
 from kernel.errors import BusError
 from kernel.jurisdictions import display_name
 from kernel.security.envelopes import Refusal, Verified
+from kernel.waiting import wait_until_set
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 
@@ -177,13 +178,8 @@ class InboxSession:
             if room <= 0:
                 self._room.clear()
                 if self._room_left() <= 0:
-                    try:  # woken by an acknowledgement; parked items leaving (back to the bus) are seen within a second
-                        await asyncio.wait_for(self._room.wait(), 1.0)
-                    except asyncio.TimeoutError:
-                        pass
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():  # 3.11's wait_for may swallow a cancellation
-                        raise asyncio.CancelledError
+                    # Woken by an acknowledgement; parked items leaving (back to the bus) are seen within a second.
+                    await wait_until_set(self._room, 1.0)
                 continue
             try:
                 messages = await jetstream.fetch_batch(subscription, batch=room, timeout=1.0)

@@ -1,7 +1,7 @@
 """The sending half of IngestDocument (adapters/service/ingest.py): the chunks on the adapter's ingest
 stream, one at a time, planned as SubmitDocument plans its cases and committed to the outbox; a chunk is
 acknowledged once its cases are durable there, so a crash sends it again (its cases already out are
-duplicates and nothing new goes on the bus). It waits while the outbox holds more than `send_backlog`
+duplicates and nothing new goes on the bus), after ack_wait; a stop gives back the chunk in hand at once. It waits while the outbox holds more than `send_backlog`
 unsent entries and while a call is reading a document.
 """
 
@@ -22,6 +22,7 @@ from kernel.codec import Rejected
 from kernel.config import IngestSettings
 from kernel.domain.routing import plan_route
 from kernel.errors import BusError
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 RETRY_SECONDS = 5.0
@@ -55,7 +56,7 @@ class IngestSender:
                 break
             except BusError as error:  # until the operator provisions the stream, or the bus is back
                 log.error("ingest_sender_waiting", error=str(error))
-                await asyncio.sleep(RETRY_SECONDS)
+                await pause(RETRY_SECONDS)
         try:
             while True:
                 await self._room()
@@ -63,9 +64,12 @@ class IngestSender:
                     messages = await jetstream.fetch_batch(subscription, batch=1, timeout=1.0)
                 except ConnectionClosedError:
                     return
-                for message in messages:
+                for index, message in enumerate(messages):
                     try:
                         sent = await self.send(message.data)
+                    except asyncio.CancelledError:  # stopping: the next process sends it (its cases out are duplicates)
+                        await asyncio.shield(jetstream.give_back(messages[index:]))
+                        raise
                     except Exception:  # noqa: BLE001 - left unacknowledged: the bus gives it again after ack_wait
                         log.exception("ingest_chunk_not_sent", stream_seq=message.metadata.sequence.stream)
                         continue
@@ -79,7 +83,7 @@ class IngestSender:
     async def _room(self) -> None:
         """Wait while the outbox is full enough, and while a call reads a document (the two cores are its)."""
         while self.reading() or self.relay.outbox.pending_count() > self.settings.send_backlog:
-            await asyncio.sleep(0.05)
+            await pause(0.05)
 
     async def send(self, data: bytes) -> int | None:
         """A chunk's cases committed to the outbox and durable there; how many entries (None: refused)."""

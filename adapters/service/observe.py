@@ -32,6 +32,7 @@ from kernel.config import Settings
 from kernel.jurisdictions import Member
 from kernel.observability import metrics, tracing
 from jjj.bus.v1 import envelope_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 LAG_SAMPLE_SECONDS = 5.0
@@ -155,7 +156,7 @@ async def _sample_forever(js: JetStreamContext, member: Member, every: float, ru
             await sample_inbox(js, member)
         except Exception:  # a scrape shows the last values; the next round tries again
             log.warning("inbox_lag_sample_failed", jurisdiction=member.name)
-        await asyncio.sleep(every)
+        await pause(every)
 
 
 class AdapterObservability:

@@ -60,6 +60,7 @@ from kernel.security.signing import Signer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
@@ -395,7 +396,7 @@ class AdapterRelay(CaseSending):
                 break
             except jetstream.BusUnavailable as error:  # until the operator provisions the stream
                 log.error("state_tracker_waiting", flow=route.token, error=str(error))
-                await asyncio.sleep(TRACKER_RETRY_SECONDS)
+                await pause(TRACKER_RETRY_SECONDS)
         try:
             while True:
                 try:

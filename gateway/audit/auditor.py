@@ -30,6 +30,7 @@ from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.security.envelopes import Refusal, VerificationCache, digest, parse
 from kernel.security.signing import Signer
+from kernel.waiting import get_within
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
 
@@ -146,7 +147,7 @@ class Auditor:
     async def _write(self) -> None:
         while True:
             try:
-                first = await asyncio.wait_for(self.queue.get(), timeout=self.anchor_seconds)
+                first = await get_within(self.queue, self.anchor_seconds)
             except TimeoutError:
                 await self._anchor_if_due(force_time=True)
                 continue

@@ -32,6 +32,7 @@ from kernel.errors import JjjError
 from kernel.security import pki
 from kernel.security.keys import FEDERATION, load_signer
 from kernel.security.tls import TlsFiles, client_context
+from kernel.waiting import pause, wait_until_set
 from gateway.console import api, scrape, traces
 from gateway.console.actions import ActionLog, OperatorAction
 from gateway.console.alerts import Alert, AlertNotifier, evaluate
@@ -145,7 +146,7 @@ class ConsoleContext:
                 await self.refresh()
             except Exception:  # keep refreshing: the next round may find the federation back
                 log.exception("console_refresh_failed")
-            await asyncio.sleep(self.settings.console.refresh_seconds)
+            await pause(self.settings.console.refresh_seconds)
 
 
 def _member_name(token: str) -> str:
@@ -165,9 +166,7 @@ async def events(request: Request, viewer: Principal):
         while True:
             payload = json.dumps(ctx.overview_for(viewer), ensure_ascii=False)
             yield f"event: overview\ndata: {payload}\n\n"
-            try:
-                await asyncio.wait_for(ctx.changed.wait(), KEEPALIVE_SECONDS)
-            except TimeoutError:
+            if not await wait_until_set(ctx.changed, KEEPALIVE_SECONDS):
                 yield ": keepalive\n\n"
             if await request.is_disconnected() or ctx.auth.session_of(request) is None:
                 return  # gone, logged out, expired or disabled: the page's next request asks for a login

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from kernel.waiting import wait_until_set
 from harness import names
 from harness.client import GatewayClient, MemberClient
 from harness.conformance.more_steps import MoreSteps, StepFailed, saved_value
@@ -77,10 +78,7 @@ class InboxWatcher:
             if left <= 0:
                 return None
             self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), min(left, 0.5))
-            except asyncio.TimeoutError:
-                pass
+            await wait_until_set(self.changed, min(left, 0.5))
 
 
 def describe_item(item: adapter_pb2.InboxItem) -> str:

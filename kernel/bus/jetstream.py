@@ -34,6 +34,7 @@ from kernel.bus import subjects
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
 from kernel.security import envelopes
 from kernel.security.signing import Signer
+from kernel.waiting import pause, raise_if_cancelled
 from jjj.bus.v1 import envelope_pb2
 
 log = structlog.get_logger(__name__)
@@ -110,18 +111,31 @@ async def fetch_batch(subscription: JetStreamContext.PullSubscription, *, batch:
     except (nats.errors.TimeoutError, TimeoutError):
         messages = []
     except OUTAGES:
-        await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
+        await pause(OUTAGE_PAUSE_SECONDS)
         messages = []
-    _raise_if_cancel_was_swallowed()
+    await _raise_if_cancel_was_swallowed(messages)
     return messages
 
 
-def _raise_if_cancel_was_swallowed() -> None:
+async def _raise_if_cancel_was_swallowed(messages: list[Msg]) -> None:
     # Python 3.11's asyncio.wait_for (inside nats' fetch) drops a cancellation that arrives as its
     # message does; the loop calling us would then never stop. The request is still on the task.
+    # What came with it is given back, or it would wait out ack_wait before anyone got it again
+    # (two minutes for an ingest chunk: a restart delayed its cases that long).
     task = asyncio.current_task()
     if task is not None and task.cancelling():
-        raise asyncio.CancelledError
+        await give_back(messages)
+    raise_if_cancelled()
+
+
+async def give_back(messages: list[Msg]) -> None:
+    """Negative-acknowledge messages this process will not handle (it is stopping): the bus redelivers them
+    now rather than after ack_wait. Best effort: a message not given back still comes again after ack_wait."""
+    for message in messages:
+        try:
+            await message.nak()
+        except Exception as error:  # noqa: BLE001 - the bus away, the message already settled
+            log.warning("message_not_given_back", subject=message.subject, error=str(error))
 
 
 class ConnectionWatch:

@@ -12,7 +12,6 @@ and "" stay SERVING, so no load balancer drops it for a certificate still valid.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from pathlib import Path
 import structlog
 
 from kernel.security.pki import common_name, load_certificate
+from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 HEALTH_SERVICE = "jjj.tls.certificate"
@@ -85,5 +85,5 @@ async def watch(paths: Sequence[Path], *, window_days: float, interval_seconds: 
                 on_report: Callable[[ExpiryReport], Awaitable[None]]) -> None:
     """Check again every interval (the caller checked at start), until cancelled."""
     while True:
-        await asyncio.sleep(interval_seconds)
+        await pause(interval_seconds)
         await check(paths, window_days=window_days, on_report=on_report)

@@ -11,6 +11,7 @@ import pytest
 from grpc_status import rpc_status
 
 from adapters.hebei.synthetic import synthetic_document
+from adapters.service.ingest_sender import IngestSender
 from kernel.bus import subjects
 from kernel.jurisdictions import by_name
 from jjj.adapter.v1 import adapter_pb2
@@ -137,6 +138,42 @@ async def test_cases_accepted_before_the_adapter_stopped_are_sent_after_it_resta
     async def all_sent():
         return (await messages_on(nats_server.url, REFERRAL)).get(to_beijing) == rows
     await eventually(all_sent, timeout=90)
+    await eventually(lambda: _is_zero(ingest_stream_holds(nats_server.url)), timeout=10)
+    ids = await referral_ids_on_bus(nats_server.url)
+    assert len(ids) == rows and len(set(ids)) == rows
+
+
+async def test_a_chunk_in_hand_when_the_adapter_stops_is_sent_by_the_next_start_at_once(federation, settings, nats_server,
+                                                                                       monkeypatch):
+    """Not after the chunk's ack_wait (two minutes): the stopping sender gives it back to the bus."""
+    settings.ingest.chunk_cases = 25
+    in_hand = asyncio.Event()
+    send = IngestSender.send
+
+    async def stuck_on_the_second_chunk(self, data):
+        if self.relay.member.name == "hebei" and not in_hand.is_set() and sent_chunks:
+            in_hand.set()
+            await asyncio.Event().wait()  # until the stop cancels it
+        sent_chunks.append(await send(self, data))
+        return sent_chunks[-1]
+    sent_chunks: list[int | None] = []
+    monkeypatch.setattr(IngestSender, "send", stuck_on_the_second_chunk)
+
+    await federation.start("beijing", "hebei")
+    rows = 200
+    answer = await federation.stub("hebei").IngestDocument(
+        pieces(b"".join(synthetic_document(rows, seed=13)), request_id="export-in-hand"))
+    assert answer.accepted == rows and answer.chunks == 8
+    await asyncio.wait_for(in_hand.wait(), 30)
+    await federation.stop("hebei")
+    assert await ingest_stream_holds(nats_server.url) == answer.chunks - 1
+
+    await federation.start("hebei")
+    to_beijing = subjects.subject(REFERRAL, by_name("beijing"), by_name("hebei"))
+
+    async def all_sent():
+        return (await messages_on(nats_server.url, REFERRAL)).get(to_beijing) == rows
+    await eventually(all_sent, timeout=30)  # ack_wait is 120 s
     await eventually(lambda: _is_zero(ingest_stream_holds(nats_server.url)), timeout=10)
     ids = await referral_ids_on_bus(nats_server.url)
     assert len(ids) == rows and len(set(ids)) == rows

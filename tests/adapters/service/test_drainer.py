@@ -160,3 +160,19 @@ async def test_while_the_head_entry_is_stuck_a_new_waiter_is_answered_at_once_un
     finally:
         await drainer.stop()
     assert bus.stored == ["m1", "m2", "m3"] and first[0] < second[0] < third[0]
+
+
+@pytest.mark.parametrize("turns", range(4))
+async def test_a_drainer_woken_as_it_is_stopped_stops(outbox, turns):
+    """Python 3.11's wait_for dropped a cancellation arriving with the wake-up: an adapter's stop hung here."""
+    drainer = Drainer(outbox, Bus().deliver, lambda: True, FAST)
+    await drainer.start()
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+    async def wake_then_stop():
+        drainer.wake()
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        await drainer.stop()
+    await asyncio.wait_for(wake_then_stop(), 5)

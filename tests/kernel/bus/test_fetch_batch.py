@@ -69,3 +69,41 @@ async def test_a_cancellation_swallowed_inside_fetch_still_stops_the_loop():
         assert swallowed and task.cancelled()
     finally:
         task.cancel()
+
+
+class Message:
+    """A fetched message that records being given back."""
+
+    subject = "jjj.ingest.he"
+
+    def __init__(self) -> None:
+        self.naked = 0
+
+    async def nak(self) -> None:
+        self.naked += 1
+
+
+async def test_what_came_with_a_swallowed_cancellation_is_given_back_to_the_bus():
+    message = Message()
+
+    async def fetch(batch, timeout):
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            return [message]  # the message arrived as the cancel did; wait_for returned it
+
+    task = asyncio.create_task(jetstream.fetch_batch(Subscription(fetch), batch=1, timeout=0.1))
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.cancelled() and message.naked == 1
+
+
+async def test_a_message_the_bus_will_not_take_back_is_logged_and_the_rest_still_given_back():
+    class Settled(Message):
+        async def nak(self) -> None:
+            raise nats.errors.MsgAlreadyAckdError
+
+    first, settled, last = Message(), Settled(), Message()
+    await jetstream.give_back([first, settled, last])
+    assert (first.naked, last.naked) == (1, 1)

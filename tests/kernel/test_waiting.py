@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from kernel.waiting import get_within, pause, wait_until_set
+from tests.support.cancelling import cancelled_loop, swallowing_once
 
 
 async def _yield(turns: int) -> None:
@@ -71,16 +72,6 @@ async def test_the_answers_when_nothing_cancels():
     assert await get_within(queue, 0.01) == 7
 
 
-async def _swallowing_step(swallowed: list[bool]) -> None:
-    """A library call that drops a cancellation once, as 3.11's wait_for inside nats-py may."""
-    try:
-        await asyncio.sleep(30)
-    except asyncio.CancelledError:
-        if swallowed:
-            raise
-        swallowed.append(True)
-
-
 @pytest.mark.parametrize("wait", ["pause", "event", "queue"])
 async def test_a_cancellation_swallowed_earlier_in_the_turn_is_raised_by_the_loops_next_wait(wait):
     swallowed: list[bool] = []
@@ -90,13 +81,10 @@ async def test_a_cancellation_swallowed_earlier_in_the_turn_is_raised_by_the_loo
 
     async def loop_forever():
         while True:
-            await _swallowing_step(swallowed)
+            await swallowing_once(swallowed)
             await waits[wait]()
 
-    task = asyncio.create_task(loop_forever())
-    await asyncio.sleep(0)
-    task.cancel()
-    await asyncio.wait({task}, timeout=5)
+    task = await cancelled_loop(loop_forever)
     try:
         assert swallowed and task.cancelled()
     finally:

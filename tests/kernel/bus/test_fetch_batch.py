@@ -8,6 +8,7 @@ import nats.errors
 import pytest
 
 from kernel.bus import jetstream
+from tests.support.cancelling import cancelled_loop, swallowing_once
 
 
 class Subscription:
@@ -46,25 +47,16 @@ async def test_a_closed_connection_ends_the_loop():
 
 
 async def test_a_cancellation_swallowed_inside_fetch_still_stops_the_loop():
-    swallowed = []
+    swallowed: list[bool] = []
 
-    async def fetch(batch, timeout):
-        try:
-            await asyncio.sleep(30)
-        except asyncio.CancelledError:
-            if swallowed:
-                raise
-            swallowed.append(True)
-            return []  # what Python 3.11's wait_for does when the message arrived as the cancel did
+    async def fetch(batch, timeout):  # returns [] as Python 3.11's wait_for does when the message came with the cancel
+        return await swallowing_once(swallowed, result=[])
 
     async def loop_forever():
         while True:
             await jetstream.fetch_batch(Subscription(fetch), batch=4, timeout=0.1)
 
-    task = asyncio.create_task(loop_forever())
-    await asyncio.sleep(0)
-    task.cancel()
-    await asyncio.wait({task}, timeout=5)
+    task = await cancelled_loop(loop_forever)
     try:
         assert swallowed and task.cancelled()
     finally:

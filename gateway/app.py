@@ -11,6 +11,7 @@ import structlog
 from nats.aio.client import Client
 
 from gateway.audit.auditor import Auditor
+from gateway.feed import BusFeed
 from gateway.audit.store import AuditStore
 from gateway.deadline_notices import DeadlineNotifier
 from gateway.notice_ledger import NoticeLedger
@@ -54,6 +55,7 @@ class RunningGateway:
     co_handling: CoHandlingWatch | None = None
     emergency_task: asyncio.Task | None = None
     observability: GatewayObservability | None = None
+    feed: BusFeed | None = None
 
     @property
     def port(self) -> int:
@@ -67,6 +69,8 @@ class RunningGateway:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.served.stop(grace)
+        if self.feed is not None:
+            await self.feed.stop()
         await self.projector.stop()
         if self.emergency is not None and self.emergency.sighted is not None:
             await self.emergency.sighted.stop()
@@ -118,10 +122,12 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
     store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])
     projector = Projector(js, store, verifier, observers=[notifier.observe])
-    await projector.start()
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
-    await auditor.start()
+    feed = BusFeed(js)  # one consumer per stream for both: each message reaches this process once
+    await auditor.start(feed)
+    await projector.start(feed)
+    await feed.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     emergency_task = asyncio.create_task(emergency.run(settings.deadline_poll_seconds), name="emergency-watch")
     servicer = GatewayQueryServicer(store, policy)
@@ -134,7 +140,8 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     await bus_watch.follow(served.report_serving)  # the projection falls behind while the bus is away
     log.info("gateway_listening", address=f"{settings.host}:{served.port}")
     running = RunningGateway(served, projector, store, nc, notifier, watcher_task, auditor, emergency=emergency,
-                             emergency_task=emergency_task, co_handling=co_handling, observability=observability)
+                             emergency_task=emergency_task, co_handling=co_handling, observability=observability,
+                             feed=feed)
     running.console = await _start_console(settings, served.port, notifier.watcher)
     return running
 

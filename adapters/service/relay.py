@@ -40,6 +40,7 @@ from adapters.service.outbox import Answer, Outbox, Outgoing
 from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore
+from adapters.service.tracker_batches import take_by_case
 from kernel import jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.observability import tracing
@@ -403,17 +404,19 @@ class AdapterRelay(CaseSending):
                     messages = await jetstream.fetch_batch(subscription, batch=self.tracker.fetch_batch, timeout=1.0)
                 except ConnectionClosedError:
                     return  # shutting down
-                for message in messages:
-                    observe.saw(self.member, message)
-                    try:
-                        if await self.admit(message) is None:
-                            continue  # refused: dead-lettered and acknowledged, or left for a retry
-                    except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
-                        log.exception("state_tracking_failed", subject=message.subject)
-                        continue
-                    await message.ack()
+                await take_by_case(messages, self.guard.verify, self._take_tracked)
         finally:
             await subscription.unsubscribe()
+
+    async def _take_tracked(self, message) -> None:
+        observe.saw(self.member, message)
+        try:
+            if await self.admit(message) is None:
+                return  # refused: dead-lettered and acknowledged, or left for a retry
+        except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
+            log.exception("state_tracking_failed", subject=message.subject)
+            return
+        await message.ack()
 
     async def close(self) -> None:
         await self.drainer.stop()

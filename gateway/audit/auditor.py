@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
-from nats.js import JetStreamContext, api
+from nats.js import JetStreamContext
 
 from gateway.audit import exchanges
 from gateway.audit.store import AuditStore
+from gateway.feed import BusFeed
 from kernel import audit, jurisdictions
 from kernel.bus import jetstream, subjects
 from kernel.bus.envelopes import case_id_of
@@ -118,7 +119,7 @@ class Auditor:
         self.anchor_every, self.anchor_seconds = anchor_every, anchor_seconds
         self.queue: asyncio.Queue[_Taken] = asyncio.Queue()
         self._unwritten = 0  # taken and not yet written (in the queue, or in the batch being gathered)
-        self.subscriptions: list = []
+        self._own_feed: BusFeed | None = None
         self._writer: asyncio.Task | None = None
         anchors = store.anchors()
         if anchors and store.head is None:
@@ -127,17 +128,18 @@ class Auditor:
         self._anchored = anchors[-1].seq if anchors and store.head is not None else 0
         self._anchored_at = time.monotonic()
 
-    async def start(self) -> None:
-        streams = [(route.stream, f"jjj.{token}.>") for route in subjects.FLOW_ROUTES
-                   for token in (route.token, *route.internal_tokens)]
-        streams.append((subjects.DEAD_LETTER_STREAM, f"jjj.{subjects.DEAD_LETTER_TOKEN}.>"))
-        for stream in dict.fromkeys(name for name, _ in streams):
-            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-                                        opt_start_seq=self.store.cursor(stream) + 1)
+    async def start(self, feed: BusFeed | None = None) -> None:
+        """Read the streams through `feed` (started by the caller once every reader is on it), else a feed of its own."""
+        own = feed is None
+        feed = BusFeed(self.js, owner="audit") if own else feed
+        streams = [*dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES), subjects.DEAD_LETTER_STREAM]
+        for stream in streams:
             # No filter: every subject of the stream, in stream order (one cursor per stream).
-            self.subscriptions.append(await jetstream.ordered_subscribe(
-                self.js, ">", stream=stream, owner="audit", config=config, cb=self._on_message))
+            feed.read(stream, start_seq=self.store.cursor(stream) + 1, on_message=self._on_message)
         self._writer = asyncio.create_task(self._write(), name="audit-writer")
+        if own:
+            self._own_feed = feed
+            await feed.start()
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
@@ -205,9 +207,9 @@ class Auditor:
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
-        for subscription in self.subscriptions:
-            await subscription.unsubscribe()
-        self.subscriptions.clear()
+        if self._own_feed is not None:
+            await self._own_feed.stop()
+            self._own_feed = None
         await self.drain()
         if self._writer is not None:
             self._writer.cancel()

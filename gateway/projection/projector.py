@@ -23,14 +23,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
-from nats.js import JetStreamContext, api
+from nats.js import JetStreamContext
 
-from kernel.bus import jetstream, subjects
+from kernel.bus import subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.domain.lifecycle import Lifecycle
 from kernel.security.admission import authorize
 from kernel.jurisdictions import display_name
 from kernel.security.envelopes import Refusal, VerificationCache
+from gateway.feed import BusFeed
 from gateway.observe import projected as keep_trace
 from gateway.projection.store import ProjectionStore
 from jjj.bus.v1 import envelope_pb2
@@ -47,20 +48,22 @@ class Projector:
         self.verifier = verifier
         self.lifecycle = Lifecycle.load()
         self.observers = list(observers)
-        self.subscriptions: list = []
+        self._own_feed: BusFeed | None = None
         self._flush_due: asyncio.TimerHandle | None = None
 
-    async def start(self) -> None:
+    async def start(self, feed: BusFeed | None = None) -> None:
+        """Read the streams through `feed` (started by the caller once every reader is on it), else a feed of its own."""
         if hasattr(self.store, "flush"):
             self.store.batching = True
+        own = feed is None
+        feed = BusFeed(self.js, owner="projection") if own else feed
         # Receipts too: a referral's delivery time starts the clocks counted from delivery.
         for route in (*subjects.MEMBER_ROUTES, subjects.route_of(envelope_pb2.FLOW_RECEIPT)):
-            start_at = self.store.cursor(route.stream) + 1
-            config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start_at)
-            subscription = await jetstream.ordered_subscribe(
-                self.js, f"jjj.{route.token}.>", stream=route.stream, owner="projection", config=config, cb=self._on_message,
-            )
-            self.subscriptions.append(subscription)
+            feed.read(route.stream, start_seq=self.store.cursor(route.stream) + 1,
+                      subject=f"jjj.{route.token}.>", on_message=self._on_message)
+        if own:
+            self._own_feed = feed
+            await feed.start()
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
@@ -99,9 +102,9 @@ class Projector:
             log.exception("projection_flush_failed")
 
     async def stop(self) -> None:
-        for subscription in self.subscriptions:
-            await subscription.unsubscribe()
-        self.subscriptions.clear()
+        if self._own_feed is not None:
+            await self._own_feed.stop()
+            self._own_feed = None
         if self._flush_due is not None:
             self._flush_due.cancel()
         self._flush()

@@ -32,6 +32,8 @@ TRACEPARENT = "traceparent"
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 _PROPAGATOR = TraceContextTextMapPropagator()
 _PROVIDERS: dict[str, TracerProvider] = {}
+# The tracer of each provider, made once: get_tracer builds a new one (and its scope) at every call.
+_TRACERS: dict[int, trace.Tracer] = {}
 _PATHS: dict[str, Path] = {}
 _LOCK = threading.Lock()
 
@@ -161,6 +163,7 @@ def configure(process: str, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTE
         if provider is not None and _PATHS.get(process) == path:
             return provider
         if provider is not None:  # the same process name for another data directory (tests in one interpreter)
+            _TRACERS.pop(id(provider), None)
             provider.shutdown()
         provider = TracerProvider(resource=Resource.create({"service.name": f"jjj-{process}"}))
         exporter = JsonLinesExporter(path, process, max_bytes=max_bytes)
@@ -180,6 +183,7 @@ def shutdown(process: str) -> None:
     provider = _PROVIDERS.pop(process, None)
     _PATHS.pop(process, None)
     if provider is not None:
+        _TRACERS.pop(id(provider), None)
         provider.shutdown()
 
 
@@ -187,7 +191,10 @@ def tracer(process: str) -> trace.Tracer:
     provider = _PROVIDERS.get(process)
     if provider is None:
         return trace.NoOpTracer()
-    return provider.get_tracer("jjj")
+    made = _TRACERS.get(id(provider))
+    if made is None:
+        made = _TRACERS[id(provider)] = provider.get_tracer("jjj")
+    return made
 
 
 # -- spans --------------------------------------------------------------------------------

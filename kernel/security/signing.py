@@ -3,6 +3,13 @@
 A key id is the fingerprint of the raw 32-byte public key (the first 16 bytes of its
 SHA-256, as hex), so a registry entry, a signature and a private key file name the
 same key without trusting each other's labels.
+
+Keys are `cryptography`'s objects (PEM files, the registry); the signatures themselves are made
+and checked by libsodium (PyNaCl): the same Ed25519 (RFC 8032), 2.4 times faster to verify than
+OpenSSL 3.0 here (56-72 µs against 122-132 for 0.3-2.5 KB) and 1.4 times to sign, and every
+message is verified by each process that reads it (a referral twice, its receipt twice).
+libsodium is the stricter of the two: it also refuses small-order public keys and
+non-canonical points, which no honest signer produces.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
+import nacl.bindings
+import nacl.exceptions
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -52,8 +60,16 @@ class Signer:
     def key_id(self) -> str:
         return key_id(self.public_key)
 
+    @functools.cached_property
+    def _sodium_secret(self) -> bytes:
+        # libsodium's secret key is the 32-byte seed followed by the public key.
+        seed = self.private_key.private_bytes(encoding=serialization.Encoding.Raw,
+                                              format=serialization.PrivateFormat.Raw,
+                                              encryption_algorithm=serialization.NoEncryption())
+        return seed + public_bytes(self.public_key)
+
     def sign(self, data: bytes) -> bytes:
-        return self.private_key.sign(data)
+        return nacl.bindings.crypto_sign(data, self._sodium_secret)[:nacl.bindings.crypto_sign_BYTES]
 
     @classmethod
     def generate(cls, owner: str) -> "Signer":
@@ -74,8 +90,10 @@ class Signer:
 
 
 def verify(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    if len(signature) != nacl.bindings.crypto_sign_BYTES:
+        return False
     try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+        nacl.bindings.crypto_sign_open(signature + data, public_bytes(public_key))
+    except nacl.exceptions.BadSignatureError:
         return False
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import stat
 
@@ -149,3 +150,38 @@ def test_the_local_copy_of_a_record_is_the_last_one_kept(path):
     outbox.close()
     assert Outbox.open(path).local_record("jjj:BJ:1") == record
     assert Outbox.open(path).stored_record("jjj:BJ:1") == (record.SerializeToString(), 9)
+
+
+def _records_on_disk(path) -> dict[str, int]:
+    with sqlite3.connect(path) as reader:
+        return dict(reader.execute("SELECT case_id, revision FROM records"))
+
+
+async def test_records_kept_soon_are_read_back_at_once_and_written_together_after_the_turn(path):
+    outbox = Outbox.open(path)
+    commits = []
+    outbox._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    record = Record(attempt=1)
+    for n in range(16):
+        record.case.case_id = f"jjj:BJ:{n}"
+        outbox.keep_record_soon(record.case.case_id, record.SerializeToString(), n + 1)
+    assert outbox.stored_record("jjj:BJ:3") == (Record(attempt=1, case={"case_id": "jjj:BJ:3"}).SerializeToString(), 4)
+    assert outbox.local_record("jjj:BJ:15").case.case_id == "jjj:BJ:15"
+    assert _records_on_disk(path) == {} and commits == []
+    await asyncio.sleep(0)
+    assert _records_on_disk(path) == {f"jjj:BJ:{n}": n + 1 for n in range(16)}
+    assert len(commits) == 1  # one transaction for the turn's records
+    outbox.close()
+
+
+async def test_a_record_kept_soon_then_kept_at_once_is_the_later_one_and_close_writes_what_is_left(path):
+    outbox = Outbox.open(path)
+    record = Record(attempt=1, case={"case_id": "jjj:BJ:1"})
+    outbox.keep_record_soon("jjj:BJ:1", record.SerializeToString(), 3)
+    outbox.keep_record("jjj:BJ:1", record.SerializeToString(), 5)
+    assert outbox.stored_record("jjj:BJ:1")[1] == 5
+    await asyncio.sleep(0)
+    assert _records_on_disk(path) == {"jjj:BJ:1": 5}
+    outbox.keep_record_soon("jjj:BJ:2", record.SerializeToString(), 7)
+    outbox.close()  # before the loop's turn: written by the close
+    assert _records_on_disk(path) == {"jjj:BJ:1": 5, "jjj:BJ:2": 7}

@@ -33,6 +33,22 @@ def test_any_changed_byte_breaks_the_signature(data, draw):
     assert not verify(BEIJING.public_key, signature, changed)
 
 
+@given(st.binary(max_size=4096))
+def test_libsodium_signs_and_verifies_exactly_as_openssl_does(data):
+    # Ed25519 is deterministic: the signature libsodium makes is the one OpenSSL makes, and each verifies the other's.
+    signature = BEIJING.sign(data)
+    assert signature == BEIJING.private_key.sign(data)
+    BEIJING.public_key.verify(signature, data)  # raises if OpenSSL disagrees
+    assert verify(BEIJING.public_key, BEIJING.private_key.sign(data), data)
+
+
+@given(st.binary(max_size=128), st.binary(max_size=80))
+def test_a_signature_of_the_wrong_length_or_garbage_is_refused_not_an_error(data, garbage):
+    assert not verify(BEIJING.public_key, garbage, data)
+    assert not verify(BEIJING.public_key, BEIJING.sign(data)[:-1], data)
+    assert not verify(BEIJING.public_key, BEIJING.sign(data) + b"\0", data)
+
+
 def test_the_key_id_is_the_fingerprint_of_the_public_key_and_survives_text_and_pem():
     assert BEIJING.key_id == key_id(BEIJING.public_key) != HEBEI.key_id
     assert len(BEIJING.key_id) == 32

@@ -308,7 +308,10 @@ class AdapterRelay(CaseSending):
             verdict[0] = authorize(envelope, records.state_of(current) if current is not None else None, self.lifecycle)
             return None if verdict[0] is not None else records.apply(current, envelope)
 
-        record, changed = await self._mutate(case_id, change)
+        # A case referred here that this adapter has no copy of is most likely new to its bucket (which only this
+        # adapter writes): created without a read first; if it does exist, the create fails and it is read.
+        arriving = envelope.HasField("referral") or envelope.HasField("hotline_transfer")
+        record, changed = await self._mutate(case_id, change, likely_new=arriving)
         if verdict[0] is not None:
             return verdict[0]
         update = envelope.status_update if envelope.HasField("status_update") else None

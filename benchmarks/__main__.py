@@ -65,7 +65,19 @@ def end_to_end(plan: load.Plan) -> tuple[dict, dict]:
                                                          count=count))
         finally:
             federation.stop()
+    measured["history"] = history(plan) if plan.history else None
     return measured, floor
+
+
+def history(plan: load.Plan) -> dict:
+    """The flat-cost probes on a federation of their own, started empty."""
+    with tempfile.TemporaryDirectory(prefix="jjj-bench-history-") as tmp:
+        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
+        try:
+            monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
+            return asyncio.run(load.measure_history(federation.state, plan, monitor_url=monitor))
+        finally:
+            federation.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

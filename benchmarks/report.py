@@ -51,16 +51,17 @@ def table(report: dict) -> str:
     history = load.get("history")
     if history:
         before, after = history["before"], history["after"]
-        lines += ["", f"Cost as history grows: the same batched probe ({before['referrals']} referrals, "
-                  f"{before['in_flight']} calls of {before['per_call']} in flight) before and after "
+        lines += ["", f"Cost as history grows, on a federation of its own started empty: the same batched probe "
+                  f"({before['referrals']} referrals, {before['in_flight']} calls of {before['per_call']} in flight) on the "
+                  f"empty federation and after "
                   f"{history['loaded']:,} more cases went through (loaded at {history['loading_referrals_per_second']}/s; "
                   f"each probe once the federation settled: {history.get('settled_seconds_before', '-')} s before the first, "
                   f"{history.get('settled_seconds_after_loading', '-')} s after the load):", "",
                   "| | referrals/s | CPU ms/referral | p99 ms |", "|---|---:|---:|---:|",
-                  f"| before | {before['referrals_per_second']} | {before['cpu_ms_per_referral_total']} | {before['p99_ms']} |",
+                  f"| empty | {before['referrals_per_second']} | {before['cpu_ms_per_referral_total']} | {before['p99_ms']} |",
                   f"| after {history['loaded']:,} | {after['referrals_per_second']} | {after['cpu_ms_per_referral_total']} | "
                   f"{after['p99_ms']} |",
-                  f"| after / before | {history['throughput_ratio']} | {history['cpu_ratio']} | |"]
+                  f"| after / empty | {history['throughput_ratio']} | {history['cpu_ratio']} | |"]
     ingest = load.get("ingest")
     if ingest:
         lines += ["", f"Batch ingest: a {ingest['rows']:,}-row GB18030 Hebei export ({ingest['document_bytes'] / 2**20:.1f} MiB) "

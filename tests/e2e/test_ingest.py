@@ -145,8 +145,9 @@ async def test_cases_accepted_before_the_adapter_stopped_are_sent_after_it_resta
 
 async def test_a_chunk_in_hand_when_the_adapter_stops_is_sent_by_the_next_start_at_once(federation, settings, nats_server,
                                                                                        monkeypatch):
-    """Not after the chunk's ack_wait (two minutes): the stopping sender gives it back to the bus."""
+    """Not after the chunk's ack_wait: the stopping sender gives it back to the bus."""
     settings.ingest.chunk_cases = 25
+    settings.ingest.ack_wait_seconds = 120.0  # far beyond the wait below: only the give-back can pass it
     in_hand = asyncio.Event()
     send = IngestSender.send
 
@@ -173,10 +174,40 @@ async def test_a_chunk_in_hand_when_the_adapter_stops_is_sent_by_the_next_start_
 
     async def all_sent():
         return (await messages_on(nats_server.url, REFERRAL)).get(to_beijing) == rows
-    await eventually(all_sent, timeout=30)  # ack_wait is 120 s
+    await eventually(all_sent, timeout=30)
     await eventually(lambda: _is_zero(ingest_stream_holds(nats_server.url)), timeout=10)
     ids = await referral_ids_on_bus(nats_server.url)
     assert len(ids) == rows and len(set(ids)) == rows
+
+
+async def test_a_send_slower_than_the_ack_wait_is_not_given_to_the_sender_again(federation, settings, nats_server,
+                                                                                  monkeypatch):
+    """The sender fetches one chunk at a time, so nothing is waiting on the bus for a redelivery while it sends:
+    ack_wait only has to cover a crashed adapter (30 s), not the slowest send."""
+    settings.ingest.chunk_cases = 50
+    settings.ingest.ack_wait_seconds = 1.0
+    send = IngestSender.send
+    sends: list[str] = []
+
+    async def slow_first_send(self, data):
+        sends.append(hashlib.sha256(data).hexdigest())
+        if len(sends) == 1:
+            await asyncio.sleep(2.5)  # two and a half ack waits
+        return await send(self, data)
+    monkeypatch.setattr(IngestSender, "send", slow_first_send)
+
+    await federation.start("beijing", "hebei")
+    rows = 200
+    answer = await federation.stub("hebei").IngestDocument(
+        pieces(b"".join(synthetic_document(rows, seed=17)), request_id="export-slow"))
+    assert answer.accepted == rows and answer.chunks == 4
+    to_beijing = subjects.subject(REFERRAL, by_name("beijing"), by_name("hebei"))
+
+    async def all_sent():
+        return (await messages_on(nats_server.url, REFERRAL)).get(to_beijing) == rows
+    await eventually(all_sent, timeout=30)
+    await eventually(lambda: _is_zero(ingest_stream_holds(nats_server.url)), timeout=10)
+    assert len(sends) == answer.chunks and len(set(sends)) == answer.chunks  # each chunk sent once
 
 
 async def test_only_a_format_read_as_it_streams_is_ingested_and_the_header_comes_first(federation):

@@ -1,0 +1,30 @@
+"""`python -m benchmarks.traffic` on a real federation: it counts every hop of a referral, per referral."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import traffic
+from harness.federation import LocalFederation
+
+
+@pytest.mark.timeout(300)
+def test_each_referral_is_stored_once_with_its_receipt_and_every_process_is_counted(tmp_path: Path) -> None:
+    federation = LocalFederation.start(tmp_path / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
+    try:
+        lines = asyncio.run(traffic.measure(federation, referrals=64, per_call=16, in_flight=2))
+    finally:
+        federation.stop()
+    text = "\n".join(lines)
+    assert lines[0].startswith("64 referrals, 16 per call, 2 calls in flight")
+    stored = dict(re.findall(r"^  (JJJ_\w+|KV_\w+)\s+([\d.]+)$", text, flags=re.MULTILINE))
+    assert stored["JJJ_REFERRALS"] == "1.00" and stored["JJJ_RECEIPTS"] == "1.00"  # one message each, per referral
+    assert float(stored["KV_JJJ_CASES_BJ"]) >= 1 and float(stored["KV_JJJ_CASES_HE"]) >= 1
+    connections = dict(re.findall(r"^  (jjj-adapter-\w+|jjj-gateway)\s+in\s+([\d.]+)", text, flags=re.MULTILINE))
+    assert float(connections["jjj-adapter-beijing"]) > 1 and float(connections["jjj-adapter-hebei"]) > 1
+    for role in ("nats", "gateway", "beijing", "hebei", "members"):
+        assert re.search(rf"^  {role}\s+\d+\.\d+ \+\s+\d+\.\d+ ms", text, flags=re.MULTILINE), role

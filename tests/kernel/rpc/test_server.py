@@ -1,0 +1,55 @@
+"""The gRPC server every process runs: a burst of calls beyond what its event loop takes up at once waits
+its turn rather than being cancelled by gRPC's core (it keeps 1,000 waiting by default)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import grpc
+import pytest
+
+from kernel.rpc.server import PENDING_CALLS, serve
+from kernel.security import pki
+from tests.support.secure import files_of, member_channel
+
+BURST = 3000
+
+
+def _slow_service(server: grpc.aio.Server) -> None:
+    async def wait(request: bytes, context) -> bytes:
+        await asyncio.sleep(2.0)
+        return request
+
+    handler = grpc.unary_unary_rpc_method_handler(wait, request_deserializer=None, response_serializer=None)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Slow", {"Wait": handler}),))
+
+
+async def _burst(layout: pki.PkiLayout, monkeypatch, options: list) -> Counter:
+    monkeypatch.setattr("kernel.rpc.server.PENDING_CALLS", options)
+    served = await serve("test.Slow", _slow_service, "127.0.0.1:0", tls=files_of(layout, pki.GATEWAY))
+    channel = member_channel(layout, "beijing", f"127.0.0.1:{served.port}")
+    call = channel.unary_unary("/test.Slow/Wait")
+
+    async def one(n: int) -> str:
+        try:
+            return "OK" if await call(str(n).encode(), timeout=60) == str(n).encode() else "WRONG"
+        except grpc.aio.AioRpcError as error:
+            return error.code().name
+    try:
+        return Counter(await asyncio.gather(*(one(n) for n in range(BURST))))
+    finally:
+        await channel.close()
+        await served.stop(0)
+
+
+@pytest.mark.timeout(120)
+async def test_a_burst_of_calls_all_get_their_answer(pki_layout, monkeypatch):
+    assert await _burst(pki_layout, monkeypatch, PENDING_CALLS) == Counter({"OK": BURST})
+
+
+@pytest.mark.timeout(120)
+async def test_with_grpcs_own_limits_part_of_the_same_burst_is_cancelled(pki_layout, monkeypatch):
+    # The control: what the setting above changes (gRPC's defaults, 1,000 waiting calls).
+    outcomes = await _burst(pki_layout, monkeypatch, [])
+    assert outcomes["CANCELLED"] > 0 and outcomes["OK"] < BURST

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
 from kernel.bus import jetstream
 
+log = structlog.get_logger(__name__)
 WHOLE_STREAM = ">"
 
 
@@ -65,7 +67,10 @@ class BusFeed:
             sequence = message.metadata.sequence.stream
             for reader in readers:
                 if reader.wants(message.subject, sequence):
-                    await reader.on_message(message)
+                    try:
+                        await reader.on_message(message)
+                    except Exception:  # one reader's failure is its own: the others still get the message
+                        log.exception("feed_reader_failed", subject=message.subject, stream_seq=sequence)
         return dispatch
 
     async def stop(self) -> None:

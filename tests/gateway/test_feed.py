@@ -69,3 +69,34 @@ async def test_two_readers_of_a_stream_get_their_own_part_of_it_from_one_consume
     finally:
         await nc.close()
         await operator.close()
+
+
+async def test_a_reader_that_fails_on_a_message_does_not_keep_it_from_the_other(nats_server, pki_layout):
+    nc = await connect_as(nats_server.url, pki_layout, pki.GATEWAY)
+    operator = await connect_as(nats_server.url, pki_layout)
+    try:
+        for n in range(3):
+            await operator.jetstream().publish("jjj.share.he.bj", str(n).encode())
+        taken = []
+
+        async def failing(message) -> None:
+            raise RuntimeError("a reader's own bug")
+
+        async def taking(message) -> None:
+            taken.append(message.data)
+
+        feed = BusFeed(nc.jetstream())
+        feed.read("JJJ_SHARES", start_seq=1, on_message=failing)
+        feed.read("JJJ_SHARES", start_seq=1, on_message=taking)
+        await feed.start()
+        try:
+            async def all_taken() -> None:
+                while len(taken) < 3:
+                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(all_taken(), 10)
+            assert taken == [b"0", b"1", b"2"]
+        finally:
+            await feed.stop()
+    finally:
+        await nc.close()
+        await operator.close()

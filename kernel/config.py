@@ -93,8 +93,8 @@ class IngestSettings(BaseModel):
     # that a member's own SubmitDocument never queues behind a whole file (about a second of relay).
     send_backlog: int = Field(default=256, ge=1)
     # How long the bus waits for a chunk's acknowledgement before giving it to the sender again: what a
-    # crashed adapter's chunk waits (a stop gives it back at once). A live sender's long send is never given
-    # again meanwhile: it fetches one chunk at a time, so no pull is waiting while it sends (a test holds it).
+    # crashed adapter's chunk waits (a stop gives it back at once; a live sender keeps the chunk it is
+    # sending in progress, however long the send).
     ack_wait_seconds: float = Field(default=30.0, gt=0)
     # Rejections listed in the answer (all are counted, and each is kept in quarantine).
     listed_rejections: int = Field(default=1000, ge=0)

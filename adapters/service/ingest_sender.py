@@ -1,13 +1,15 @@
 """The sending half of IngestDocument (adapters/service/ingest.py): the chunks on the adapter's ingest
 stream, one at a time, planned as SubmitDocument plans its cases and committed to the outbox; a chunk is
 acknowledged once its cases are durable there, so a crash sends it again (its cases already out are
-duplicates and nothing new goes on the bus), after ack_wait; a stop gives back the chunk in hand at once. It waits while the outbox holds more than `send_backlog`
+duplicates and nothing new goes on the bus), after ack_wait (30 s; a chunk being sent is kept in progress
+meanwhile); a stop gives back the chunk in hand at once. It waits while the outbox holds more than `send_backlog`
 unsent entries and while a call is reading a document.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -66,7 +68,8 @@ class IngestSender:
                     return
                 for index, message in enumerate(messages):
                     try:
-                        sent = await self.send(message.data)
+                        async with _kept_in_progress(message, self.settings.ack_wait_seconds / 3):
+                            sent = await self.send(message.data)
                     except asyncio.CancelledError:  # stopping: the next process sends it (its cases out are duplicates)
                         await asyncio.shield(jetstream.give_back(messages[index:]))
                         raise
@@ -114,6 +117,30 @@ class IngestSender:
         log.info("ingest_chunk_queued", ingest_id=chunk.ingest_id, chunk=chunk.chunk, cases=len(chunk.cases),
                  entries=len(entry_ids))
         return len(entry_ids)
+
+
+@contextlib.asynccontextmanager
+async def _kept_in_progress(message, every: float):
+    """While the block runs, tell the bus every `every` seconds that the chunk is still being sent. Without it a
+    send longer than ack_wait had the chunk given again: nats-py's fetch can leave a pull request waiting on the
+    server (one that timed out on our side a moment before the server expired it), and the redelivery lands
+    there, to be sent again after this one (a duplicate, harmless but wasted). So ack_wait only has to cover a
+    crashed adapter's chunk."""
+
+    async def keep_alive() -> None:
+        while True:
+            await pause(every)
+            try:
+                await message.in_progress()
+            except Exception as error:  # noqa: BLE001 - the bus away: the chunk may come again, its cases duplicates
+                log.warning("ingest_chunk_not_kept_in_progress", error=str(error))
+
+    keeper = asyncio.create_task(keep_alive(), name="ingest-chunk-in-progress")
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,11 @@
 
 - `jjj_deadlines{state, holder}`: the running deadline clocks, each in one state: `running`
   (on time), `due_soon` (its reminder time passed), `overdue`; refreshed every few seconds.
-- Each projected message continues its trace (a `gateway.project` span, parent from the NATS
-  headers), and its trace id is kept per trail entry (`trail_traces` in the projection) for
-  the console's case view, which links to /traces/<trace_id>.
+- Each projected step of a trail (a referral, a transfer, a status update, a share) continues its
+  trace (a `gateway.project` span, parent from the NATS headers), and its trace id is kept per trail
+  entry (`trail_traces` in the projection) for the console's case view, which links to
+  /traces/<trace_id>. A receipt is no trail entry: neither (it was a tenth of the gateway's time
+  per referral, a span and a row nothing reads; the receiver's acknowledgement span is in the trace).
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ def ensure_trace_table(db: sqlite3.Connection) -> None:
 
 
 def projected(db: sqlite3.Connection | None, envelope: envelope_pb2.Envelope, headers: Mapping[str, str] | None) -> str:
-    """Continue the message's trace at the gateway and keep its trace id with the trail entry."""
+    """Continue the message's trace at the gateway and keep its trace id with the trail entry ("" for a receipt)."""
+    if envelope.HasField("receipt"):
+        return ""
     parent = tracing.context_from_headers(headers)
     trace_id = tracing.trace_id_of(parent)
     if not trace_id:

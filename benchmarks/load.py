@@ -343,12 +343,15 @@ async def with_history(members: Members, orders: WorkOrders, meter: Meter, *, re
             "cpu_ratio": round(after["cpu_ms_per_referral_total"] / max(before["cpu_ms_per_referral_total"], 0.001), 3)}
 
 
-async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None = None) -> dict:
-    members = Members(state)
-    orders = WorkOrders(int(time.time()))
+def bench_clients(state: FederationState, monitor_url: str | None = None) -> tuple[Members, WorkOrders, dict[str, int], Meter]:
+    """The two member systems, their work orders, the processes to meter (this one as "members") and the meter."""
     pids = {role: pid for role, pid in state.pids.items()}
     pids["members"] = os.getpid()
-    meter = Meter(pids, monitor_url or state.nats_monitor_url)
+    return Members(state), WorkOrders(int(time.time())), pids, Meter(pids, monitor_url or state.nats_monitor_url)
+
+
+async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None = None) -> dict:
+    members, orders, pids, meter = bench_clients(state, monitor_url)
     await members.open()
     try:
         await saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)  # warm: connections, caches
@@ -372,11 +375,7 @@ async def measure_history(state: FederationState, plan: Plan, *, monitor_url: st
     """Cost as history grows, on a federation of its own: the first probe runs on an empty one (after a
     warm-up of 8 referrals), as the issue's "within 10% of an empty federation" asks; the probe used to
     run after the other phases, some 30,000 cases in."""
-    members = Members(state)
-    orders = WorkOrders(int(time.time()))
-    pids = {role: pid for role, pid in state.pids.items()}
-    pids["members"] = os.getpid()
-    meter = Meter(pids, monitor_url or state.nats_monitor_url)
+    members, orders, _, meter = bench_clients(state, monitor_url)
     await members.open()
     try:
         await saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -58,11 +57,7 @@ def process_counts(pids: dict[str, int]) -> dict[str, tuple[float, float, int, i
 
 async def measure(federation: LocalFederation, *, referrals: int, per_call: int, in_flight: int) -> list[str]:
     monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
-    pids = dict(federation.state.pids)
-    pids["members"] = os.getpid()
-    members = load.Members(federation.state)
-    orders = load.WorkOrders(int(time.time()))
-    meter = load.Meter(pids, monitor)
+    members, orders, pids, meter = load.bench_clients(federation.state, monitor)
     await members.open()
     try:
         await load.saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)

@@ -121,12 +121,12 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     co_handling = CoHandlingWatch(store.db)
     # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
     store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])
-    projector = Projector(js, store, verifier, observers=[notifier.observe])
+    projector = Projector(store, verifier, observers=[notifier.observe])
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
     feed = BusFeed(js)  # one consumer per stream for both: each message reaches this process once
-    await auditor.start(feed)
-    await projector.start(feed)
+    auditor.read_from(feed)
+    projector.read_from(feed)
     await feed.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     emergency_task = asyncio.create_task(emergency.run(settings.deadline_poll_seconds), name="emergency-watch")

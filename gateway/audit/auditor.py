@@ -1,6 +1,7 @@
 """Feeds the audit log from every stream of the bus: messages, receipts and dead letters.
 
-One ordered consumer per stream, resuming after the stored cursor, puts messages on
+Every stream read through the gateway's feed (gateway/feed.py, one ordered consumer per
+stream shared with the projection), resuming after the stored cursor, puts messages on
 a queue; one writer takes whatever has arrived (up to a batch) and appends it in a
 single transaction. Every `anchor_every` records, or `anchor_seconds` after the last
 anchor when records came since, the chain head is signed with the federation's key
@@ -119,7 +120,6 @@ class Auditor:
         self.anchor_every, self.anchor_seconds = anchor_every, anchor_seconds
         self.queue: asyncio.Queue[_Taken] = asyncio.Queue()
         self._unwritten = 0  # taken and not yet written (in the queue, or in the batch being gathered)
-        self._own_feed: BusFeed | None = None
         self._writer: asyncio.Task | None = None
         anchors = store.anchors()
         if anchors and store.head is None:
@@ -128,18 +128,12 @@ class Auditor:
         self._anchored = anchors[-1].seq if anchors and store.head is not None else 0
         self._anchored_at = time.monotonic()
 
-    async def start(self, feed: BusFeed | None = None) -> None:
-        """Read the streams through `feed` (started by the caller once every reader is on it), else a feed of its own."""
-        own = feed is None
-        feed = BusFeed(self.js, owner="audit") if own else feed
-        streams = [*dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES), subjects.DEAD_LETTER_STREAM]
-        for stream in streams:
+    def read_from(self, feed: BusFeed) -> None:
+        """Register on the gateway's feed (started by the caller once every reader is on it) and start the writer."""
+        for stream in [*dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES), subjects.DEAD_LETTER_STREAM]:
             # No filter: every subject of the stream, in stream order (one cursor per stream).
             feed.read(stream, start_seq=self.store.cursor(stream) + 1, on_message=self._on_message)
         self._writer = asyncio.create_task(self._write(), name="audit-writer")
-        if own:
-            self._own_feed = feed
-            await feed.start()
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
@@ -207,9 +201,6 @@ class Auditor:
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
-        if self._own_feed is not None:
-            await self._own_feed.stop()
-            self._own_feed = None
         await self.drain()
         if self._writer is not None:
             self._writer.cancel()

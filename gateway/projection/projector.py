@@ -23,7 +23,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
-from nats.js import JetStreamContext
 
 from kernel.bus import subjects
 from kernel.bus.envelopes import case_id_of
@@ -41,29 +40,22 @@ FLUSH_SECONDS = 0.05
 
 
 class Projector:
-    def __init__(self, js: JetStreamContext, store: ProjectionStore, verifier: VerificationCache,
+    def __init__(self, store: ProjectionStore, verifier: VerificationCache,
                  observers: list[Callable[[envelope_pb2.Envelope], None]] = ()) -> None:
-        self.js = js
         self.store = store
         self.verifier = verifier
         self.lifecycle = Lifecycle.load()
         self.observers = list(observers)
-        self._own_feed: BusFeed | None = None
         self._flush_due: asyncio.TimerHandle | None = None
 
-    async def start(self, feed: BusFeed | None = None) -> None:
-        """Read the streams through `feed` (started by the caller once every reader is on it), else a feed of its own."""
+    def read_from(self, feed: BusFeed) -> None:
+        """Register on the gateway's feed (started by the caller once every reader is on it)."""
         if hasattr(self.store, "flush"):
             self.store.batching = True
-        own = feed is None
-        feed = BusFeed(self.js, owner="projection") if own else feed
         # Receipts too: a referral's delivery time starts the clocks counted from delivery.
         for route in (*subjects.MEMBER_ROUTES, subjects.route_of(envelope_pb2.FLOW_RECEIPT)):
             feed.read(route.stream, start_seq=self.store.cursor(route.stream) + 1,
                       subject=f"jjj.{route.token}.>", on_message=self._on_message)
-        if own:
-            self._own_feed = feed
-            await feed.start()
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
@@ -102,9 +94,7 @@ class Projector:
             log.exception("projection_flush_failed")
 
     async def stop(self) -> None:
-        if self._own_feed is not None:
-            await self._own_feed.stop()
-            self._own_feed = None
+        """After the feed stopped: what is applied and not yet committed is committed."""
         if self._flush_due is not None:
             self._flush_due.cancel()
         self._flush()

@@ -52,6 +52,8 @@ INBOX_FLOWS = tuple(route.flow for route in subjects.MEMBER_ROUTES)
 # Items ready together are prepared and their showing recorded in one transaction (not one each). One
 # that a cancelled session prepared and never sent goes to the next session, counted as shown once more.
 SHOWN_AT_ONCE = 64
+# How long a stop waits for the sessions to unsubscribe before giving back what they held.
+SESSIONS_END_SECONDS = 5.0
 
 
 def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfig:
@@ -73,6 +75,10 @@ class InboxSession:
     flows: Sequence[int]
     queue: asyncio.Queue[Held] = field(default_factory=asyncio.Queue)
     _room: asyncio.Event = field(default_factory=asyncio.Event)
+    _ending: asyncio.Event = field(default_factory=asyncio.Event)
+    _subscriptions: list[tuple[int, JetStreamContext.PullSubscription]] = field(default_factory=list)
+    _pumps: list[asyncio.Task] = field(default_factory=list)
+    _cleaned_up: asyncio.Future | None = None
 
     @property
     def relay(self) -> AdapterRelay:
@@ -89,18 +95,17 @@ class InboxSession:
         self._room.set()
 
     async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
-        """The inbox's items until the caller stops; opening it while the bus is away raises BusUnavailable.
-        Once open, it outlasts a bus outage: the pumps wait for the connection to come back."""
+        """The inbox's items until the caller stops or the session is closed; opening it while the bus is away
+        raises BusUnavailable. Once open, it outlasts a bus outage: the pumps wait for the connection to come back."""
         jetstream.require_connected(self.relay.nc)
-        subscriptions: list[tuple[int, JetStreamContext.PullSubscription]] = []
-        tasks: list[asyncio.Task] = []
         try:
             with jetstream.bus_errors(f"opening the inbox of {self.relay.member.name}"):
                 for flow in self.flows:
-                    subscriptions.append((flow, await self._subscribe(flow)))
-            tasks = [asyncio.create_task(self._pump(flow, subscription)) for flow, subscription in subscriptions]
-            while True:
-                ready = [await self._next()]
+                    self._subscriptions.append((flow, await self._subscribe(flow)))
+            self._pumps = [asyncio.create_task(self._pump(flow, subscription))
+                           for flow, subscription in self._subscriptions]
+            while (first := await self._next()) is not None:
+                ready = [first]
                 while len(ready) < SHOWN_AT_ONCE and (held := self._next_ready()) is not None:
                     ready.append(held)
                 items = []
@@ -118,13 +123,27 @@ class InboxSession:
                 for item in items:
                     yield item
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for flow, subscription in subscriptions:
-                await _take_leftovers(flow, subscription, self)
-                await _unsubscribe(subscription)
-            self.inboxes.held.park(self)
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop fetching, hold what came for a cancelled pull, unsubscribe, park what the session holds.
+
+        Once, whoever asks first: the session's own end, or the adapter's stop (gRPC may abandon a handler
+        that waits at its yield, and run its clean-up only when the generator is collected)."""
+        if self._cleaned_up is None:
+            self._cleaned_up = asyncio.ensure_future(self._clean_up())
+        await asyncio.shield(self._cleaned_up)
+
+    async def _clean_up(self) -> None:
+        self._ending.set()
+        for task in self._pumps:
+            task.cancel()
+        await asyncio.gather(*self._pumps, return_exceptions=True)
+        for flow, subscription in self._subscriptions:
+            await _take_leftovers(flow, subscription, self)
+            await _unsubscribe(subscription)
+        self.inboxes.held.park(self)
+        self.inboxes.close(self)
 
     async def _subscribe(self, flow: int) -> JetStreamContext.PullSubscription:
         route = subjects.route_of(flow)
@@ -135,26 +154,30 @@ class InboxSession:
             config=consumer_config(self.inboxes.limits, self.inboxes.ack_wait),
         )
 
-    async def _next(self) -> Held:
-        """Items a closed session left come first (in stream order), then what this session fetched."""
+    async def _next(self) -> Held | None:
+        """Items a closed session left come first (in stream order), then what this session fetched;
+        None once the session is ended."""
         held_items = self.inboxes.held
-        while True:
+        while not self._ending.is_set():
             ready = self._next_ready()
             if ready is not None:
                 return ready
             held_items.parked_changed.clear()
             getter = asyncio.ensure_future(self.queue.get())
             parked_wait = asyncio.ensure_future(held_items.parked_changed.wait())
+            ending = asyncio.ensure_future(self._ending.wait())
             try:
-                done, _ = await asyncio.wait({getter, parked_wait}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({getter, parked_wait, ending}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 parked_wait.cancel()
+                ending.cancel()
                 if not getter.done():
                     getter.cancel()
             if getter in done and not getter.cancelled():
                 held = getter.result()
                 if held.owner is self:
                     return held
+        return None
 
     def _next_ready(self) -> Held | None:
         """`_next` without waiting: None when nothing is ready now."""
@@ -346,5 +369,16 @@ class Inboxes:
         return results
 
     async def shut(self) -> None:
-        """The adapter stops: what it holds goes back to the bus."""
+        """The adapter stops: what it holds goes back to the bus, once every session has unsubscribed.
+
+        A session's pumps leave pulls waiting on the server until their subscription is gone; a message given
+        back before that goes straight to one of them, into a process that is stopping, and waits out the ack
+        wait (a minute by default) before the next start sees it. The gRPC server's stop has cancelled the
+        sessions, but it need not have run their clean-up yet: the stop closes them itself."""
+        sessions = list(self.sessions)
+        try:
+            async with asyncio.timeout(SESSIONS_END_SECONDS):
+                await asyncio.gather(*(session.close() for session in sessions))
+        except TimeoutError:
+            log.warning("inbox_sessions_not_closed", sessions=len(self.sessions), waited_seconds=SESSIONS_END_SECONDS)
         await self.held.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import structlog
 
 from kernel.codec import split_outcomes
@@ -43,8 +45,11 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         peer = context.peer()
         log.info("inbox_opened", jurisdiction=self.relay.member.name, peer=peer)
         try:
-            async for item in session.items():
-                yield adapter_pb2.OpenInboxResponse(item=item)
+            # aclosing: a cancellation while this handler waits at its own yield still runs the session's
+            # clean-up (unsubscribe, park) here and now, not whenever the generator is collected.
+            async with contextlib.aclosing(session.items()) as items:
+                async for item in items:
+                    yield adapter_pb2.OpenInboxResponse(item=item)
         finally:
             self.inboxes.close(session)
             log.info("inbox_closed", jurisdiction=self.relay.member.name, peer=peer)

@@ -31,6 +31,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from kernel.observability import tracing
 from kernel import jurisdictions
 from kernel.bus import subjects
+from kernel.bus.connection_errors import ConnectionErrorLog
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
 from kernel.security import envelopes
 from kernel.security.signing import Signer
@@ -172,7 +173,7 @@ async def connect(url: str, *, name: str, tls: ssl.SSLContext, principal: str, c
 
     `url` may name several servers of one cluster, separated by commas: the client fails over among them."""
     servers = [part.strip() for part in url.split(",") if part.strip()]
-    options = {"error_cb": error_cb} if error_cb else {}
+    options = {"error_cb": error_cb or ConnectionErrorLog().callback}
     if watch is not None:
         options |= {"disconnected_cb": watch.disconnected, "reconnected_cb": watch.reconnected}
     async for attempt in AsyncRetrying(

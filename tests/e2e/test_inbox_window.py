@@ -14,6 +14,8 @@ import pytest
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
+from adapters.service import held as held_module
+from adapters.service import inbox as inbox_module
 from kernel.bus import jetstream, subjects
 from kernel.config import InboxSettings
 from kernel.jurisdictions import by_name
@@ -146,3 +148,45 @@ async def test_what_a_stopping_adapter_held_comes_back_at_once_and_in_order(long
     assert items[0].item_id == first.item_id and items[0].delivery_count == 2
     assert waited < 30  # not the 60 s ack wait: returned to the bus (nak) when the adapter stopped
     call.cancel()
+
+
+
+
+
+async def test_what_an_adapter_held_comes_back_at_once_when_its_sessions_are_slow_to_end(long_ack_wait, nats_server,
+                                                                                       monkeypatch):
+    # A cancelled session's pump leaves its pull waiting on the server until the session unsubscribes. Given
+    # back before that (the stop did not wait for it), an item could go straight to that pull, into the
+    # stopping process, and wait out the 60 s ack wait. A busy loop makes the clean-up slow: here, on purpose.
+    # Losing them is a race (a round in a dozen before the fix), so the order is asserted too: every
+    # unsubscribe of the stop before its first give-back (before the fix, always the other way round).
+    unsubscribe, give_back = inbox_module._unsubscribe, held_module._nak
+    order: list[str] = []
+
+    async def slow_unsubscribe(subscription):
+        await asyncio.sleep(0.5)
+        await unsubscribe(subscription)
+        order.append("unsubscribed")
+
+    async def recorded_give_back(message):
+        order.append("given back")
+        await give_back(message)
+
+    monkeypatch.setattr(inbox_module, "_unsubscribe", slow_unsubscribe)
+    monkeypatch.setattr(held_module, "_nak", recorded_give_back)
+    federation = long_ack_wait
+    await federation.start("hebei")
+    await publish_notices(nats_server.url, load_signer(federation.settings.signing_key_path("beijing"), "beijing"), 5)
+    waiting = [f"share/bj/backlog/{n}" for n in range(5)]
+    for _ in range(4):
+        items, call = await read_items(federation.stub("hebei"), count=len(waiting), flows=[SHARE], timeout=15)
+        assert [item.envelope.envelope_id for item in items] == waiting
+        await federation.stub("hebei").AcknowledgeInboxItem(
+            adapter_pb2.AcknowledgeInboxItemRequest(item_id=items[1].item_id))
+        del waiting[1]
+        order.clear()
+        await federation.stop("hebei")  # the member still reading: the stop ends its session
+        assert order == ["unsubscribed"] + ["given back"] * len(waiting)
+        call.cancel()
+        await federation.start("hebei")
+    assert waiting == ["share/bj/backlog/0"]

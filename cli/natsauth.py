@@ -14,8 +14,9 @@ is denied by default; each principal is allowed exactly this:
   never create, change or delete another member's durable consumers (denied by name);
   its own KV buckets only ($KV.<bucket>.>, STREAM.INFO, direct and message get);
   subscribe only to its own reply subjects (`_INBOX.<principal>.>`).
-- gateway: read every flow (ordered consumers filtered on `jjj.<flow>.>`), publish
-  only `jjj.share.*.fed` (the federation's notices), its own replies.
+- gateway: read every flow (ordered consumers filtered on `jjj.<flow>.>`, and on the
+  whole stream), find where a stream stands by time (STREAM.MSG.GET, STREAM.INFO of the
+  flow streams), publish only `jjj.share.*.fed` (the federation's notices), its own replies.
 No principal may create, update, delete or purge a stream or bucket except the operator.
 """
 
@@ -78,6 +79,10 @@ def gateway_permissions() -> dict:
     for stream in (*dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES), subjects.DEAD_LETTER_STREAM):
         # nats-py names an unfiltered ordered consumer in the subject without a filter (CREATE.<stream>.<name>).
         publish += [f"{JS}.CONSUMER.CREATE.{stream}.*", f"{JS}.CONSUMER.CREATE.{stream}.*.>", f"$JS.FC.{stream}.>"]
+    # Cluster sightings start two windows back: the first message since then (a message of a stream it
+    # reads whole anyway) and, when there is none, the stream's last sequence (kernel/bus/positions.py).
+    for stream in dict.fromkeys(route.stream for route in subjects.FLOW_ROUTES):
+        publish += [f"{JS}.STREAM.MSG.GET.{stream}", f"{JS}.STREAM.INFO.{stream}"]
     publish += [subjects.AUDIT_ANCHOR_SUBJECT, f"jjj.{subjects.DEAD_LETTER_TOKEN}.fed.*"]
     return {"publish": {"allow": publish, "deny": _durables_not_of(None)},
             "subscribe": {"allow": [f"{subjects.inbox_prefix(pki.GATEWAY)}.>"]}}

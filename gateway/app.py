@@ -72,8 +72,6 @@ class RunningGateway:
         if self.feed is not None:
             await self.feed.stop()
         await self.projector.stop()
-        if self.emergency is not None and self.emergency.sighted is not None:
-            await self.emergency.sighted.stop()
         await self.auditor.stop()
         if self.observability is not None:
             await self.observability.stop()
@@ -116,17 +114,17 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     observability = GatewayObservability(settings, notifier.watcher, clock)
     observability.start()
     emergency = EmergencyWatch(js, clock, signer, ledger=EmergencyLedger(store.db))
-    emergency.sighted = SightingFeed(js, verifier, 2 * emergency.rules.clusters.window)
-    await emergency.sighted.start()
+    emergency.sighted = SightingFeed(verifier, 2 * emergency.rules.clusters.window)
     co_handling = CoHandlingWatch(store.db)
     # Stored with the cursors: a restart forgets no broadcast, acknowledgement, escalation, part or federation urging.
     store.recorders.extend([emergency.observe, co_handling.observe, SupervisionTrail(store.db).record])
     projector = Projector(store, verifier, observers=[notifier.observe])
     auditor = Auditor(js, AuditStore(settings.audit_path()), verifier, signer, anchor_every=settings.audit.anchor_every,
                       anchor_seconds=settings.audit.anchor_seconds)
-    feed = BusFeed(js)  # one consumer per stream for both: each message reaches this process once
+    feed = BusFeed(js)  # one consumer per stream for all three: each message reaches this process once
     auditor.read_from(feed)
     projector.read_from(feed)
+    await emergency.sighted.read_from(feed, nc)
     await feed.start()
     watcher_task = asyncio.create_task(notifier.run(settings.deadline_poll_seconds), name="deadline-watcher")
     emergency_task = asyncio.create_task(emergency.run(settings.deadline_poll_seconds), name="emergency-watch")

@@ -61,7 +61,7 @@ class EmergencyWatch:
 
     def __post_init__(self) -> None:
         if self.sighted is None:
-            self.sighted = SightingFeed(None, None, 2 * self.rules.clusters.window)
+            self.sighted = SightingFeed(None, 2 * self.rules.clusters.window)
         if self.ledger is not None:
             self.tracker, self._broadcasts = self.ledger.restore()
             self._warned = self.ledger.warned()

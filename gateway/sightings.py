@@ -3,8 +3,8 @@
 Read from the bus itself, not from the projection: referrals and hotline transfers,
 and the share stream whole, so the case digests adapters send each other
 (jjj.digest.<to>.<from>) count as well as those shared on jjj.share.*. At each start
-the consumers replay the streams from two cluster windows back (what detection looks
-at), so a restarted gateway sees the same sightings. A case is one sighting however
+it reads the streams from two cluster windows back (what detection looks at), on the
+gateway's feed, so a restarted gateway sees the same sightings. A case is one sighting however
 often it is seen: its referral, and its digest to each other member.
 """
 
@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from nats.js import JetStreamContext, api
+from nats.aio.client import Client
 
-from kernel.bus import jetstream, subjects
+from gateway.feed import WHOLE_STREAM, BusFeed
+from kernel.bus import subjects
+from kernel.bus.positions import first_sequence_since
 from kernel.domain.emergency import Sighting
 from kernel.security.envelopes import Refusal, VerificationCache
 from jjj.bus.v1 import envelope_pb2
@@ -42,11 +44,9 @@ def sightings_of(envelope: envelope_pb2.Envelope) -> list[tuple[str, Sighting]]:
 
 @dataclass
 class SightingFeed:
-    js: JetStreamContext | None
     verifier: VerificationCache | None
     horizon: timedelta
     sightings: dict[str, Sighting] = field(default_factory=dict)  # case id -> where, what, when, whose
-    _subscriptions: list = field(default_factory=list)
 
     def add(self, envelope: envelope_pb2.Envelope) -> None:
         for case_id, sighting in sightings_of(envelope):
@@ -58,14 +58,15 @@ class SightingFeed:
         self.sightings = {case_id: s for case_id, s in self.sightings.items() if s.at > cutoff}
         return list(self.sightings.values())
 
-    async def start(self) -> None:
-        since = (datetime.now(UTC) - self.horizon).isoformat().replace("+00:00", "Z")
-        config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_TIME, opt_start_time=since)
+    async def read_from(self, feed: BusFeed, nc: Client) -> None:
+        """Register on the gateway's feed from the first message of each stream within the horizon (the
+        feed's consumer then brings each referral to this process once, for the projection and for this)."""
+        since = datetime.now(UTC) - self.horizon
         for flow, subject in ((Flow.FLOW_REFERRAL, "jjj.referral.>"), (Flow.FLOW_HOTLINE_TRANSFER, "jjj.transfer.>"),
-                              (Flow.FLOW_INFORMATION_SHARE, ">")):  # the share stream whole: digests too
-            self._subscriptions.append(await jetstream.ordered_subscribe(
-                self.js, subject, stream=subjects.route_of(flow).stream, owner="sightings", config=config,
-                cb=self._on_message))
+                              (Flow.FLOW_INFORMATION_SHARE, WHOLE_STREAM)):  # the share stream whole: digests too
+            stream = subjects.route_of(flow).stream
+            feed.read(stream, start_seq=await first_sequence_since(nc, stream, since), subject=subject,
+                      on_message=self._on_message)
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
@@ -75,10 +76,3 @@ class SightingFeed:
             return  # the projector and the audit log say so; a refused message is no sighting
         self.add(checked.envelope)
 
-    async def stop(self) -> None:
-        for subscription in self._subscriptions:
-            try:
-                await subscription.unsubscribe()
-            except Exception:  # the connection went first
-                pass
-        self._subscriptions.clear()

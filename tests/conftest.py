@@ -37,6 +37,21 @@ hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# Ports for the federations tests start come from a range of this worker's own, below the kernel's ephemeral
+# range: the other worker's federations and every connection's source port are elsewhere (kernel/ports.py).
+TEST_PORTS = range(10_000, 32_000)
+
+
+def worker_port_range(worker: str | None, workers: str | None) -> str:
+    index, count = (int(worker.removeprefix("gw")), int(workers)) if worker and workers else (0, 1)
+    size = len(TEST_PORTS) // count
+    low = TEST_PORTS.start + index * size
+    return f"{low}-{low + size - 1}"
+
+
+os.environ.setdefault("JJJ_PORT_RANGE", worker_port_range(os.environ.get("PYTEST_XDIST_WORKER"),
+                                                          os.environ.get("PYTEST_XDIST_WORKER_COUNT")))
+
 # In-process servers log as the processes do (JSON off a TTY, personal data masked), not structlog's defaults.
 logs.configure("auto")
 

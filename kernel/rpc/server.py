@@ -17,6 +17,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from kernel.errors import StartupError
 from kernel.security import expiry
 from kernel.security.tls import TlsFiles, grpc_server_credentials
 
@@ -57,6 +58,11 @@ class Served:
 # a few KB); a longer overload is the federation's capacity (docs/PERFORMANCE.md), not a queue to grow.
 PENDING_CALLS = [("grpc.server.max_pending_requests", 10_000), ("grpc.server.max_pending_requests_hard_limit", 20_000)]
 
+# gRPC binds with SO_REUSEPORT by default: a second server on the same port (an adapter started twice, or
+# another process given the same "free" port) binds too, and the kernel splits the connections between
+# them. One port, one server: the second start fails and says so.
+NO_SHARED_PORT = [("grpc.so_reuseport", 0)]
+
 
 async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], None], address: str, *, tls: TlsFiles,
                 interceptors: Sequence[grpc.aio.ServerInterceptor] = (), watch: ExpiryWatch = ExpiryWatch(),
@@ -64,13 +70,17 @@ async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], Non
     """Start serving `service_name` at host:port (port 0 picks a free one) over mTLS and report SERVING."""
     # gRPC refuses a larger request itself (RESOURCE_EXHAUSTED) before any of our code reads it.
     options = [("grpc.max_receive_message_length", max_message_bytes)] if max_message_bytes else []
-    options += PENDING_CALLS
+    options += PENDING_CALLS + NO_SHARED_PORT
     server = grpc.aio.server(interceptors=list(interceptors), options=options)
     add_servicer(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_secure_port(address, grpc_server_credentials(tls))
+    try:
+        port = server.add_secure_port(address, grpc_server_credentials(tls))
+    except RuntimeError as error:  # grpc says only "Failed to bind to address"
+        raise StartupError(f"cannot listen on {address} for {service_name}: the port is in use or not this "
+                           f"machine's ({error})") from error
     await server.start()
     for service in ("", service_name):
         await health_servicer.set(service, SERVING)

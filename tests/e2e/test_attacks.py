@@ -233,6 +233,23 @@ async def test_a_jurisdiction_cannot_read_another_ones_buckets_or_consumers(nats
         await nc.close()
 
 
+@pytest.mark.parametrize("api_subject", [
+    "$JS.API.STREAM.MSG.GET.KV_JJJ_CASES_BJ",
+    "$JS.API.STREAM.INFO.KV_JJJ_CASES_BJ",
+    "$JS.API.DIRECT.GET.KV_JJJ_CASES_BJ.$KV.JJJ_CASES_BJ.anything",
+    "$JS.API.STREAM.MSG.GET.KV_JJJ_REQUESTS_HE",
+])
+async def test_the_gateway_finds_positions_in_flow_streams_but_reads_no_bucket(nats_server, pki_layout, api_subject):
+    nc, refusals = await connected(nats_server, pki_layout, pki.GATEWAY)
+    try:
+        await nc.publish(api_subject, b'{"seq": 1}', reply="_INBOX.gateway.x")
+        await refusals.seen("publish", api_subject)
+        answer = await nc.request("$JS.API.STREAM.MSG.GET.JJJ_REFERRALS", b'{"start_time": "2026-01-01T00:00:00Z"}')
+        assert json.loads(answer.data)["error"]["err_code"] == 10037  # allowed: the stream is empty here
+    finally:
+        await nc.close()
+
+
 async def test_a_jurisdiction_reads_its_own_bucket(nats_server, pki_layout):
     nc, refusals = await connected(nats_server, pki_layout, BEIJING)
     try:

@@ -11,6 +11,7 @@ from kernel.domain.emergency import detect_clusters
 from jjj.bus.v1 import envelope_pb2 as e
 from jjj.case.v1 import case_pb2 as c
 from tests.e2e.test_emergency_linkage import Clock
+from tests.support.bus import Bus
 from tests.support.relay import eventually
 
 
@@ -38,6 +39,15 @@ async def test_adapter_to_adapter_digests_make_a_cluster_counted_once_per_case_a
     await send_digests(federation, "hebei", "131082", 3)  # Sanhe
     feed = federation.gateway.emergency.sighted
     await eventually(lambda: _is(len(feed.sightings) == 6))  # each digest went to two members: one case each
+    # On the gateway's feed: one consumer per stream brings each message once (sightings had their own).
+    bus = await Bus.connect(federation.settings.nats_url)
+    try:
+        for stream in ("JJJ_REFERRALS", "JJJ_SHARES"):
+            names = [info.name async for info in _consumers(bus, stream)]
+            assert not [name for name in names if name.startswith("sightings")] and len(
+                [name for name in names if name.startswith("gateway")]) == 1, names
+    finally:
+        await bus.close()
     await federation.gateway.stop(grace=0.1)
     clock = Clock()
     await federation.start_gateway(clock=clock)
@@ -47,6 +57,11 @@ async def test_adapter_to_adapter_digests_make_a_cluster_counted_once_per_case_a
     (cluster,) = detect_clusters(watch.sighted.current(clock.now), clock.now, watch.rules)
     assert (cluster.area, cluster.category_code) == ("tongzhou_sanhe", "0601")
     assert cluster.counts == {c.JURISDICTION_BEIJING: 3, c.JURISDICTION_HEBEI: 3}
+
+
+async def _consumers(bus, stream: str):
+    for info in await bus.js.consumers_info(stream):
+        yield info
 
 
 async def _is(value: bool):
@@ -62,7 +77,7 @@ def test_a_referred_case_and_its_digests_are_one_sighting():
     referral = e.Envelope(sender=c.JURISDICTION_BEIJING, referral=e.Referral(case=case))
     shared = e.Envelope(sender=c.JURISDICTION_BEIJING, information_share=e.InformationShare(
         digests=[digest("jjj:BJ:1", c.JURISDICTION_BEIJING, "110112")]))
-    feed = SightingFeed(None, None, horizon=timedelta(days=2))
+    feed = SightingFeed(None, horizon=timedelta(days=2))
     for envelope in (referral, shared, shared):
         feed.add(envelope)
     assert list(feed.sightings) == ["jjj:BJ:1"]

@@ -41,6 +41,7 @@ class _RepeatingKernel:
 
 
 def test_a_port_the_kernel_answers_again_is_skipped(monkeypatch):
+    monkeypatch.delenv(ports.RANGE_VARIABLE, raising=False)
     monkeypatch.setattr(ports, "_handed_out", set())
     monkeypatch.setattr(ports.socket, "socket", _RepeatingKernel)
     _RepeatingKernel.script = [50001, 50001, 50001, 50002, 50003]
@@ -54,3 +55,49 @@ def test_a_kernel_that_only_repeats_is_a_named_error(monkeypatch):
     _RepeatingKernel.script = [50001] * (ports.ATTEMPTS_PER_PORT + 1)
     with pytest.raises(ports.NoFreePort, match="not handed out already"):
         ports.free_port()
+
+
+def _unused_range(size: int) -> tuple[int, int]:
+    """`size` consecutive loopback ports nobody holds now, below the ephemeral range."""
+    for low in range(20_000, 32_000 - size, 97):
+        try:
+            held = []
+            for port in range(low, low + size):
+                probe = socket.socket()
+                held.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return low, low + size - 1
+        except OSError:
+            continue
+        finally:
+            for probe in held:
+                probe.close()
+    raise AssertionError("no free run of ports")
+
+
+def test_a_range_gives_ports_within_it_skipping_one_in_use(monkeypatch):
+    monkeypatch.setattr(ports, "_handed_out", set())
+    low, high = _unused_range(4)
+    monkeypatch.setenv(ports.RANGE_VARIABLE, f"{low}-{high}")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", low + 1))
+        busy.listen()
+        given = ports.free_ports(3)
+        with pytest.raises(ports.NoFreePort, match=ports.RANGE_VARIABLE):
+            ports.free_port()  # all four handed out or in use
+    assert sorted(given) == [low, low + 2, low + 3]
+
+
+@pytest.mark.parametrize("text", ["20000", "a-b", "30000-20000", "80-90", "60000-70000"])
+def test_a_malformed_range_is_named(text):
+    with pytest.raises(ports.StartupError, match=ports.RANGE_VARIABLE):
+        ports.port_range(text)
+
+
+def test_the_test_workers_have_disjoint_ranges_below_the_ephemeral_ones():
+    from tests.conftest import worker_port_range
+
+    spans = [ports.port_range(worker_port_range(f"gw{n}", "2")) for n in range(2)]
+    assert not set(spans[0]) & set(spans[1])
+    assert max(spans[1]) < 32_768 and min(spans[0]) >= 10_000
+    assert ports.port_range(worker_port_range(None, None)) == range(10_000, 32_000)

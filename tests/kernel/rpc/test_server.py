@@ -9,6 +9,7 @@ from collections import Counter
 import grpc
 import pytest
 
+from kernel.errors import StartupError
 from kernel.rpc.server import PENDING_CALLS, serve
 from kernel.security import pki
 from tests.support.secure import files_of, member_channel
@@ -53,3 +54,21 @@ async def test_with_grpcs_own_limits_part_of_the_same_burst_is_cancelled(pki_lay
     # The control: what the setting above changes (gRPC's defaults, 1,000 waiting calls).
     outcomes = await _burst(pki_layout, monkeypatch, [])
     assert outcomes["CANCELLED"] > 0 and outcomes["OK"] < BURST
+
+
+@pytest.mark.parametrize("shared_port_allowed", [False, True], ids=["ours", "grpc_default"])
+async def test_a_second_server_on_a_port_in_use_fails_to_start_naming_it(pki_layout, monkeypatch, shared_port_allowed):
+    if shared_port_allowed:  # the control: gRPC's default lets the second bind, and splits the connections
+        monkeypatch.setattr("kernel.rpc.server.NO_SHARED_PORT", [])
+    first = await serve("test.Slow", _slow_service, "127.0.0.1:0", tls=files_of(pki_layout, pki.GATEWAY))
+    try:
+        if shared_port_allowed:
+            second = await serve("test.Slow", _slow_service, f"127.0.0.1:{first.port}",
+                                 tls=files_of(pki_layout, pki.GATEWAY))
+            assert second.port == first.port
+            await second.stop(0)
+        else:
+            with pytest.raises(StartupError, match=f"127.0.0.1:{first.port}.*in use"):
+                await serve("test.Slow", _slow_service, f"127.0.0.1:{first.port}", tls=files_of(pki_layout, pki.GATEWAY))
+    finally:
+        await first.stop(0)

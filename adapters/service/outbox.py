@@ -351,7 +351,7 @@ class MirroredCaseStore(CaseStore):
     between the two writes) costs one failed compare-and-set, then the bucket is read."""
 
     def __init__(self, store: CaseStore, outbox: Outbox) -> None:
-        super().__init__(store._bucket)
+        super().__init__(store._bucket, store._nc)
         self.outbox = outbox
 
     def _last_written(self, key: str, case_id: str) -> Written | None:

@@ -310,7 +310,7 @@ class CaseSending:
         for a while after a read of it failed (a bus that stops answering costs one timeout, not
         one per case)."""
         loop = asyncio.get_running_loop()
-        if local_if_away and (not self.bus_up() or loop.time() < self._bucket_away_until):
+        if local_if_away and self._bucket_away(loop):
             record = self.outbox.local_record(case_id)
         else:
             try:
@@ -320,19 +320,32 @@ class CaseSending:
                     raise
                 self._bucket_away_until = loop.time() + BUCKET_RETRY_SECONDS
                 record = self.outbox.local_record(case_id)
+        return self._with_pending(case_id, record)
+
+    def _bucket_away(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return not self.bus_up() or loop.time() < self._bucket_away_until
+
+    def _with_pending(self, case_id: str, record: records.Record | None) -> records.Record | None:
         for entry in self.outbox.pending(case_id=case_id):
             record = records.apply(record, envelope_pb2.Envelope.FromString(entry.envelope)) or record
         return record
 
     async def _records_of(self, cases) -> list[records.Record | None]:
-        """`_record_with_pending` of each case, read concurrently: one flush to the bus for a batch's reads,
-        not a round trip per case in turn."""
-        found: list[records.Record | None] = []
+        """`_record_with_pending(local_if_away=True)` of each case; a batch's records read from the bucket in
+        one request (a batched direct get), not two messages per case."""
         ids = [case.case_id for case in cases]
+        loop = asyncio.get_running_loop()
+        stored: list[records.Record | None] = []
         for start in range(0, len(ids), READS_AT_ONCE):  # a document may hold thousands
-            found += await asyncio.gather(*(self._record_with_pending(case_id, local_if_away=True)
-                                            for case_id in ids[start:start + READS_AT_ONCE]))
-        return found
+            part = ids[start:start + READS_AT_ONCE]
+            if not self._bucket_away(loop):
+                try:
+                    stored += await self.cases.get_many(part)
+                    continue
+                except BusUnavailable:
+                    self._bucket_away_until = loop.time() + BUCKET_RETRY_SECONDS
+            stored += [self.outbox.local_record(case_id) for case_id in part]
+        return [self._with_pending(case_id, record) for case_id, record in zip(ids, stored, strict=True)]
 
     def _prepare_case(self, case: case_pb2.Case, route: Route, flow: int, request,
                       existing: records.Record | None) -> tuple[adapter_pb2.Submission, Outgoing | None]:

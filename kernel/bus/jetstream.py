@@ -256,12 +256,19 @@ async def _provision(js: JetStreamContext, *, duplicate_window: float, replicas:
 
 
 async def declare_buckets(js: JetStreamContext, buckets: list[tuple[str, float | None]], *, replicas: int) -> list[str]:
-    """Each (bucket, time to live) that is missing, created; those there are left as they are."""
+    """Each (bucket, time to live) that is missing, created; those there are left as they are, but for
+    direct gets, allowed on one made before they were (a read is then a raw reply, not JSON with the
+    value in base64, and many keys can be read in one request: kernel/bus/last_values.py)."""
     for bucket, ttl in buckets:
         try:
             await js.key_value(bucket)
         except BucketNotFoundError:
-            await js.create_key_value(bucket=bucket, history=1, ttl=ttl, replicas=replicas)
+            await js.create_key_value(api.KeyValueConfig(bucket=bucket, history=1, ttl=ttl, replicas=replicas,
+                                                         direct=True))
+            continue
+        stream = (await js.stream_info(f"KV_{bucket}")).config
+        if not stream.allow_direct:
+            await js.update_stream(dataclasses.replace(stream, allow_direct=True))
     return [bucket for bucket, _ in buckets]
 
 

@@ -8,6 +8,7 @@ import sqlite3
 from adapters.service.outbox import MirroredCaseStore, Outbox
 from adapters.service.records import Record
 from adapters.service.store import CaseStore
+from kernel.bus.last_values import LastValue
 from kernel.jurisdictions import by_name
 from tests.support.bus import inspecting
 
@@ -114,3 +115,63 @@ def test_an_outbox_of_an_earlier_version_gains_the_revision_and_its_old_copies_a
     assert outbox.local_record("jjj:BJ:1").case.title == "old"  # still the copy shown while the bus is away
     outbox.keep_record("jjj:BJ:1", titled("new")(None).SerializeToString(), 7)
     assert outbox.stored_record("jjj:BJ:1")[1] == 7
+
+
+# -- many records in one read ------------------------------------------------------
+
+class CountingRequests:
+    """The client's publishes, counted by subject prefix (a request is one publish)."""
+
+    def __init__(self, nc) -> None:
+        self.nc, self.subjects = nc, []
+        publish = nc.publish
+
+        async def counted(subject, payload=b"", reply="", headers=None):
+            self.subjects.append(subject)
+            return await publish(subject, payload, reply=reply, headers=headers)
+        nc.publish = counted
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for subject in self.subjects if subject.startswith(prefix))
+
+
+async def test_the_records_of_many_cases_come_in_one_request(nats_server):
+    async with inspecting(nats_server.url) as js:
+        writer = CaseStore.open(js, by_name("beijing"))
+        for number in (1, 3):
+            await writer.mutate(f"jjj:BJ:{number}", titled(f"case {number}"), likely_new=True)
+        requests = CountingRequests(js._nc)
+        reader = CaseStore.open(js, by_name("beijing"), js._nc)
+        found = await reader.get_many([f"jjj:BJ:{number}" for number in range(1, 17)])
+        assert [record.case.title if record else None for record in found][:4] == ["case 1", None, "case 3", None]
+        assert sum(record is not None for record in found) == 2
+        assert requests.count("$JS.API.DIRECT.GET.") == 1 and requests.count("$JS.API.STREAM.MSG.GET.") == 0
+        assert found == [await CaseStore.open(js, by_name("beijing")).get(f"jjj:BJ:{n}") for n in range(1, 17)]
+
+
+async def test_what_this_process_wrote_last_stands_over_an_older_answer(nats_server, monkeypatch):
+    # A clustered bucket's direct get may come from a replica a moment behind: our own newer write stands.
+    async with inspecting(nats_server.url) as js:
+        store = CaseStore.open(js, by_name("beijing"), js._nc)
+        await store.mutate("jjj:BJ:1", titled("sent"), likely_new=True)
+        behind = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
+        await store.mutate("jjj:BJ:1", titled("receipt"))
+        from adapters.service import store as store_module
+
+        async def stale(nc, stream, subjects):  # the answer from before the second write
+            return {subjects[0]: LastValue(behind[0].SerializeToString(), 1)}
+        monkeypatch.setattr(store_module, "last_values", stale)
+        (first, second) = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
+        assert first.case.title == "sent|receipt" and second is None
+
+
+async def test_a_bucket_without_direct_gets_is_read_key_by_key(nats_server):
+    async with inspecting(nats_server.url) as js:
+        stream = (await js.stream_info("KV_JJJ_CASES_BJ")).config
+        stream.allow_direct = False
+        await js.update_stream(stream)  # a bucket made before they were allowed
+        store = CaseStore.open(js, by_name("beijing"), js._nc)
+        await store.mutate("jjj:BJ:1", titled("sent"), likely_new=True)
+        found = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
+        assert found[0].case.title == "sent" and found[1] is None
+        assert await store.get_many(["jjj:BJ:2", "jjj:BJ:1"]) == [None, found[0]]  # no batched try again

@@ -1,0 +1,84 @@
+"""The last message of many subjects of a stream in one request: a batched direct get (`multi_last`).
+
+A key-value read is a direct get of one key's subject: a request and its reply each. Planning a
+batch of sixteen submitted cases read sixteen keys, two messages each, almost always to learn that
+none exists. nats-server (2.11 and later) answers `{"multi_last": [subjects], "batch": n}` on
+`$JS.API.DIRECT.GET.<stream>` with one message per subject that has one, then an end-of-batch status
+(204 EOB); none found is a 404. Used for KV buckets (their stream `KV_<bucket>`, subjects
+`$KV.<bucket>.<key>`), where the last message of a key is its value, or a delete/purge marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import NamedTuple
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from kernel.bus.jetstream import bus_errors
+from kernel.errors import BusRefused, BusUnavailable
+from kernel.waiting import get_within
+
+API = "$JS.API"
+# nats-server refuses a multi_last request of more subjects than this (JSApiMsgGetRequest's limit).
+MOST_SUBJECTS = 1024
+ANSWER_SECONDS = 5.0
+_REMOVED = {"DEL", "PURGE"}
+
+
+class NoDirectGet(BusRefused):
+    """The stream was made without allow_direct (a bucket from before it was set): read key by key."""
+
+
+class LastValue(NamedTuple):
+    data: bytes | None  # None: the key was deleted or purged (its marker is the last message)
+    sequence: int  # the stream sequence of that last message: a KV entry's revision
+
+
+async def last_values(nc: Client, stream: str, subjects: list[str], *,
+                      timeout: float = ANSWER_SECONDS) -> dict[str, LastValue]:
+    """subject -> its last message, for each of `subjects` that has one (absent: never written)."""
+    found: dict[str, LastValue] = {}
+    for start in range(0, len(subjects), MOST_SUBJECTS):
+        found.update(await _one_batch(nc, stream, subjects[start:start + MOST_SUBJECTS], timeout))
+    return found
+
+
+async def _one_batch(nc: Client, stream: str, subjects: list[str], timeout: float) -> dict[str, LastValue]:
+    if not subjects:
+        return {}
+    inbox = nc.new_inbox()
+    replies: asyncio.Queue[Msg] = asyncio.Queue()
+    doing = f"reading {len(subjects)} keys of {stream}"
+    with bus_errors(doing):
+        subscription = await nc.subscribe(inbox, cb=replies.put)
+        try:
+            await nc.publish(f"{API}.DIRECT.GET.{stream}",
+                             json.dumps({"multi_last": subjects, "batch": len(subjects)}).encode(), reply=inbox)
+            try:
+                return await _collect(replies, stream, timeout)
+            except TimeoutError:
+                raise BusUnavailable(f"{doing}: no answer within {timeout:g} s") from None
+        finally:
+            await subscription.unsubscribe()
+
+
+async def _collect(replies: asyncio.Queue[Msg], stream: str, timeout: float) -> dict[str, LastValue]:
+    found: dict[str, LastValue] = {}
+    while True:
+        reply = await get_within(replies, timeout)
+        headers = reply.headers or {}
+        status = headers.get("Status")
+        if status == "204":  # end of batch
+            return found
+        if status == "404":  # none of them has a message
+            return found
+        if status == "503":  # nobody answers direct gets: the stream does not allow them
+            raise NoDirectGet(f"stream {stream} does not answer direct gets (allow_direct is off)")
+        if status:
+            raise BusRefused(f"stream {stream} refused a batched read: {status} {headers.get('Description', '')}")
+        operation = headers.get("KV-Operation")
+        found[headers["Nats-Subject"]] = LastValue(None if operation in _REMOVED else reply.data,
+                                                   int(headers["Nats-Sequence"]))

@@ -102,6 +102,8 @@ class InboxSession:
             with jetstream.bus_errors(f"opening the inbox of {self.relay.member.name}"):
                 for flow in self.flows:
                     self._subscriptions.append((flow, await self._subscribe(flow)))
+            if self._ending.is_set():  # closed while subscribing (the adapter stopping): no pumps to orphan
+                return
             self._pumps = [asyncio.create_task(self._pump(flow, subscription))
                            for flow, subscription in self._subscriptions]
             while (first := await self._next()) is not None:
@@ -378,7 +380,11 @@ class Inboxes:
         sessions = list(self.sessions)
         try:
             async with asyncio.timeout(SESSIONS_END_SECONDS):
-                await asyncio.gather(*(session.close() for session in sessions))
+                failed = [outcome for outcome in await asyncio.gather(*(session.close() for session in sessions),
+                                                                      return_exceptions=True)
+                          if isinstance(outcome, Exception)]
+            for error in failed:  # what they held goes back all the same
+                log.warning("inbox_session_close_failed", error=f"{type(error).__name__}: {error}")
         except TimeoutError:
             log.warning("inbox_sessions_not_closed", sessions=len(self.sessions), waited_seconds=SESSIONS_END_SECONDS)
         await self.held.close()

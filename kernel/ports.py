@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import threading
+from collections.abc import Iterable
 
 from kernel.errors import StartupError
 
@@ -33,8 +34,10 @@ class NoFreePort(StartupError):
     """The kernel kept answering ports this process already handed out."""
 
 
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """`count` distinct ports on `host`, none handed out before by this process."""
+def free_ports(count: int, host: str = "127.0.0.1", *, avoid: Iterable[int] = ()) -> list[int]:
+    """`count` distinct ports on `host`, none handed out before by this process nor in `avoid` (ports
+    another process handed out and its children may not have bound yet: `jjj up`'s own)."""
+    avoided = set(avoid)
     candidates = _candidates()
     with _lock:
         held: list[socket.socket] = []
@@ -47,7 +50,7 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
                 probe = _probe(host, candidates)
                 if probe is None:
                     continue
-                if probe.getsockname()[1] in _handed_out:
+                if probe.getsockname()[1] in _handed_out or probe.getsockname()[1] in avoided:
                     probe.close()
                     continue
                 held.append(probe)

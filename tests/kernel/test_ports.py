@@ -101,3 +101,10 @@ def test_the_test_workers_have_disjoint_ranges_below_the_ephemeral_ones():
     assert not set(spans[0]) & set(spans[1])
     assert max(spans[1]) < 32_768 and min(spans[0]) >= 10_000
     assert ports.port_range(worker_port_range(None, None)) == range(10_000, 32_000)
+
+
+def test_ports_to_avoid_are_not_handed_out(monkeypatch):
+    monkeypatch.setattr(ports, "_handed_out", set())
+    low, high = _unused_range(3)
+    monkeypatch.setenv(ports.RANGE_VARIABLE, f"{low}-{high}")
+    assert ports.free_ports(2, avoid=[low + 1]) in ([low, low + 2], [low + 2, low])

@@ -3,6 +3,7 @@ the gateway's deadline states, the adapters' oldest-pending bookkeeping and the 
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import urllib.request
@@ -72,6 +73,20 @@ def test_jjj_up_assigns_fixed_ports_from_the_base_free_ones_on_request_or_none()
     (line,) = metrics_ports.banner_lines("127.0.0.1", fixed)
     assert "gateway 127.0.0.1:9600" in line and "hebei 127.0.0.1:9603" in line
     assert "off" in metrics_ports.banner_lines("127.0.0.1", {})[0]
+
+
+def test_free_metrics_ports_are_none_of_the_federations_own(monkeypatch):
+    # The test (or the harness) chose the federation's ports a moment ago; its processes are not up yet.
+    low = 20_000 + os.getpid() % 5_000
+    monkeypatch.setenv("JJJ_PORT_RANGE", f"{low}-{low + 9}")
+    monkeypatch.setattr("kernel.ports._handed_out", set())
+    settings = Settings(nats_url=f"tls://127.0.0.1:{low}", gateway_port=low + 1,
+                        adapter_ports={"beijing": low + 2, "tianjin": low + 3, "hebei": low + 4},
+                        console={"port": low + 5, "nats_monitor_port": low + 6},
+                        observability={"metrics_free_ports": True})
+    assert metrics_ports.federation_ports(settings) == set(range(low, low + 7))
+    given = metrics_ports.assign(settings, ["gateway", "beijing", "tianjin"])
+    assert sorted(given.values()) == [low + 7, low + 8, low + 9]
 
 
 def test_the_state_file_keeps_the_metrics_endpoints(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from kernel.bus.last_values import MOST_SUBJECTS, LastValue, last_values
 from tests.support.bus import Bus
 

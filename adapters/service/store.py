@@ -100,10 +100,9 @@ class CaseStore:
     async def get_many(self, case_ids: list[str]) -> list[Record | None]:
         """`get` of each case, in one request to the bus (a batched direct get) rather than one per case.
 
-        A bucket made before direct gets were allowed on it is read key by key (and a re-provisioning
-        allows them). Direct gets may be answered by any replica of a clustered bucket, a moment
-        behind; what this process wrote last is newer, and only this jurisdiction's adapter writes
-        here, so for a case it wrote, the newer of the two stands."""
+        A bucket that does not answer direct gets (a clustered one: kernel.bus.jetstream.direct_reads, or
+        one made before they were allowed) is read key by key, from its leader. What this process wrote
+        last stands when it is newer than the answer (only this jurisdiction's adapter writes here)."""
         if not self._batched or len(case_ids) < 2:
             return list(await asyncio.gather(*(self.get(case_id) for case_id in case_ids)))
         keys = [_key(case_id) for case_id in case_ids]

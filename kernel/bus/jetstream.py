@@ -255,20 +255,30 @@ async def _provision(js: JetStreamContext, *, duplicate_window: float, replicas:
     return declared + await declare_buckets(js, bucket_layout(), replicas=replicas)
 
 
+def direct_reads(replicas: int | None) -> bool:
+    """Whether a bucket of this many replicas answers direct gets.
+
+    A direct get is a raw reply, not JSON with the value in base64, and many keys can be read in one
+    request (kernel/bus/last_values.py); but every replica answers it, and a follower may be behind the
+    leader. An adapter reads right after its own writes (a step is checked against the record the
+    previous step wrote): on a 3-node cluster the fault suite had steps refused against the record from
+    before. So only a single-replica bucket, where the one server that stored the write answers."""
+    return (replicas or 1) == 1
+
+
 async def declare_buckets(js: JetStreamContext, buckets: list[tuple[str, float | None]], *, replicas: int) -> list[str]:
     """Each (bucket, time to live) that is missing, created; those there are left as they are, but for
-    direct gets, allowed on one made before they were (a read is then a raw reply, not JSON with the
-    value in base64, and many keys can be read in one request: kernel/bus/last_values.py)."""
+    direct gets, set as `direct_reads` says for the replicas the bucket has."""
     for bucket, ttl in buckets:
         try:
             await js.key_value(bucket)
         except BucketNotFoundError:
             await js.create_key_value(api.KeyValueConfig(bucket=bucket, history=1, ttl=ttl, replicas=replicas,
-                                                         direct=True))
+                                                         direct=direct_reads(replicas)))
             continue
         stream = (await js.stream_info(f"KV_{bucket}")).config
-        if not stream.allow_direct:
-            await js.update_stream(dataclasses.replace(stream, allow_direct=True))
+        if bool(stream.allow_direct) != direct_reads(stream.num_replicas):
+            await js.update_stream(dataclasses.replace(stream, allow_direct=direct_reads(stream.num_replicas)))
     return [bucket for bucket, _ in buckets]
 
 

@@ -61,3 +61,10 @@ async def test_provisioning_allows_direct_gets_on_every_bucket_also_one_made_bef
             assert (await bus.js.stream_info(f"KV_{bucket}")).config.allow_direct, bucket
     finally:
         await bus.close()
+
+
+def test_only_a_single_replica_bucket_answers_direct_gets():
+    # A follower answering a direct get may be behind: an adapter reading its own write must reach the leader.
+    from kernel.bus.jetstream import direct_reads
+
+    assert direct_reads(1) and direct_reads(None) and not direct_reads(3)

@@ -42,6 +42,8 @@ MAX_MESSAGE_BYTES = 9 * 1024 * 1024
 CASES_PER_CALL = 200
 # IngestDocument pieces: well under the adapter's gRPC message limit, large enough to keep the stream busy.
 INGEST_PIECE_BYTES = 1024 * 1024
+# Items the adapter may put in one inbox message (it puts those ready together; at most 64).
+ITEMS_PER_MESSAGE = 64
 SERVING = health_pb2.HealthCheckResponse.SERVING
 
 
@@ -161,7 +163,8 @@ class MemberClient(_Client):
                     idle_seconds: float = 1.0) -> AsyncIterator[adapter_pb2.InboxItem]:
         """Inbound items as they come. Without `follow`, stops once nothing more came for `idle_seconds`
         (what is waiting now). An item not acknowledged (`ack`) comes again on the next inbox."""
-        request = adapter_pb2.OpenInboxRequest(flows=[names.flow(f) if isinstance(f, str) else f for f in flows])
+        request = adapter_pb2.OpenInboxRequest(flows=[names.flow(f) if isinstance(f, str) else f for f in flows],
+                                               items_per_message=ITEMS_PER_MESSAGE)
         call = self.stub.OpenInbox(request)
         try:
             while True:
@@ -173,7 +176,8 @@ class MemberClient(_Client):
                     raise translated(error, self.endpoint.address) from None
                 if response is grpc.aio.EOF:
                     return
-                yield response.item
+                for item in response.items or [response.item]:  # an adapter from before items_per_message: one
+                    yield item
         finally:
             call.cancel()
 

@@ -94,9 +94,10 @@ class InboxSession:
     def room_changed(self) -> None:
         self._room.set()
 
-    async def items(self) -> AsyncIterator[adapter_pb2.InboxItem]:
-        """The inbox's items until the caller stops or the session is closed; opening it while the bus is away
-        raises BusUnavailable. Once open, it outlasts a bus outage: the pumps wait for the connection to come back."""
+    async def batches(self) -> AsyncIterator[list[adapter_pb2.InboxItem]]:
+        """The inbox's items, those ready together in one list (at most SHOWN_AT_ONCE), until the caller stops
+        or the session is closed; opening it while the bus is away raises BusUnavailable. Once open, it
+        outlasts a bus outage: the pumps wait for the connection to come back."""
         jetstream.require_connected(self.relay.nc)
         try:
             with jetstream.bus_errors(f"opening the inbox of {self.relay.member.name}"):
@@ -122,8 +123,7 @@ class InboxSession:
                 # Kept before the member can see them (one transaction for what was ready together): an
                 # acknowledgement after a crash of this process still finds them.
                 await self.inboxes.acknowledged.flush_shown()
-                for item in items:
-                    yield item
+                yield items
         finally:
             await self.close()
 

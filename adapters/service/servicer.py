@@ -47,9 +47,10 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         try:
             # aclosing: a cancellation while this handler waits at its own yield still runs the session's
             # clean-up (unsubscribe, park) here and now, not whenever the generator is collected.
-            async with contextlib.aclosing(session.items()) as items:
-                async for item in items:
-                    yield adapter_pb2.OpenInboxResponse(item=item)
+            async with contextlib.aclosing(session.batches()) as batches:
+                async for batch in batches:
+                    for response in responses_of(batch, request.items_per_message):
+                        yield response
         finally:
             self.inboxes.close(session)
             log.info("inbox_closed", jurisdiction=self.relay.member.name, peer=peer)
@@ -103,3 +104,13 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
         if document_format in (adapter_pb2.DOCUMENT_FORMAT_UNSPECIFIED, self.relay.member.document_format):
             return self.relay.codec
         return codec_for_format(document_format)
+
+
+def responses_of(items: list[adapter_pb2.InboxItem], per_message: int) -> list[adapter_pb2.OpenInboxResponse]:
+    """Items ready together, one per response in `item` (as a member that asked for nothing expects), or up
+    to `per_message` in `items` of each."""
+    if per_message <= 1:
+        return [adapter_pb2.OpenInboxResponse(item=item) for item in items]
+    return [adapter_pb2.OpenInboxResponse(items=items[start:start + per_message])
+            for start in range(0, len(items), per_message)]
+

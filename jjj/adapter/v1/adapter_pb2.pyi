@@ -103,10 +103,12 @@ class SubmitDocumentResponse(_message.Message):
     def __init__(self, submissions: _Optional[_Iterable[_Union[Submission, _Mapping]]] = ..., rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ...) -> None: ...
 
 class OpenInboxRequest(_message.Message):
-    __slots__ = ("flows",)
+    __slots__ = ("flows", "items_per_message")
     FLOWS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_PER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     flows: _containers.RepeatedScalarFieldContainer[_envelope_pb2.Flow]
-    def __init__(self, flows: _Optional[_Iterable[_Union[_envelope_pb2.Flow, str]]] = ...) -> None: ...
+    items_per_message: int
+    def __init__(self, flows: _Optional[_Iterable[_Union[_envelope_pb2.Flow, str]]] = ..., items_per_message: _Optional[int] = ...) -> None: ...
 
 class InboxItem(_message.Message):
     __slots__ = ("item_id", "envelope", "native", "delivery_count")
@@ -121,10 +123,12 @@ class InboxItem(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., native: _Optional[_Union[NativeDocument, _Mapping]] = ..., delivery_count: _Optional[int] = ...) -> None: ...
 
 class OpenInboxResponse(_message.Message):
-    __slots__ = ("item",)
+    __slots__ = ("item", "items")
     ITEM_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
     item: InboxItem
-    def __init__(self, item: _Optional[_Union[InboxItem, _Mapping]] = ...) -> None: ...
+    items: _containers.RepeatedCompositeFieldContainer[InboxItem]
+    def __init__(self, item: _Optional[_Union[InboxItem, _Mapping]] = ..., items: _Optional[_Iterable[_Union[InboxItem, _Mapping]]] = ...) -> None: ...
 
 class AcknowledgeInboxItemRequest(_message.Message):
     __slots__ = ("item_id",)

@@ -47,6 +47,10 @@ _UNANSWERED = "the bus did not answer creating the {what}: refused by this princ
 PUBLISH_TIMEOUT_SECONDS = 10.0
 # Between fetches while the bus is away: long enough not to spin, short enough to resume promptly.
 OUTAGE_PAUSE_SECONDS = 0.5
+# The JetStream API's subject prefix, and how long a direct request to it (not through nats-py's
+# JetStream client) waits for its answer: kernel/bus/positions.py, kernel/bus/last_values.py.
+JS_API = "$JS.API"
+API_ANSWER_SECONDS = 5.0
 
 # The server is gone, not answering, or JetStream is (re)starting: the same call can succeed later.
 OUTAGES = (

@@ -17,14 +17,12 @@ from typing import NamedTuple
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from kernel.bus.jetstream import bus_errors
+from kernel.bus.jetstream import API_ANSWER_SECONDS, JS_API, bus_errors
 from kernel.errors import BusRefused, BusUnavailable
 from kernel.waiting import get_within
 
-API = "$JS.API"
 # nats-server refuses a multi_last request of more subjects than this (JSApiMsgGetRequest's limit).
 MOST_SUBJECTS = 1024
-ANSWER_SECONDS = 5.0
 _REMOVED = {"DEL", "PURGE"}
 
 
@@ -38,7 +36,7 @@ class LastValue(NamedTuple):
 
 
 async def last_values(nc: Client, stream: str, subjects: list[str], *,
-                      timeout: float = ANSWER_SECONDS) -> dict[str, LastValue]:
+                      timeout: float = API_ANSWER_SECONDS) -> dict[str, LastValue]:
     """subject -> its last message, for each of `subjects` that has one (absent: never written)."""
     found: dict[str, LastValue] = {}
     for start in range(0, len(subjects), MOST_SUBJECTS):
@@ -55,7 +53,7 @@ async def _one_batch(nc: Client, stream: str, subjects: list[str], timeout: floa
     with bus_errors(doing):
         subscription = await nc.subscribe(inbox, cb=replies.put)
         try:
-            await nc.publish(f"{API}.DIRECT.GET.{stream}",
+            await nc.publish(f"{JS_API}.DIRECT.GET.{stream}",
                              json.dumps({"multi_last": subjects, "batch": len(subjects)}).encode(), reply=inbox)
             try:
                 return await _collect(replies, stream, timeout)

@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import statistics
 import time
 import urllib.request
 import uuid
@@ -290,14 +291,19 @@ class Plan:
     offered_seconds: float = 3.0
     # Cases loaded between two identical batched probes: is the cost flat as the stores and indexes fill?
     history: int = 100_000
+    # Each side of the history load: a discarded warm-up probe, then this many probes of this many referrals;
+    # the median of each side is compared. One probe of 1,024 (four rounds of 256 in flight) after a warm-up of
+    # 8 gave ratios from 0.83 to 1.33 on one commit: the first probe also paid the federation's warm-up.
+    history_probe: int = 2048
+    history_probes: int = 3
     # Rows of the Hebei export streamed to IngestDocument (benchmarks/ingest.py); 0: not measured.
     ingest_rows: int = 100_000
 
 
 SMOKE = Plan(in_flight=(1, 4), batched_in_flight=(1, 4), referrals=16, offered_rates=(20,), offered_seconds=0.5, history=32,
-             ingest_rows=300)
+             history_probe=16, history_probes=2, ingest_rows=300)
 QUICK = Plan(in_flight=(1, 16, 64), batched_in_flight=(1, 16), referrals=256, offered_rates=(100, 300), offered_seconds=2.0,
-             history=2_000, ingest_rows=10_000)
+             history=2_000, history_probe=512, ingest_rows=10_000)
 HISTORY_IN_FLIGHT = 16
 
 
@@ -321,27 +327,39 @@ async def settled(pids: dict[str, int], *, idle_share: float = 0.15, timeout: fl
 HISTORY_SETTLE_SECONDS = 600.0
 
 
-async def with_history(members: Members, orders: WorkOrders, meter: Meter, *, referrals: int, history: int) -> dict:
+async def with_history(members: Members, orders: WorkOrders, meter: Meter, *, referrals: int, history: int,
+                       probes: int = 1) -> dict:
     """The same batched probe on the federation as it is, then after `history` more cases went through it.
 
-    Each probe starts once the federation has settled from what came before: the question is the cost
-    with the cases already in the stores and indexes, not while their side work is still running (how
-    long that took is reported beside it)."""
+    Each side is a warm-up probe (not counted: connections, caches, the first pages of every store) and then
+    `probes` probes; the sides' medians are compared, each of throughput and of CPU on its own. Each side starts
+    once the federation has settled from what came before: the question is the cost with the cases already in
+    the stores and indexes, not while their side work is still running (how long that took is reported beside it)."""
     in_flight = max(1, min(HISTORY_IN_FLIGHT, referrals // BATCH))
 
-    def probe():
-        return saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=referrals)
+    async def side() -> list[dict]:
+        await saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=referrals)
+        return [await saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=referrals)
+                for _ in range(probes)]
 
     settled_before = await settled(meter.pids, timeout=HISTORY_SETTLE_SECONDS)
-    before = await probe()
+    before = await side()
     loading = await saturation(members, orders, meter, in_flight=in_flight, per_call=BATCH, referrals=history)
     settled_after = await settled(meter.pids, timeout=HISTORY_SETTLE_SECONDS)
-    after = await probe()
+    after = await side()
+    throughput = [statistics.median([run["referrals_per_second"] for run in runs]) for runs in (before, after)]
+    cpu = [statistics.median([run["cpu_ms_per_referral_total"] for run in runs]) for runs in (before, after)]
     return {"loaded": loading["referrals"], "loading_referrals_per_second": loading["referrals_per_second"],
             "settled_seconds_before": settled_before, "settled_seconds_after_loading": settled_after,
-            "before": before, "after": after,
-            "throughput_ratio": round(after["referrals_per_second"] / max(before["referrals_per_second"], 0.1), 3),
-            "cpu_ratio": round(after["cpu_ms_per_referral_total"] / max(before["cpu_ms_per_referral_total"], 0.001), 3)}
+            "before": _median_run(before), "after": _median_run(after), "before_runs": before, "after_runs": after,
+            "throughput_ratio": round(throughput[1] / max(throughput[0], 0.1), 3),
+            "cpu_ratio": round(cpu[1] / max(cpu[0], 0.001), 3)}
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The probe of median throughput (the lower middle one of an even count), shown as the side's row."""
+    ranked = sorted(runs, key=lambda run: run["referrals_per_second"])
+    return ranked[(len(ranked) - 1) // 2]
 
 
 def bench_clients(state: FederationState, monitor_url: str | None = None) -> tuple[Members, WorkOrders, dict[str, int], Meter]:
@@ -373,13 +391,16 @@ async def measure(state: FederationState, plan: Plan, *, monitor_url: str | None
 
 
 async def measure_history(state: FederationState, plan: Plan, *, monitor_url: str | None = None) -> dict:
-    """Cost as history grows, on a federation of its own: the first probe runs on an empty one (after a
-    warm-up of 8 referrals), as the issue's "within 10% of an empty federation" asks; the probe used to
-    run after the other phases, some 30,000 cases in."""
-    members, orders, _, meter = bench_clients(state, monitor_url)
+    """Cost as history grows, on a federation of its own: the first probes run on an empty one, as the issue's
+    "within 10% of an empty federation" asks; the probe used to run after the other phases, some 30,000 cases in."""
+    members, orders, pids, meter = bench_clients(state, monitor_url)
     await members.open()
     try:
-        await saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)
-        return await with_history(members, orders, meter, referrals=plan.referrals, history=plan.history)
+        await saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)  # connections
+        measured = await with_history(members, orders, meter, referrals=plan.history_probe, history=plan.history,
+                                      probes=plan.history_probes)
     finally:
         await members.close()
+    # What holding the history costs in memory (kernel.heap reclaims cycles among old objects only hourly).
+    measured["peak_rss_mb"] = {role: round(peak_rss_mb(pid), 1) for role, pid in pids.items()}
+    return measured

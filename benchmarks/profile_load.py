@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             if arguments.history:
                 loaded = asyncio.run(drive(federation, in_flight=16, per_call=load.BATCH, referrals=arguments.history))
                 print(f"history: {loaded['referrals']} cases at {loaded['referrals_per_second']}/s", flush=True)
+                # Profiled once the history's tail (receipts, projection, audit) is done, as the bench's probe is.
+                waited = asyncio.run(load.settled(dict(federation.state.pids), timeout=load.HISTORY_SETTLE_SECONDS))
+                print(f"settled after {waited} s", flush=True)
             for role in PROFILED:
                 pid = federation.state.pids[role]
                 samplers.append((role, subprocess.Popen(

@@ -52,8 +52,9 @@ def table(report: dict) -> str:
     if history:
         before, after = history["before"], history["after"]
         lines += ["", f"Cost as history grows, on a federation of its own started empty: the same batched probe "
-                  f"({before['referrals']} referrals, {before['in_flight']} calls of {before['per_call']} in flight) on the "
-                  f"empty federation and after "
+                  f"({before['referrals']} referrals, {before['in_flight']} calls of {before['per_call']} in flight; "
+                  f"{len(history.get('before_runs', [before]))} times on each side after a warm-up run, the median "
+                  f"shown) on the empty federation and after "
                   f"{history['loaded']:,} more cases went through (loaded at {history['loading_referrals_per_second']}/s; "
                   f"each probe once the federation settled: {history.get('settled_seconds_before', '-')} s before the first, "
                   f"{history.get('settled_seconds_after_loading', '-')} s after the load):", "",
@@ -62,6 +63,9 @@ def table(report: dict) -> str:
                   f"| after {history['loaded']:,} | {after['referrals_per_second']} | {after['cpu_ms_per_referral_total']} | "
                   f"{after['p99_ms']} |",
                   f"| after / empty | {history['throughput_ratio']} | {history['cpu_ratio']} | |"]
+        if history.get("peak_rss_mb"):
+            lines += ["", "Peak RSS MB of that federation's processes: " + ", ".join(
+                f"{role} {mb}" for role, mb in history["peak_rss_mb"].items() if role != "supervisor") + "."]
     ingest = load.get("ingest")
     if ingest:
         lines += ["", f"Batch ingest: a {ingest['rows']:,}-row GB18030 Hebei export ({ingest['document_bytes'] / 2**20:.1f} MiB) "

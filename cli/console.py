@@ -62,7 +62,7 @@ def run(settings: Settings, args) -> int:
         print(f"jjj console: {running.url}", file=sys.stderr, flush=True)
         return running
 
-    asyncio.run(serve_until_signalled(start))
+    asyncio.run(serve_until_signalled(start, heap=settings.heap))
     return 0
 
 

@@ -159,13 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         from adapters.service.app import start_adapter
         from kernel.rpc.server import serve_until_signalled
 
-        asyncio.run(serve_until_signalled(lambda: start_adapter(args.jurisdiction, settings, port=args.port)))
+        asyncio.run(serve_until_signalled(lambda: start_adapter(args.jurisdiction, settings, port=args.port), heap=settings.heap))
         return EXIT_OK
     if args.command == "gateway":
         from kernel.rpc.server import serve_until_signalled
         from gateway.app import start_gateway
 
-        asyncio.run(serve_until_signalled(lambda: start_gateway(settings, port=args.port)))
+        asyncio.run(serve_until_signalled(lambda: start_gateway(settings, port=args.port), heap=settings.heap))
         return EXIT_OK
     return EXIT_USAGE
 

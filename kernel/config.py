@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from kernel import jurisdictions
+from kernel.heap import HeapSettings
 from kernel.security.pki import PkiLayout
 from kernel.security.tls import TlsFiles
 
@@ -267,6 +268,8 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    # How the gateway and the adapters keep what they hold out of the collector's full passes (JJJ_HEAP__FREEZE_SECONDS=0: off).
+    heap: HeapSettings = Field(default_factory=HeapSettings)
 
     @field_validator("adapter_ports")
     @classmethod

@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kernel.errors import StartupError
+from kernel.heap import HeapKeeper, HeapSettings
 from kernel.security import expiry
 from kernel.security.tls import TlsFiles, grpc_server_credentials
 
@@ -96,12 +97,18 @@ async def serve(service_name: str, add_servicer: Callable[[grpc.aio.Server], Non
     return Served(server, port, health_servicer, [watcher], service_name)
 
 
-async def serve_until_signalled(start) -> None:
-    """Run a process's servers until SIGINT or SIGTERM, then stop them gracefully."""
+async def serve_until_signalled(start, *, heap: HeapSettings | None = None) -> None:
+    """Run a process's servers until SIGINT or SIGTERM, then stop them gracefully; meanwhile what the
+    process holds is kept out of the collector's full passes (kernel.heap)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = await start()
-    await stop.wait()
+    keeper = asyncio.create_task(HeapKeeper(heap or HeapSettings()).run(), name="heap-keeper")
+    try:
+        await stop.wait()
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
     await running.stop()

@@ -37,6 +37,11 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     history = measured["history"]
     assert (history["loaded"], history["before"]["referrals"], history["after"]["referrals"]) == (load.SMOKE.history, 16, 16)
     assert history["throughput_ratio"] > 0 and history["cpu_ratio"] > 0
+    # Each side's probes are all kept, and the row shown is one of them (the median of an even count: the lower).
+    assert [len(history["before_runs"]), len(history["after_runs"])] == [load.SMOKE.history_probes] * 2
+    assert history["before"] in history["before_runs"] and history["after"] in history["after_runs"]
+    assert history["before"]["referrals_per_second"] == min(run["referrals_per_second"] for run in history["before_runs"])
+    assert history["peak_rss_mb"]["gateway"] > 0 and history["peak_rss_mb"]["hebei"] > 0
     assert measured["peak_rss_mb"]["beijing"] > 0
     assert floors["grpc_unary_echo"]["calls_per_second"] > 0
     assert floors["jetstream_publish_fetch_ack"]["messages_per_second"] > 0
@@ -50,6 +55,7 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     assert "STALE-TABLE" not in text and text.startswith("# Performance\n\nbefore") and text.rstrip().endswith("after")
     assert "| one per call | 1 |" in text and "| batched (16/call) | 4 |" in text
     assert f"| after {load.SMOKE.history} |" in text and "| empty |" in text
+    assert "Peak RSS MB of that federation's processes: " in text and "gateway " in text
     report.plot(result, tmp_path / "plot.svg")
     assert (tmp_path / "plot.svg").read_text().count("<polyline") == 2
     saved = report.write_results(result, tmp_path / "results")

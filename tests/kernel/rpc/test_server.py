@@ -4,13 +4,17 @@ its turn rather than being cancelled by gRPC's core (it keeps 1,000 waiting by d
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
+import signal
 from collections import Counter
 
 import grpc
 import pytest
 
 from kernel.errors import StartupError
-from kernel.rpc.server import PENDING_CALLS, serve
+from kernel.heap import HeapSettings
+from kernel.rpc.server import PENDING_CALLS, serve, serve_until_signalled
 from kernel.security import pki
 from tests.support.secure import files_of, member_channel
 
@@ -72,3 +76,33 @@ async def test_a_second_server_on_a_port_in_use_fails_to_start_naming_it(pki_lay
                 await serve("test.Slow", _slow_service, f"127.0.0.1:{first.port}", tls=files_of(pki_layout, pki.GATEWAY))
     finally:
         await first.stop(0)
+
+
+def test_a_served_process_freezes_what_it_holds_until_signalled() -> None:
+    """serve_until_signalled runs the heap keeper beside the servers (kernel.heap) and stops it with them."""
+    stopped: list[bool] = []
+
+    class Running:
+        async def stop(self) -> None:
+            stopped.append(True)
+
+    async def start() -> Running:
+        return Running()
+
+    async def signal_later() -> None:
+        while gc.get_freeze_count() == 0:
+            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    async def main() -> None:
+        sender = asyncio.create_task(signal_later())
+        await asyncio.wait_for(serve_until_signalled(start, heap=HeapSettings(freeze_seconds=0.02)), 10)
+        await sender
+
+    gc.unfreeze()
+    try:
+        asyncio.run(main())
+        assert stopped == [True] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.collect()

@@ -268,7 +268,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
-    # How the gateway and the adapters keep what they hold out of the collector's full passes (JJJ_HEAP__FREEZE_SECONDS=0: off).
+    # How the gateway, the adapters and the console keep what they hold out of the collector's full passes (JJJ_HEAP__FREEZE_SECONDS=0: off).
     heap: HeapSettings = Field(default_factory=HeapSettings)
 
     @field_validator("adapter_ports")

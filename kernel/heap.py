@@ -52,7 +52,7 @@ class HeapKeeper:
     settings: HeapSettings
     collector: Collector = gc
     started_at: float = field(default_factory=time.monotonic)
-    _last_thaw: float | None = None
+    _last_thaw: float = field(init=False)
 
     def __post_init__(self) -> None:
         self._last_thaw = self.started_at

@@ -20,7 +20,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from adapters.service import observe
-from kernel.bus import deadletters, jetstream, subjects
+from kernel.bus import bundles, deadletters, jetstream, subjects
+from kernel.bus.bundles import BundlePart
 from kernel.config import SecuritySettings
 from kernel.jurisdictions import Member
 from kernel.security.envelopes import KeyLookup, Refusal, Verified, VerificationCache
@@ -49,7 +50,7 @@ class Guard:
         # The inbox, the state tracker and sharing read the same messages: verify each once.
         self._cache = VerificationCache(self.keys)
 
-    def verify(self, message: Msg, *, read_once: bool = False) -> Verified | Refusal:
+    def verify(self, message: Msg | BundlePart, *, read_once: bool = False) -> Verified | Refusal:
         """`read_once`: no other consumer of this process reads the message (a digest), so its outcome is not
         kept: 1,024 kept digest batches held ~20 MB, and their interleaving with short-lived parses kept the
         allocator from giving memory back (Tianjin's adapter grew ~0.8 KB per shared case, without bound)."""
@@ -59,9 +60,9 @@ class Guard:
         if read_once:  # without its stream position the cache neither keeps nor looks up
             return self._cache.verify(message.data, message.subject, receiver=self.member, published_at=meta.timestamp)
         return self._cache.verify(message.data, message.subject, receiver=self.member, published_at=meta.timestamp,
-                                  stream=meta.stream, sequence=meta.sequence.stream)
+                                  stream=meta.stream, sequence=meta.sequence.stream, part=bundles.part_index(message))
 
-    async def refuse(self, message: Msg, refusal: Refusal, *, acknowledge: bool = True) -> None:
+    async def refuse(self, message: Msg | BundlePart, refusal: Refusal, *, acknowledge: bool = True) -> None:
         """Retry a refusal that may pass later; dead-letter (and acknowledge) one that will not."""
         meta = _metadata(message)
         deliveries = meta.num_delivered if meta is not None else 1
@@ -75,7 +76,7 @@ class Guard:
         if acknowledge:
             await message.ack()
 
-    async def dead_letter(self, message: Msg, refusal: Refusal, *, deliveries: int) -> None:
+    async def dead_letter(self, message: Msg | BundlePart, refusal: Refusal, *, deliveries: int) -> None:
         meta = _metadata(message)
         stream, sequence = (meta.stream, meta.sequence.stream) if meta is not None else ("", 0)
         letter = envelope_pb2.DeadLetter(
@@ -86,6 +87,8 @@ class Guard:
         letter.rejected_at.FromDatetime(datetime.now(UTC))
         sender_token = _sender_token(message.subject)
         msg_id = f"dead/{self.member.token}/{stream}/{sequence}" if stream else f"dead/{self.member.token}/{letter.envelope_id}"
+        if stream and bundles.part_index(message):  # another envelope of the same bundled message
+            msg_id += f"/{bundles.part_index(message)}"
         await jetstream.publish_bytes(self.js, subjects.dead_letter_subject(self.member, sender_token),
                                       letter.SerializeToString(), msg_id=msg_id, content_type=DEAD_LETTER_CONTENT_TYPE)
         observe.dead_lettered(self.member, refusal.reason)

@@ -25,6 +25,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.errors import MsgAlreadyAckdError
 
+from adapters.service import receipts
 from adapters.service.acknowledged import AcknowledgedLog
 from adapters.service.relay import AdapterRelay
 from kernel.bus import jetstream
@@ -250,7 +251,7 @@ class HeldItems:
             for held in batch:
                 self._ack_failed(held, error)
             raise
-        await asyncio.gather(*(self._send_receipt(s) for s in shown))
+        await self._send_receipts(shown)
         outcomes = await asyncio.gather(*(self._bus_ack(held) for held in batch), return_exceptions=True)
         results: dict[str, int | BaseException] = {}
         for held, outcome in zip(batch, outcomes, strict=True):
@@ -305,12 +306,16 @@ class HeldItems:
         await self._send_receipt(shown)
 
     async def _send_receipt(self, shown: Shown) -> None:
-        # After the record: if the ack is lost, the redelivered item's receipt is the same message (deduplicated).
+        await self._send_receipts([shown])
+
+    async def _send_receipts(self, shown: list[Shown]) -> None:
+        # After the record: if the ack is lost, the redelivered item's receipt is sent again (kept once by its sender).
         try:
-            await self.relay.send_receipt(shown.envelope, shown.data, delivered_at=shown.delivered_at,
-                                          delivery_count=shown.item.delivery_count if shown.item else 0)
-        except Exception:  # the member's acknowledgement stands; the missing receipt is logged
-            log.exception("receipt_not_sent", envelope_id=shown.envelope.envelope_id)
+            await self.relay.send_receipts([
+                receipts.receipt_for(self.relay.member, s.envelope, s.data, delivered_at=s.delivered_at,
+                                     delivery_count=s.item.delivery_count if s.item else 0) for s in shown])
+        except Exception:  # the members' acknowledgements stand; the missing receipts are logged
+            log.exception("receipt_not_sent", envelope_ids=[s.envelope.envelope_id for s in shown])
 
     # -- background ---------------------------------------------------------
 

@@ -30,7 +30,7 @@ from nats.js import JetStreamContext, api
 from nats.errors import ConnectionClosedError
 
 from kernel.codec import Codec
-from adapters.service import cohandling, observe, records
+from adapters.service import cohandling, observe, receipts, records
 from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
 from adapters.service.quarantine import Quarantine
@@ -42,7 +42,7 @@ from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore
 from adapters.service.tracker_batches import take_by_case
 from kernel import jurisdictions
-from kernel.bus import jetstream, subjects
+from kernel.bus import bundles, jetstream, subjects
 from kernel.observability import tracing
 from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
@@ -339,27 +339,9 @@ class AdapterRelay(CaseSending):
                  receiver=jurisdictions.display_name(envelope.receipt.receiver))
         return None
 
-    async def send_receipt(self, envelope: envelope_pb2.Envelope, received: bytes, *, delivered_at: float = 0.0,
-                           delivery_count: int = 0) -> None:
-        """Tell the sender, signed, that our member acknowledged its message (not for the federation's notices),
-        when it was first shown to the member (`delivered_at`, epoch seconds) and how often it was delivered."""
-        if envelope.sender == case_pb2.JURISDICTION_UNSPECIFIED:
-            return
-        sender = jurisdictions.by_enum(envelope.sender)
-        receipt = envelope_pb2.Receipt(envelope_id=envelope.envelope_id, envelope_digest=signed.digest(received),
-                                       receiver=self.member.enum, flow=envelope.flow, case_id=case_id_of(envelope))
-        receipt.acknowledged_at.GetCurrentTime()
-        if delivered_at:
-            receipt.delivered_at.FromNanoseconds(int(delivered_at * 1e9))
-        receipt.delivery_count = delivery_count
-        message = envelope_pb2.Envelope(
-            envelope_id=f"receipt/{envelope.envelope_id}", flow=Flow.FLOW_RECEIPT, sender=self.member.enum,
-            destination=sender.enum, sent_at=receipt.acknowledged_at, receipt=receipt,
-        )
-        # Not awaiting JetStream's answer keeps the member's acknowledgement fast; the receipt is on the
-        # connection before the message's ack, so a crash loses neither or only the ack (then both come again).
-        await jetstream.send_envelope(self.nc, subjects.subject(Flow.FLOW_RECEIPT, sender, self.member), message,
-                                      signer=self.signer)
+    async def send_receipts(self, sent: list[envelope_pb2.Envelope | None]) -> None:
+        """Send our receipts (adapters/service/receipts.py `receipt_for`), signed, bundled per sender."""
+        await receipts.send_receipts(self.nc, self.member, self.signer, sent)
 
     async def _mutate(self, case_id: str, change, *, likely_new: bool = False):
         """Change a case's record; repeat matching learns the status it reached (a link names it)."""
@@ -407,6 +389,8 @@ class AdapterRelay(CaseSending):
                     messages = await jetstream.fetch_batch(subscription, batch=self.tracker.fetch_batch, timeout=1.0)
                 except ConnectionClosedError:
                     return  # shutting down
+                if flow == Flow.FLOW_RECEIPT:  # the receipts of one acknowledgement batch come as one bundle
+                    messages = [part for message in messages for part in bundles.parts_of(message)]
                 await take_by_case(messages, self.guard.verify, self._take_tracked)
         finally:
             await subscription.unsubscribe()

@@ -28,7 +28,7 @@ from gateway.audit import exchanges
 from gateway.audit.store import AuditStore
 from gateway.feed import BusFeed
 from kernel import audit, jurisdictions
-from kernel.bus import jetstream, subjects
+from kernel.bus import bundles, jetstream, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.security.envelopes import Refusal, VerificationCache, digest, parse
 from kernel.security.signing import Signer
@@ -51,6 +51,13 @@ class _Taken:
     subject: str
     data: bytes
     at: datetime
+    part: int = 0  # which envelope of a bundled message (kernel.bus.bundles)
+    last: bool = True  # the message's last envelope: only then is its stream position done
+
+    @property
+    def done_up_to(self) -> int:
+        # A batch may end inside a bundle: a restart then reads the whole bundle again (a record twice, not lost).
+        return self.seq if self.last else self.seq - 1
 
 
 def _name(value: int) -> str:
@@ -81,7 +88,7 @@ def entry_of(taken: _Taken, verifier: VerificationCache) -> audit.AuditEntry:
     if taken.stream == subjects.DEAD_LETTER_STREAM:
         return _dead_letter_entry(taken, at)
     outcome = verifier.verify(taken.data, taken.subject, receiver=None, published_at=taken.at, stream=taken.stream,
-                              sequence=taken.seq)
+                              sequence=taken.seq, part=taken.part)
     if isinstance(outcome, Refusal):
         status, envelope = f"refused:{outcome.reason_name}", parse(taken.data)
     else:
@@ -137,8 +144,13 @@ class Auditor:
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
-        self._unwritten += 1
-        await self.queue.put(_Taken(meta.stream, meta.sequence.stream, message.subject, message.data, meta.timestamp))
+        # A bundle's envelopes are recorded one by one, as if each had come alone (a dead letter is never bundled).
+        envelopes = ([message.data] if meta.stream == subjects.DEAD_LETTER_STREAM
+                     else bundles.envelopes_of(message.data, message.headers))
+        for part, data in enumerate(envelopes):
+            self._unwritten += 1
+            self.queue.put_nowait(_Taken(meta.stream, meta.sequence.stream, message.subject, data, meta.timestamp,
+                                         part=part, last=part == len(envelopes) - 1))
 
     async def _write(self) -> None:
         while True:
@@ -164,7 +176,7 @@ class Auditor:
     def _append(self, batch: list[_Taken]) -> None:
         cursors: dict[str, int] = {}
         for taken in batch:
-            cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.seq)
+            cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.done_up_to)
         entries = [entry_of(taken, self.verifier) for taken in batch]
         observations = [exchanges.observation_of(taken.stream, taken.seq, taken.data, taken.at, verified=entry.status == "verified")
                         for taken, entry in zip(batch, entries) if taken.stream != subjects.DEAD_LETTER_STREAM]

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from kernel.bus import subjects
+from kernel.bus import bundles, subjects
 from kernel.bus.envelopes import case_id_of
 from kernel.domain.lifecycle import Lifecycle
 from kernel.security.admission import authorize
@@ -58,9 +58,14 @@ class Projector:
                       subject=f"jjj.{route.token}.>", on_message=self._on_message)
 
     async def _on_message(self, message) -> None:
+        # A bundle's envelopes (kernel.bus.bundles) are projected one by one, in the same batch: nothing awaits between.
+        for part, data in enumerate(bundles.envelopes_of(message.data, message.headers)):
+            self._project(message, data, part)
+
+    def _project(self, message, data: bytes, part: int) -> None:
         meta = message.metadata
-        checked = self.verifier.verify(message.data, message.subject, receiver=None, published_at=meta.timestamp,
-                                       stream=meta.stream, sequence=meta.sequence.stream)
+        checked = self.verifier.verify(data, message.subject, receiver=None, published_at=meta.timestamp,
+                                       stream=meta.stream, sequence=meta.sequence.stream, part=part)
         if isinstance(checked, Refusal):
             log.warning("not_projected", subject=message.subject, reason=checked.reason_name, detail=checked.detail,
                         stream=meta.stream, stream_seq=meta.sequence.stream)

@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import ssl
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import nats
 import nats.js.errors
@@ -30,7 +30,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from kernel.observability import tracing
 from kernel import jurisdictions
-from kernel.bus import subjects
+from kernel.bus import bundles, subjects
 from kernel.bus.connection_errors import ConnectionErrorLog
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
 from kernel.security import envelopes
@@ -360,6 +360,15 @@ async def send_envelope(nc: Client, subject: str, envelope: envelope_pb2.Envelop
     headers = tracing.inject({api.Header.MSG_ID: envelope.envelope_id, "Content-Type": ENVELOPE_CONTENT_TYPE})
     with bus_errors(f"sending {envelope.envelope_id} to {subject}"):
         await nc.publish(subject, envelopes.sign(envelope, signer), headers=headers)
+
+
+async def send_bundle(nc: Client, subject: str, envelopes: Sequence[tuple[str, bytes]]) -> None:
+    """Signed envelopes (id, bytes) as one bundled message (kernel.bus.bundles), like `send_envelope`."""
+    ids = [envelope_id for envelope_id, _ in envelopes]
+    headers = tracing.inject({api.Header.MSG_ID: bundles.bundle_msg_id(ids), "Content-Type": bundles.BUNDLE_CONTENT_TYPE,
+                              bundles.BUNDLE_HEADER: str(len(ids))})
+    with bus_errors(f"sending {len(ids)} envelopes ({ids[0]} first) to {subject}"):
+        await nc.publish(subject, bundles.pack([data for _, data in envelopes]), headers=headers)
 
 
 async def publish_bytes(js: JetStreamContext, subject: str, data: bytes, *, msg_id: str, content_type: str) -> api.PubAck:

@@ -161,7 +161,7 @@ def verify_message(data: bytes, subject: str, keys: KeyLookup, *, receiver: Memb
 class VerificationCache:
     """verify_message once per stored message, for the several consumers of one process reading it.
 
-    Keyed by (stream, stream sequence), which names one message's bytes for good; an
+    Keyed by (stream, stream sequence, part of a bundle), which names one envelope's bytes for good; an
     Ed25519 verification costs far more than the lookup. The consumers of one process read
     a message within moments of each other, so a small bound (oldest out first) is enough.
     """
@@ -169,13 +169,14 @@ class VerificationCache:
     def __init__(self, keys: KeyLookup, *, size: int = 1024) -> None:
         self.keys = keys
         self.size = size
-        self._outcomes: OrderedDict[tuple[str, int], Verified | Refusal] = OrderedDict()
+        self._outcomes: OrderedDict[tuple[str, int, int], Verified | Refusal] = OrderedDict()
 
     def verify(self, data: bytes, subject: str, *, receiver: Member | None, published_at: datetime | None,
-               stream: str = "", sequence: int = 0) -> Verified | Refusal:
+               stream: str = "", sequence: int = 0, part: int = 0) -> Verified | Refusal:
+        """`part`: which envelope of a bundled message (kernel.bus.bundles) the bytes are."""
         if not stream:
             return verify_message(data, subject, self.keys, receiver=receiver, published_at=published_at)
-        key = (stream, sequence)
+        key = (stream, sequence, part)
         outcome = self._outcomes.get(key)
         if outcome is None:
             outcome = verify_message(data, subject, self.keys, receiver=receiver, published_at=published_at)

@@ -22,7 +22,8 @@ def test_each_referral_is_stored_once_with_its_receipt_and_every_process_is_coun
     text = "\n".join(lines)
     assert lines[0].startswith("64 referrals, 16 per call, 2 calls in flight")
     stored = dict(re.findall(r"^  (JJJ_\w+|KV_\w+)\s+([\d.]+)$", text, flags=re.MULTILINE))
-    assert stored["JJJ_REFERRALS"] == "1.00" and stored["JJJ_RECEIPTS"] == "1.00"  # one message each, per referral
+    assert stored["JJJ_REFERRALS"] == "1.00"  # one message per referral
+    assert 0 < float(stored["JJJ_RECEIPTS"]) <= 1  # the receipts of one acknowledgement batch in one message
     assert float(stored["KV_JJJ_CASES_BJ"]) >= 1 and float(stored["KV_JJJ_CASES_HE"]) >= 1
     connections = dict(re.findall(r"^  (jjj-adapter-\w+|jjj-gateway)\s+in\s+([\d.]+)", text, flags=re.MULTILINE))
     assert float(connections["jjj-adapter-beijing"]) > 1 and float(connections["jjj-adapter-hebei"]) > 1

@@ -92,6 +92,6 @@ class Bus:
         info = await self.js.consumer_info(stream, durable)
         return info.num_pending == 0 and info.num_ack_pending == 0
 
-    async def inject(self, subject: str, data: bytes) -> int:
+    async def inject(self, subject: str, data: bytes, headers: dict[str, str] | None = None) -> int:
         """Publish raw bytes the way anyone with bus access could; returns the stream sequence."""
-        return (await self.js.publish(subject, data, timeout=10)).seq
+        return (await self.js.publish(subject, data, timeout=10, headers=headers)).seq

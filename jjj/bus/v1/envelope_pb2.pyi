@@ -448,6 +448,12 @@ class Envelope(_message.Message):
     signature: Signature
     def __init__(self, envelope_id: _Optional[str] = ..., flow: _Optional[_Union[Flow, str]] = ..., sender: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., destination: _Optional[_Union[_case_pb2.Jurisdiction, str]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., hotline_transfer: _Optional[_Union[HotlineTransfer, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., information_share: _Optional[_Union[InformationShare, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., signature: _Optional[_Union[Signature, _Mapping]] = ...) -> None: ...
 
+class EnvelopeBundle(_message.Message):
+    __slots__ = ("envelopes",)
+    ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    envelopes: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, envelopes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
 class IngestChunk(_message.Message):
     __slots__ = ("ingest_id", "chunk", "sender", "flow", "destination", "note", "cases", "signature")
     INGEST_ID_FIELD_NUMBER: _ClassVar[int]

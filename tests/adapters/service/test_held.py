@@ -13,6 +13,7 @@ import pytest
 
 from adapters.service.acknowledged import AcknowledgedLog, log_path
 from adapters.service.held import HeldItems
+from kernel import jurisdictions
 from kernel.config import InboxSettings
 from kernel.errors import BusError
 from jjj.adapter.v1 import adapter_pb2
@@ -43,9 +44,13 @@ class BusMessage:
 
 class Relay:
     nc = SimpleNamespace(is_connected=True)
+    member = jurisdictions.by_name("hebei")
 
-    async def send_receipt(self, envelope, data, **_) -> None:
-        pass
+    def __init__(self) -> None:
+        self.receipts_sent: list[list] = []  # one list per send: what travels together
+
+    async def send_receipts(self, receipts) -> None:
+        self.receipts_sent.append(list(receipts))
 
 
 def held_items_with(tmp_path, limits: InboxSettings) -> HeldItems:
@@ -61,7 +66,8 @@ async def held_items(tmp_path):
 
 def shown_to(held_items: HeldItems, session: object, message: BusMessage):
     held = held_items.take(message, session, REFERRAL)
-    envelope = envelope_pb2.Envelope(envelope_id=f"jjj:BJ:{message.metadata.sequence.stream}/referral/1", flow=REFERRAL)
+    envelope = envelope_pb2.Envelope(envelope_id=f"jjj:BJ:{message.metadata.sequence.stream}/referral/1", flow=REFERRAL,
+                                     sender=jurisdictions.by_name("beijing").enum)
     held_items.mark_shown(held, envelope, adapter_pb2.InboxItem(item_id=held.item_id, envelope=envelope))
     return held
 
@@ -119,3 +125,17 @@ async def test_a_grace_that_ended_between_two_late_ticks_still_wakes_the_waiting
     assert held_items.graces_ended(parked + 0.9, parked + 1.6)
     assert not held_items.graces_ended(parked + 1.6, parked + 1.9)  # told once
     held_items.acknowledged.close()
+
+
+async def test_the_receipts_of_one_acknowledgement_batch_are_sent_together_after_the_record(held_items):
+    session, messages = SimpleNamespace(room_changed=lambda: None), [BusMessage(n) for n in (21, 22, 23)]
+    helds = [shown_to(held_items, session, message) for message in messages]
+    for message in messages:
+        message.answer()
+    results = await held_items.acknowledge_many([held.item_id for held in helds])
+    assert results == [adapter_pb2.ACK_RESULT_ACKNOWLEDGED] * 3
+    (together,) = held_items.relay.receipts_sent
+    assert [r.receipt.envelope_id for r in together] == [f"jjj:BJ:{n}/referral/1" for n in (21, 22, 23)]
+    assert {r.destination for r in together} == {jurisdictions.by_name("beijing").enum}
+    for held in helds:  # recorded before they were sent
+        assert await held_items.acknowledged.by_item(held.item_id) is not None

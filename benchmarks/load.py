@@ -83,14 +83,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
-def peak_rss_mb(pid: int) -> float:
+def status_mb(pid: int, key: str) -> float:
+    """A memory figure of /proc/<pid>/status ("VmHWM": peak resident, "VmRSS": resident now), in MB; 0 if gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def peak_rss_mb(pid: int) -> float:
+    return status_mb(pid, "VmHWM")
 
 
 def varz(url: str | None) -> dict:

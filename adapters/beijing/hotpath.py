@@ -14,9 +14,7 @@ import functools
 import re
 from datetime import date
 
-import phonenumbers
-
-from kernel.normalize.phone import PhoneResult, national_form, normalize_phone
+from kernel.normalize.phone import CN_PREFIX, PhoneResult, is_cn_mobile, national_form, normalize_phone
 from kernel.normalize.timeutil import parse_beijing_time
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -24,25 +22,18 @@ BEIJING_AREA_CODE = "010"  # a landline written without its area code is a Beiji
 _BEIJING_OFFSET_SECONDS = 8 * 3600
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
-# CN mobile numbers as the phonenumbers metadata (the general path's source) defines them.
-_CN_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
-_CN_MOBILE_PREFIX = "+86"
-
-
-def _is_cn_mobile(digits: str) -> bool:
-    return len(digits) == 11 and digits.isascii() and digits.isdigit() and _CN_MOBILE.fullmatch(digits) is not None
 
 
 def normalize_lxdh(raw: str) -> PhoneResult:
     """normalize_phone(raw, area_code="010"), fast for a plain CN mobile number."""
-    if _is_cn_mobile(raw):
-        return PhoneResult(_CN_MOBILE_PREFIX + raw, True)
+    if is_cn_mobile(raw):
+        return PhoneResult(CN_PREFIX + raw, True)
     return normalize_phone(raw, area_code=BEIJING_AREA_CODE)
 
 
 def render_lxdh(e164: str) -> str:
     """national_form(e164, "dashed"), fast for a CN mobile number."""
-    if e164.startswith(_CN_MOBILE_PREFIX) and _is_cn_mobile(e164[3:]):
+    if e164.startswith(CN_PREFIX) and is_cn_mobile(e164[3:]):
         return e164[3:]
     return national_form(e164, "dashed") if e164 else ""
 

@@ -17,7 +17,7 @@ import unicodedata
 
 import phonenumbers
 
-from kernel.normalize.phone import normalize_phone
+from kernel.normalize.phone import CN_PREFIX, is_cn_mobile, normalize_phone
 from kernel.normalize.resident_id import normalize_id_number
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -53,6 +53,8 @@ def mask_phone(phone: str) -> str:
     phone = phone.strip()
     if not phone:
         return ""
+    if phone.startswith(CN_PREFIX) and is_cn_mobile(phone[3:]):  # a mapped case's phone: what the parser gives
+        return CN_PREFIX + _mask_digits(phone[3:])
     if phone.startswith("+"):
         try:
             number = phonenumbers.parse(phone, None)

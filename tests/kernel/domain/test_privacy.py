@@ -158,3 +158,15 @@ def test_a_digest_masks_its_title_as_redact_text_alone_does(phone, title):
     case.title = title
     assert digest_case(case, SECRET).title == redact_text(title, case.requester)
     assert redact_text(title, case.requester, masked_phone=mask_phone(phone)) == redact_text(title, case.requester)
+
+
+@given(st.one_of(st.text(alphabet="0123456789", min_size=11, max_size=11), st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)))
+def test_an_e164_cn_number_is_masked_as_the_library_splits_it(national):
+    import phonenumbers
+
+    from kernel.domain.privacy import _mask_digits
+
+    raw = "+86" + national
+    number = phonenumbers.parse(raw, None)
+    expected = f"+{number.country_code}{_mask_digits(phonenumbers.national_significant_number(number))}"
+    assert mask_phone(raw) == expected

@@ -137,3 +137,19 @@ def test_never_raises_and_invalid_keeps_input(raw):
         assert result.value != ""
     else:
         assert result.value == "" or result.value.startswith("+")
+
+
+# The quick path for an already normalised CN mobile gives what the library gives, for any 11 digits after +86.
+@given(st.one_of(st.text(alphabet="0123456789", min_size=11, max_size=11), st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)))
+def test_an_e164_cn_number_normalises_as_the_library_reads_it(national):
+    import phonenumbers
+
+    raw = "+86" + national
+    try:
+        number = phonenumbers.parse(raw, "CN")
+        expected = (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                    if phonenumbers.is_valid_number(number) else None)
+    except phonenumbers.NumberParseException:
+        expected = None
+    result = normalize_phone(raw)
+    assert result == (PhoneResult(expected, True) if expected else PhoneResult(raw, False))

@@ -389,8 +389,8 @@ class AdapterRelay(CaseSending):
                     messages = await jetstream.fetch_batch(subscription, batch=self.tracker.fetch_batch, timeout=1.0)
                 except ConnectionClosedError:
                     return  # shutting down
-                if flow == Flow.FLOW_RECEIPT:  # the receipts of one acknowledgement batch come as one bundle
-                    messages = [part for message in messages for part in bundles.parts_of(message)]
+                # The receipts of one acknowledgement batch come as one bundle: each taken as a message of its own.
+                messages = [part for message in messages for part in bundles.parts_of(message)]
                 await take_by_case(messages, self.guard.verify, self._take_tracked)
         finally:
             await subscription.unsubscribe()

@@ -144,9 +144,8 @@ class Auditor:
 
     async def _on_message(self, message) -> None:
         meta = message.metadata
-        # A bundle's envelopes are recorded one by one, as if each had come alone (a dead letter is never bundled).
-        envelopes = ([message.data] if meta.stream == subjects.DEAD_LETTER_STREAM
-                     else bundles.envelopes_of(message.data, message.headers))
+        # A bundle's envelopes are recorded one by one, as if each had come alone.
+        envelopes = bundles.envelopes_of(message)
         for part, data in enumerate(envelopes):
             self._unwritten += 1
             self.queue.put_nowait(_Taken(meta.stream, meta.sequence.stream, message.subject, data, meta.timestamp,

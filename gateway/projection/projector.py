@@ -59,7 +59,7 @@ class Projector:
 
     async def _on_message(self, message) -> None:
         # A bundle's envelopes (kernel.bus.bundles) are projected one by one, in the same batch: nothing awaits between.
-        for part, data in enumerate(bundles.envelopes_of(message.data, message.headers)):
+        for part, data in enumerate(bundles.envelopes_of(message)):
             self._project(message, data, part)
 
     def _project(self, message, data: bytes, part: int) -> None:

@@ -5,7 +5,8 @@ dispatched, acknowledged), and that per-message cost, not the work on each envel
 most of what a referral cost. A bundle (jjj.bus.v1.EnvelopeBundle, marked by the
 `Jjj-Bundle` header with its count) carries envelopes exactly as each would travel alone,
 each with its own signature: a reader verifies and takes each one as a message of its own
-(`parts_of`), so what it proves (a receipt kept with its case) does not change.
+(`parts_of`), so what it proves (a receipt kept with its case) does not change. Only receipts
+travel bundled: a bundle on any other subject is taken whole, and refused whole, by every reader.
 
 A part settles the bundle, not the bus message: the message is acknowledged once every
 part was, put back (nak, with the longest delay asked) once every part was taken and one
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 
+from kernel.bus import subjects
 from jjj.bus.v1 import envelope_pb2
 
 BUNDLE_HEADER = "Jjj-Bundle"
@@ -47,20 +49,26 @@ def bundle_msg_id(envelope_ids: Sequence[str]) -> str:
     return "bundle/" + digest.hexdigest()[:40]
 
 
-def is_bundle(headers: Mapping[str, str] | None) -> bool:
-    return bool(headers) and BUNDLE_HEADER in headers
+RECEIPT_SUBJECTS = f"jjj.{subjects.route_of(envelope_pb2.FLOW_RECEIPT).token}."
 
 
-def envelopes_of(data: bytes, headers: Mapping[str, str] | None) -> list[bytes]:
-    """The envelopes a message carries: its data, or a bundle's envelopes. A bundle that cannot be read is
-    taken as one envelope of its bytes, which no reader accepts (refused as malformed or unsigned, dead-lettered)."""
-    if not is_bundle(headers):
-        return [data]
+def is_bundle(message) -> bool:
+    """A bundle on a subject where bundles travel: receipts only. Elsewhere the header is ignored and the
+    message taken as one envelope, which no reader accepts (a bundle is not an envelope): refused whole."""
+    headers = message.headers
+    return bool(headers) and BUNDLE_HEADER in headers and message.subject.startswith(RECEIPT_SUBJECTS)
+
+
+def envelopes_of(message) -> list[bytes]:
+    """The envelopes a message (data, headers, subject) carries: its data, or a bundle's envelopes. A bundle
+    that cannot be read is taken as one envelope of its bytes, refused as malformed and dead-lettered."""
+    if not is_bundle(message):
+        return [message.data]
     try:
-        envelopes = list(envelope_pb2.EnvelopeBundle.FromString(data).envelopes)
+        envelopes = list(envelope_pb2.EnvelopeBundle.FromString(message.data).envelopes)
     except DecodeError:
-        return [data]
-    return envelopes or [data]
+        return [message.data]
+    return envelopes or [message.data]
 
 
 @dataclass(eq=False)
@@ -126,9 +134,9 @@ class BundlePart:
 
 def parts_of(message: Msg) -> list[Msg | BundlePart]:
     """A fetched message as the messages its readers take: itself, or one part per envelope of a bundle."""
-    if not is_bundle(message.headers):
+    if not is_bundle(message):
         return [message]
-    envelopes = envelopes_of(message.data, message.headers)
+    envelopes = envelopes_of(message)
     settlement = _Settlement(message, len(envelopes))
     return [BundlePart(message, data, index, settlement) for index, data in enumerate(envelopes)]
 

@@ -57,7 +57,7 @@ async def test_one_acknowledgement_batch_sends_one_message_and_each_case_keeps_i
         return await bus.stored("JJJ_RECEIPTS") or None
     (message,) = await eventually(stored_receipts)
     assert message.subject == RECEIPT_SUBJECT and message.headers[bundles.BUNDLE_HEADER] == "2"
-    carried = bundles.envelopes_of(message.data, message.headers)
+    carried = bundles.envelopes_of(message)
     assert len(carried) == 2
     keys = RegistryFile(settings.key_registry_path())
     by_envelope = {}

@@ -22,26 +22,34 @@ class RecordedMessage:
         self.settled.append(("nak", delay))
 
 
-def bundled(envelopes: list[bytes]) -> RecordedMessage:
+def bundled(envelopes: list[bytes]) -> RecordedMessage:  # on a receipt subject, where bundles travel
     return RecordedMessage(bundles.pack(envelopes), {bundles.BUNDLE_HEADER: str(len(envelopes))})
 
 
 @given(st.lists(st.binary(max_size=64), min_size=1, max_size=20))
 def test_a_bundle_carries_its_envelopes_exactly_and_in_order(envelopes):
     message = bundled(envelopes)
-    assert bundles.envelopes_of(message.data, message.headers) == envelopes
+    assert bundles.envelopes_of(message) == envelopes
 
 
 @given(st.binary(max_size=64))
 def test_a_message_without_the_header_is_one_envelope_whatever_its_bytes(data):
-    assert bundles.envelopes_of(data, None) == [data]
-    assert bundles.envelopes_of(data, {"Content-Type": "x"}) == [data]
+    assert bundles.envelopes_of(RecordedMessage(data, None)) == [data]
+    assert bundles.envelopes_of(RecordedMessage(data, {"Content-Type": "x"})) == [data]
 
 
 def test_a_bundle_that_cannot_be_read_is_taken_as_one_envelope_of_its_bytes():
     # Refused downstream as malformed, never dropped silently.
-    assert bundles.envelopes_of(b"\xff\xff\xff", {bundles.BUNDLE_HEADER: "2"}) == [b"\xff\xff\xff"]
-    assert bundles.envelopes_of(b"", {bundles.BUNDLE_HEADER: "0"}) == [b""]
+    assert bundles.envelopes_of(RecordedMessage(b"\xff\xff\xff", {bundles.BUNDLE_HEADER: "2"})) == [b"\xff\xff\xff"]
+    assert bundles.envelopes_of(RecordedMessage(b"", {bundles.BUNDLE_HEADER: "0"})) == [b""]
+
+
+@pytest.mark.parametrize("subject", ["jjj.referral.he.bj", "jjj.status.bj.he", "jjj.share.tj.bj", "jjj.dead.bj.he"])
+def test_a_bundle_anywhere_but_the_receipt_subjects_is_one_message_refused_whole(subject):
+    message = bundled([b"1", b"2"])
+    message.subject = subject
+    assert bundles.envelopes_of(message) == [message.data]
+    assert bundles.parts_of(message) == [message]
 
 
 def test_the_message_id_is_the_same_for_the_same_envelopes_and_differs_otherwise():

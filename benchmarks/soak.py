@@ -66,6 +66,8 @@ async def soak(federation: LocalFederation, *, minutes: float, burst: int, every
             samples.append({"seconds": round(time.monotonic() - started, 1), "referrals": referrals,
                             "burst_per_second": result["referrals_per_second"],
                             "cpu_ms_per_referral": result["cpu_ms_per_referral_total"],
+                            # which process's cost grows with the cases held, if any does
+                            "cpu_ms_per_referral_by_process": result["cpu_ms_per_referral"],
                             "rss_mb": {role: round(load.status_mb(pid, "VmRSS"), 1) for role, pid in pids.items()}})
             print(json.dumps(samples[-1]), flush=True)
             await asyncio.sleep(max(0.0, every - (time.monotonic() - burst_started)))

@@ -13,12 +13,9 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 from benchmarks import bench_jjj_map, floors, load, report, transport_floors
-from harness.federation import LocalFederation
 
 # module, key of its result to compare, floor function
 MAPPING = [
@@ -55,29 +52,21 @@ def mapping() -> list[dict]:
 
 
 def end_to_end(plan: load.Plan) -> tuple[dict, dict]:
-    with tempfile.TemporaryDirectory(prefix="jjj-bench-") as tmp:
-        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-        try:
-            monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
-            measured = asyncio.run(load.measure(federation.state, plan, monitor_url=monitor))
-            count = 256 if plan is load.SMOKE else 4096
-            floor = asyncio.run(transport_floors.measure(federation.state, submit_bytes=1400, envelope_bytes=2600,
-                                                         count=count))
-        finally:
-            federation.stop()
+    with load.bench_federation(prefix="jjj-bench-") as federation:
+        monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
+        measured = asyncio.run(load.measure(federation.state, plan, monitor_url=monitor))
+        count = 256 if plan is load.SMOKE else 4096
+        floor = asyncio.run(transport_floors.measure(federation.state, submit_bytes=1400, envelope_bytes=2600,
+                                                     count=count))
     measured["history"] = history(plan) if plan.history else None
     return measured, floor
 
 
 def history(plan: load.Plan) -> dict:
     """The flat-cost probes on a federation of their own, started empty."""
-    with tempfile.TemporaryDirectory(prefix="jjj-bench-history-") as tmp:
-        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-        try:
-            monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
-            return asyncio.run(load.measure_history(federation.state, plan, monitor_url=monitor))
-        finally:
-            federation.stop()
+    with load.bench_federation(prefix="jjj-bench-history-") as federation:
+        monitor = f"http://127.0.0.1:{federation.ports['nats_monitor']}"
+        return asyncio.run(load.measure_history(federation.state, plan, monitor_url=monitor))
 
 
 def main(argv: list[str] | None = None) -> int:

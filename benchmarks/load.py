@@ -17,13 +17,16 @@ The floors (benchmarks/transport_floors.py) run in the same run on the same mach
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
 import statistics
+import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ import grpc
 
 
 from harness.client import secure_channel
+from harness.federation import LocalFederation
 from harness.state import FederationState
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 from kernel.normalize.resident_id import gb11643_check_digit
@@ -73,6 +77,20 @@ def document(orders: list[tuple[str, dict]]) -> bytes:
 
 
 # -- /proc and /varz ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bench_federation(data_dir: Path | None = None, *, prefix: str = "jjj-bench-") -> Iterator[LocalFederation]:
+    """A local federation (`jjj up` on free ports, warnings only in its logs) for a measurement, in `data_dir`
+    or else a temporary directory removed afterwards; stopped when the block ends, however it ends."""
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix))) / "data"
+        federation = LocalFederation.start(data_dir, extra_env={"JJJ_LOG_LEVEL": "warning"})
+        try:
+            yield federation
+        finally:
+            federation.stop()
 
 
 def cpu_seconds(pid: int) -> float:

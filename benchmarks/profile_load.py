@@ -16,7 +16,6 @@ import collections
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = options.parse_args(argv)
     out = ROOT / "bench" / "profiles" / datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="jjj-profile-") as tmp:
-        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
+    with load.bench_federation(prefix="jjj-profile-") as federation:
         samplers = []
         try:
             if arguments.history:
@@ -110,7 +108,6 @@ def main(argv: list[str] | None = None) -> int:
                 sampler.send_signal(2)  # py-spy writes its output on SIGINT
             for _, sampler in samplers:
                 sampler.wait(timeout=30)
-            federation.stop()
     print(f"{result['referrals']} referrals at {result['referrals_per_second']}/s, "
           f"{result['cpu_ms_per_referral_total']} ms CPU per referral: {result['cpu_ms_per_referral']}")
     for role, _ in samplers:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,13 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--burst", type=int, default=1024, help="referrals per burst (16 calls of 16 in flight)")
     options.add_argument("--every", type=float, default=15.0, help="seconds from one burst's start to the next")
     arguments = options.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="jjj-soak-") as tmp:
-        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-        try:
-            measured = asyncio.run(soak(federation, minutes=arguments.minutes, burst=arguments.burst,
-                                        every=arguments.every))
-        finally:
-            federation.stop()
+    with load.bench_federation(prefix="jjj-soak-") as federation:
+        measured = asyncio.run(soak(federation, minutes=arguments.minutes, burst=arguments.burst, every=arguments.every))
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"soak-{datetime.now(UTC).strftime('%Y-%m-%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(measured, indent=1) + "\n")

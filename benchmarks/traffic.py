@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -92,13 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--in-flight", type=int, default=16)
     options.add_argument("--referrals", type=int, default=2048)
     arguments = options.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="jjj-traffic-") as tmp:
-        federation = LocalFederation.start(Path(tmp) / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-        try:
-            lines = asyncio.run(measure(federation, referrals=arguments.referrals, per_call=arguments.per_call,
-                                        in_flight=arguments.in_flight))
-        finally:
-            federation.stop()
+    with load.bench_federation(prefix="jjj-traffic-") as federation:
+        lines = asyncio.run(measure(federation, referrals=arguments.referrals, per_call=arguments.per_call,
+                                    in_flight=arguments.in_flight))
     print("\n".join(lines))
     return 0
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import soak
-from harness.federation import LocalFederation
+from benchmarks import load, soak
 
 
 def test_growth_per_hour_is_the_least_squares_slope():
@@ -19,11 +18,8 @@ def test_growth_per_hour_is_the_least_squares_slope():
 
 @pytest.mark.timeout(300)
 def test_a_short_soak_samples_every_process_after_each_burst(tmp_path: Path) -> None:
-    federation = LocalFederation.start(tmp_path / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-    try:
+    with load.bench_federation(tmp_path / "data") as federation:
         measured = asyncio.run(soak.soak(federation, minutes=0.05, burst=64, every=1.0))
-    finally:
-        federation.stop()
     samples = measured["samples"]
     assert samples and measured["referrals"] == samples[-1]["referrals"] >= 64
     for role in ("nats", "gateway", "beijing", "hebei", "members"):

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import traffic
-from harness.federation import LocalFederation
+from benchmarks import load, traffic
 
 
 @pytest.mark.timeout(300)
 def test_each_referral_is_stored_once_with_its_receipt_and_every_process_is_counted(tmp_path: Path) -> None:
-    federation = LocalFederation.start(tmp_path / "data", extra_env={"JJJ_LOG_LEVEL": "warning"})
-    try:
+    with load.bench_federation(tmp_path / "data") as federation:
         lines = asyncio.run(traffic.measure(federation, referrals=64, per_call=16, in_flight=2))
-    finally:
-        federation.stop()
     text = "\n".join(lines)
     assert lines[0].startswith("64 referrals, 16 per call, 2 calls in flight")
     stored = dict(re.findall(r"^  (JJJ_\w+|KV_\w+)\s+([\d.]+)$", text, flags=re.MULTILINE))

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--referrals", type=int, default=2000)
     options.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     options.add_argument("--top", type=int, default=25)
+    options.add_argument("--gil", action="store_true",
+                         help="sample only the thread holding the GIL: Python's time on the CPU, without the threads"
+                              " waiting in fsync or gRPC's poller")
     options.add_argument("--history", type=int, default=0,
                          help="cases sent through (16 per call) before the profiled run: where the cost grows with them")
     arguments = options.parse_args(argv)
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 pid = federation.state.pids[role]
                 samplers.append((role, subprocess.Popen(
                     [py_spy(), "record", "--pid", str(pid), "--rate", str(arguments.rate), "--format", "raw",
-                     "--nonblocking", "--output", str(out / f"{role}.txt")],
+                     "--nonblocking", *(["--gil"] if arguments.gil else []), "--output", str(out / f"{role}.txt")],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
             result = asyncio.run(drive(federation, in_flight=arguments.in_flight, per_call=arguments.per_call,
                                        referrals=arguments.referrals))

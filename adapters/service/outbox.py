@@ -26,7 +26,9 @@ copy of a record, the final answer replacing the provisional one) runs with
 it, what it undoes is redone (an entry relayed again is deduplicated by the bus; the
 provisional answer is still true), and the next FULL commit makes it durable anyway,
 since fsyncing the WAL covers every frame before it. One fsync per call rather than
-three per case: a 3000-case document otherwise spends most of its time in fsync.
+three per case: a 3000-case document otherwise spends most of its time in fsync. The local copies of
+records and the final answers (`keep_record_soon`, `remember_soon`) are written together, one
+transaction per turn of the event loop, and read back from memory until then.
 
 The calls are synchronous and short (a few rows, on the event loop), except the fsync an
 answer waits for: `commit(durable=False)` commits with NORMAL, then `durable()` waits for an fsync of the WAL
@@ -127,7 +129,9 @@ class Outbox:
         self._clock = clock
         self._wal = WalSync(Path(f"{path}-wal"))
         self._unkept: dict[str, tuple[bytes, int]] = {}  # records kept soon, not written yet
+        self._unremembered: dict[tuple[str, str], Answer] = {}  # final answers remembered soon, not written yet
         self._keeping_soon = False
+        self._synchronous = ""  # the connection's PRAGMA synchronous as last set
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> "Outbox":
@@ -211,16 +215,29 @@ class Outbox:
 
     def recall(self, method: str, request_id: str) -> tuple[str, bytes] | None:
         """(fingerprint of the first request, its response bytes), if this id was answered within the TTL."""
+        if (unwritten := self._unremembered.get((method, request_id))) is not None:
+            return unwritten.fingerprint, unwritten.response
         row = self._db.execute(
             "SELECT fingerprint, response FROM requests WHERE method = ? AND request_id = ? AND at >= ?",
             (method, request_id, self._clock() - REQUEST_TTL_SECONDS)).fetchone()
         return (row[0], bytes(row[1])) if row else None
 
     def remember(self, answer: Answer) -> None:
+        self._unremembered.pop((answer.method, answer.request_id), None)
         with self._transaction():
             self._remember(answer, self._clock())
 
+    def remember_soon(self, answer: Answer) -> None:
+        """`remember`, written with the others remembered (and records kept) in the same turn of the event loop:
+        for a final answer replacing a provisional one committed before (which a crash meanwhile leaves standing).
+        `recall` sees it at once."""
+        if not self._soon():
+            self.remember(answer)
+            return
+        self._unremembered[(answer.method, answer.request_id)] = answer
+
     def forget(self, method: str, request_id: str) -> None:
+        self._unremembered.pop((method, request_id), None)
         with self._transaction():
             self._db.execute("DELETE FROM requests WHERE method = ? AND request_id = ?", (method, request_id))
 
@@ -257,25 +274,36 @@ class Outbox:
         """`keep_record`, written with the others kept in the same turn of the event loop: one transaction for
         a batch's records (57 µs a record alone, 21 in a batch of 16). Read back at once (local_record,
         stored_record). A crash before the write leaves the copy behind the bucket, which the copy allows."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        if not self._soon():
             self.keep_record(case_id, data, revision)
             return
         self._unkept[case_id] = (data, revision)
-        if not self._keeping_soon:
-            self._keeping_soon = True
-            loop.call_soon(self.flush_kept)
+
+    def _soon(self) -> bool:
+        """A flush of what is kept soon is scheduled for this turn of the event loop (False: no loop runs)."""
+        if self._keeping_soon:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._keeping_soon = True
+        loop.call_soon(self.flush_kept)
+        return True
 
     def flush_kept(self) -> None:
-        """Write the records kept soon and not yet written."""
+        """Write the records kept soon and the answers remembered soon, not yet written: one transaction."""
         self._keeping_soon = False
-        if not self._unkept:
+        if not self._unkept and not self._unremembered:
             return
         unkept, self._unkept = self._unkept, {}
+        unremembered, self._unremembered = self._unremembered, {}
+        now = self._clock()
         with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO records (case_id, record, revision) VALUES (?, ?, ?)",
                                  [(case_id, data, revision) for case_id, (data, revision) in unkept.items()])
+            for answer in unremembered.values():
+                self._remember(answer, now)
 
     # -------------------------------------------------------------------------
 
@@ -286,7 +314,11 @@ class Outbox:
             self._db.execute("DELETE FROM requests WHERE at < ?", (now - REQUEST_TTL_SECONDS,))
 
     def _transaction(self, *, durable: bool = False):
-        return _Transaction(self._db, durable)
+        mode = "FULL" if durable else "NORMAL"
+        if mode != self._synchronous:  # a statement for each transaction otherwise, mostly setting what is set
+            self._db.execute(f"PRAGMA synchronous={mode}")
+            self._synchronous = mode
+        return _Transaction(self._db)
 
 
 class WalSync:
@@ -328,14 +360,12 @@ class WalSync:
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): the connection runs in autocommit mode otherwise.
-    `durable`: this commit is fsynced before it returns (synchronous=FULL), else NORMAL."""
+    Its durability is the connection's PRAGMA synchronous (set by Outbox._transaction)."""
 
-    def __init__(self, db: sqlite3.Connection, durable: bool) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._durable = durable
 
     def __enter__(self) -> None:
-        self._db.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, error, traceback) -> None:

@@ -119,11 +119,16 @@ class AdapterRelay(CaseSending):
 
     # -- submitting cases -------------------------------------------------
 
-    async def _idempotent(self, method: str, request, handle, response_type, *, needs_bus: bool = True):
+    async def _idempotent(self, method: str, request, handle, response_type, *, needs_bus: bool = True,
+                          provisional: bool = False):
         """The first answer to a request_id is the answer to every retry of it (kept in the outbox's database).
 
         `handle(request, answer)` gets the answer to remember (its response still empty) when
-        it wants to store a provisional one with what it commits; the final one replaces it."""
+        it wants to store a provisional one with what it commits; the final one replaces it.
+        `provisional`: every answer `handle` returns was committed provisionally first, so the final
+        one is written with the other answers of this turn of the event loop (one transaction for many
+        calls); lost in a crash before then, the provisional one ("queued") is what a retry gets, and it
+        is still true."""
         if needs_bus:
             jetstream.require_connected(self.nc)
         if not request.request_id:
@@ -138,12 +143,16 @@ class AdapterRelay(CaseSending):
                                           metadata={"requestId": request.request_id})
                 return response_type.FromString(remembered[1])
             response = await handle(request, Answer(method, request.request_id, fingerprint, b""))
-            self.outbox.remember(Answer(method, request.request_id, fingerprint, response.SerializeToString()))
+            final = Answer(method, request.request_id, fingerprint, response.SerializeToString())
+            if provisional:
+                self.outbox.remember_soon(final)
+            else:
+                self.outbox.remember(final)
             return response
 
     async def submit(self, request: adapter_pb2.SubmitDocumentRequest) -> adapter_pb2.SubmitDocumentResponse:
         return await self._idempotent("SubmitDocument", request, self._submit, adapter_pb2.SubmitDocumentResponse,
-                                      needs_bus=False)
+                                      needs_bus=False, provisional=True)
 
     async def start_outbox(self) -> None:
         """Relay what an earlier run left in the outbox, then every submission, in order."""
@@ -152,7 +161,8 @@ class AdapterRelay(CaseSending):
     # -- lifecycle steps --------------------------------------------------
 
     async def report_status(self, request: adapter_pb2.ReportStatusRequest) -> adapter_pb2.ReportStatusResponse:
-        return await self._idempotent("ReportStatus", request, self._report_status, adapter_pb2.ReportStatusResponse)
+        return await self._idempotent("ReportStatus", request, self._report_status, adapter_pb2.ReportStatusResponse,
+                                      provisional=True)
 
     async def share(self, request: adapter_pb2.ShareInformationRequest) -> adapter_pb2.ShareInformationResponse:
         return await self._idempotent("ShareInformation", request, self._share, adapter_pb2.ShareInformationResponse)

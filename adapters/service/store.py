@@ -29,7 +29,7 @@ from nats.js.kv import KeyValue
 from adapters.service.records import Record
 from kernel.bus import subjects
 from kernel.bus.jetstream import PROVISIONING_HINT, bus_errors
-from kernel.bus.last_values import NoDirectGet, last_values
+from kernel.bus.last_values import CoalescedLastValues, NoDirectGet
 from kernel.errors import BusUnavailable, UpdateContention
 from kernel.jurisdictions import Member
 
@@ -88,6 +88,7 @@ class CaseStore:
         self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
         self._nc = nc  # for batched reads; without it, get_many reads key by key
         self._batched = nc is not None
+        self._reads = CoalescedLastValues(nc, f"KV_{bucket.name}") if nc is not None else None
 
     @classmethod
     def open(cls, js: JetStreamContext, member: Member, nc: Client | None = None) -> "CaseStore":
@@ -98,19 +99,21 @@ class CaseStore:
         return record
 
     async def get_many(self, case_ids: list[str]) -> list[Record | None]:
-        """`get` of each case, in one request to the bus (a batched direct get) rather than one per case.
+        """`get` of each case, in one request to the bus (a batched direct get) rather than one per case,
+        shared with the other reads made meanwhile (concurrent calls of one work order each).
 
         A bucket that does not answer direct gets (a clustered one: kernel.bus.jetstream.direct_reads, or
         one made before they were allowed) is read key by key, from its leader. What this process wrote
         last stands when it is newer than the answer (only this jurisdiction's adapter writes here)."""
-        if not self._batched or len(case_ids) < 2:
+        if not self._batched or self._reads is None:
             return list(await asyncio.gather(*(self.get(case_id) for case_id in case_ids)))
         keys = [_key(case_id) for case_id in case_ids]
         prefix = f"$KV.{self._bucket.name}."
         try:
-            async with self._bucket.use():  # the bucket exists (else BusUnavailable, as for one read)
-                pass
-            found = await last_values(self._nc, f"KV_{self._bucket.name}", [prefix + key for key in keys])
+            with bus_errors(f"reading {len(keys)} case records"):
+                async with self._bucket.use():  # the bucket exists (else BusUnavailable, as for one read)
+                    pass
+                found = await self._reads.read([prefix + key for key in keys])
         except NoDirectGet:
             self._batched = False
             return await self.get_many(case_ids)

@@ -80,3 +80,54 @@ async def _collect(replies: asyncio.Queue[Msg], stream: str, timeout: float) -> 
         operation = headers.get("KV-Operation")
         found[headers["Nats-Subject"]] = LastValue(None if operation in _REMOVED else reply.data,
                                                    int(headers["Nats-Sequence"]))
+
+
+class CoalescedLastValues:
+    """`last_values` of one stream, shared by concurrent readers: the subjects asked for while a read is
+    out go together in the next one (as WalSync shares an fsync).
+
+    An awaited request costs both ends a wake-up and a socket write or two: measured on this machine,
+    about 140 µs of the client's CPU and 120 of nats-server's, against 35 and 22 for each of sixteen
+    requests sent together. One work order per SubmitDocument read one key per call; the calls that
+    arrive while one read is out now share the next. No reader waits for others to come: with none
+    out, a read goes at once."""
+
+    def __init__(self, nc: Client, stream: str, *, timeout: float = API_ANSWER_SECONDS) -> None:
+        self._nc = nc
+        self.stream = stream
+        self._timeout = timeout
+        self._queued: list[tuple[list[str], asyncio.Future]] = []
+        self._running: asyncio.Task | None = None
+
+    async def read(self, subjects: list[str]) -> dict[str, LastValue]:
+        """subject -> its last message, for each of `subjects` that has one; raises what the shared read raised."""
+        future = asyncio.get_running_loop().create_future()
+        self._queued.append((subjects, future))
+        if self._running is None:
+            self._running = asyncio.create_task(self._run(), name=f"last-values-{self.stream}")
+        return await future
+
+    async def _run(self) -> None:
+        batch: list[tuple[list[str], asyncio.Future]] = []
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                wanted = list(dict.fromkeys(subject for subjects, future in batch if not future.done()
+                                            for subject in subjects))
+                try:
+                    found = await last_values(self._nc, self.stream, wanted, timeout=self._timeout)
+                except Exception as error:  # every reader of this batch gets it (each decides what to do)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for subjects, future in batch:
+                    if not future.done():
+                        future.set_result({subject: found[subject] for subject in subjects if subject in found})
+        finally:
+            self._running = None
+            # Cancelled (shutting down): no reader waits forever.
+            for _, future in batch + self._queued:
+                if not future.done():
+                    future.cancel()
+            self._queued = []

@@ -185,3 +185,50 @@ async def test_a_record_kept_soon_then_kept_at_once_is_the_later_one_and_close_w
     outbox.keep_record_soon("jjj:BJ:2", record.SerializeToString(), 7)
     outbox.close()  # before the loop's turn: written by the close
     assert _records_on_disk(path) == {"jjj:BJ:1": 5, "jjj:BJ:2": 7}
+
+
+def _answers_on_disk(path) -> dict[str, bytes]:
+    with sqlite3.connect(path) as reader:
+        return {request_id: bytes(response) for request_id, response in reader.execute("SELECT request_id, response FROM requests")}
+
+
+async def test_final_answers_remembered_soon_are_recalled_at_once_and_written_with_the_turns_records(path):
+    outbox = Outbox.open(path)
+    commits = []
+    outbox._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    for n in range(8):
+        outbox.commit([outgoing(n)], Answer("SubmitDocument", f"req-{n}", "fp", b"queued"), durable=False)
+    commits.clear()
+    for n in range(8):
+        outbox.remember_soon(Answer("SubmitDocument", f"req-{n}", "fp", b"sent"))
+    outbox.keep_record_soon("jjj:BJ:1", Record(attempt=1).SerializeToString(), 3)
+    assert outbox.recall("SubmitDocument", "req-5") == ("fp", b"sent")  # a retry now gets the final answer
+    # A crash now leaves the provisional answers standing: "queued", still true (the entries are committed).
+    assert set(_answers_on_disk(path).values()) == {b"queued"} and commits == []
+    await asyncio.sleep(0)
+    assert _answers_on_disk(path) == {f"req-{n}": b"sent" for n in range(8)}
+    assert _records_on_disk(path) == {"jjj:BJ:1": 3}
+    assert len(commits) == 1  # the turn's answers and records in one transaction
+    outbox.close()
+
+
+async def test_an_answer_forgotten_or_remembered_at_once_before_the_turn_is_not_brought_back_by_it(path):
+    outbox = Outbox.open(path)
+    outbox.commit([outgoing(1)], Answer("SubmitDocument", "req-1", "fp", b"queued"))
+    outbox.remember_soon(Answer("SubmitDocument", "req-1", "fp", b"sent"))
+    outbox.forget("SubmitDocument", "req-1")  # refused after all: a retry is planned afresh
+    assert outbox.recall("SubmitDocument", "req-1") is None
+    outbox.remember_soon(Answer("ShareInformation", "req-2", "fp", b"first"))
+    outbox.remember(Answer("ShareInformation", "req-2", "fp", b"second"))
+    await asyncio.sleep(0)
+    assert _answers_on_disk(path) == {"req-2": b"second"}
+    outbox.remember_soon(Answer("ShareInformation", "req-3", "fp", b"third"))
+    outbox.close()  # before the loop's turn: written by the close
+    assert _answers_on_disk(path) == {"req-2": b"second", "req-3": b"third"}
+
+
+def test_without_a_running_loop_an_answer_remembered_soon_is_written_at_once(path):
+    outbox = Outbox.open(path)
+    outbox.remember_soon(Answer("SubmitDocument", "req-1", "fp", b"sent"))
+    assert _answers_on_disk(path) == {"req-1": b"sent"}
+    outbox.close()

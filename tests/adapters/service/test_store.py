@@ -3,6 +3,7 @@ and a copy someone else made stale costs one failed compare-and-set, never a los
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from adapters.service.outbox import MirroredCaseStore, Outbox
@@ -149,6 +150,22 @@ async def test_the_records_of_many_cases_come_in_one_request(nats_server):
         assert found == [await CaseStore.open(js, by_name("beijing")).get(f"jjj:BJ:{n}") for n in range(1, 17)]
 
 
+async def test_concurrent_reads_of_one_case_each_share_requests(nats_server):
+    # One work order per SubmitDocument: the calls that come while a read is out share the next one.
+    async with inspecting(nats_server.url) as js:
+        writer = CaseStore.open(js, by_name("beijing"))
+        for number in range(1, 33, 2):
+            await writer.mutate(f"jjj:BJ:{number}", titled(f"case {number}"), likely_new=True)
+        reader = CaseStore.open(js, by_name("beijing"), js._nc)
+        await reader.get_many(["jjj:BJ:1"])  # the bucket looked up
+        requests = CountingRequests(js._nc)
+        found = await asyncio.gather(*(reader.get_many([f"jjj:BJ:{number}"]) for number in range(1, 33)))
+        assert [record.case.title if record else None for (record,) in found] == [
+            f"case {number}" if number % 2 else None for number in range(1, 33)]
+        assert requests.count("$JS.API.DIRECT.GET.") == 1  # 32 calls in one turn of the loop: one request
+        assert requests.count("$JS.API.STREAM.MSG.GET.") == 0
+
+
 async def test_what_this_process_wrote_last_stands_over_an_older_answer(nats_server, monkeypatch):
     # A clustered bucket's direct get may come from a replica a moment behind: our own newer write stands.
     async with inspecting(nats_server.url) as js:
@@ -156,11 +173,11 @@ async def test_what_this_process_wrote_last_stands_over_an_older_answer(nats_ser
         await store.mutate("jjj:BJ:1", titled("sent"), likely_new=True)
         behind = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
         await store.mutate("jjj:BJ:1", titled("receipt"))
-        from adapters.service import store as store_module
+        from kernel.bus import last_values as last_values_module
 
-        async def stale(nc, stream, subjects):  # the answer from before the second write
+        async def stale(nc, stream, subjects, timeout):  # the answer from before the second write
             return {subjects[0]: LastValue(behind[0].SerializeToString(), 1)}
-        monkeypatch.setattr(store_module, "last_values", stale)
+        monkeypatch.setattr(last_values_module, "last_values", stale)
         (first, second) = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
         assert first.case.title == "sent|receipt" and second is None
 
@@ -175,3 +192,19 @@ async def test_a_bucket_without_direct_gets_is_read_key_by_key(nats_server):
         found = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
         assert found[0].case.title == "sent" and found[1] is None
         assert await store.get_many(["jjj:BJ:2", "jjj:BJ:1"]) == [None, found[0]]  # no batched try again
+
+
+async def test_a_bus_that_does_not_answer_the_bucket_lookup_is_a_named_error_for_a_batched_read(nats_server):
+    import nats
+    import pytest
+
+    from kernel.errors import BusUnavailable
+
+    async with inspecting(nats_server.url) as js:
+        store = CaseStore.open(js, by_name("beijing"), js._nc)
+
+        async def no_answer(name):
+            raise nats.errors.TimeoutError
+        store._bucket.js.key_value = no_answer  # the test's own context, closed after it
+        with pytest.raises(BusUnavailable, match="reading 2 case records"):
+            await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])

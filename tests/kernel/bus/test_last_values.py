@@ -68,3 +68,84 @@ def test_only_a_single_replica_bucket_answers_direct_gets():
     from kernel.bus.jetstream import direct_reads
 
     assert direct_reads(1) and direct_reads(None) and not direct_reads(3)
+
+
+# -- reads shared by concurrent readers ----------------------------------------------
+
+class CountedReads:
+    """last_values as the shared reader calls it, each call's subjects kept (and made to fail on demand)."""
+
+    def __init__(self, monkeypatch) -> None:
+        from kernel.bus import last_values as module
+
+        self.calls: list[list[str]] = []
+        self.failing: Exception | None = None
+        real = module.last_values
+
+        async def counted(nc, stream, subjects, timeout):
+            self.calls.append(list(subjects))
+            if self.failing is not None:
+                raise self.failing
+            return await real(nc, stream, subjects, timeout=timeout)
+        monkeypatch.setattr(module, "last_values", counted)
+
+
+async def test_readers_that_come_while_a_read_is_out_share_the_next_one(nats_server, monkeypatch):
+    import asyncio
+
+    from kernel.bus.last_values import CoalescedLastValues
+
+    bus = await Bus.connect(nats_server.url)
+    try:
+        kv = await bus.js.key_value(BUCKET)
+        for key in ("a", "c", "e"):
+            await kv.put(key, key.encode())
+        reads = CountedReads(monkeypatch)
+        reader = CoalescedLastValues(bus.nc, STREAM)
+        together = await asyncio.gather(*(reader.read([subject(key)]) for key in "ab"))  # asked in one turn
+        assert reads.calls == [[subject("a"), subject("b")]] and together == [{subject("a"): together[0][subject("a")]}, {}]
+        reads.calls.clear()
+        first = asyncio.ensure_future(reader.read([subject("a")]))
+        while not reads.calls:  # until that read is out
+            await asyncio.sleep(0)
+        asked = [[subject(key)] for key in "bcde"] + [[subject("a"), subject("b")]]
+        found = [await first, *await asyncio.gather(*(reader.read(subjects) for subjects in asked))]
+        # The first went at once, alone; the others, asked meanwhile, went together, each subject once.
+        assert reads.calls == [[subject("a")], [subject(key) for key in "bcdea"]]
+        assert [{name: value.data for name, value in one.items()} for one in found] == [
+            {subject("a"): b"a"}, {}, {subject("c"): b"c"}, {}, {subject("e"): b"e"}, {subject("a"): b"a"}]
+        assert await reader.read([subject("c")]) == found[2]  # idle again: a lone read goes at once
+        assert len(reads.calls) == 3
+    finally:
+        await bus.close()
+
+
+async def test_every_reader_of_a_failed_read_gets_its_error_and_a_cancelled_one_harms_none(nats_server, monkeypatch):
+    import asyncio
+
+    import pytest
+
+    from kernel.bus.last_values import CoalescedLastValues
+    from kernel.errors import BusUnavailable
+
+    bus = await Bus.connect(nats_server.url)
+    try:
+        kv = await bus.js.key_value(BUCKET)
+        await kv.put("a", b"a")
+        reads = CountedReads(monkeypatch)
+        reader = CoalescedLastValues(bus.nc, STREAM)
+        reads.failing = BusUnavailable("the bus went away")
+        outcomes = await asyncio.gather(*(reader.read([subject(key)]) for key in "ab"), return_exceptions=True)
+        assert [type(outcome) for outcome in outcomes] == [BusUnavailable, BusUnavailable]
+        reads.failing = None
+        first = asyncio.ensure_future(reader.read([subject("a")]))
+        given_up = asyncio.ensure_future(reader.read([subject("b")]))
+        kept = asyncio.ensure_future(reader.read([subject("a")]))
+        await asyncio.sleep(0)
+        given_up.cancel()
+        assert (await first)[subject("a")].data == b"a" and (await kept)[subject("a")].data == b"a"
+        with pytest.raises(asyncio.CancelledError):
+            await given_up
+        assert reads.calls[-1] == [subject("a")]  # the cancelled reader's subject was not asked for
+    finally:
+        await bus.close()

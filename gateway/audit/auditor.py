@@ -83,16 +83,24 @@ def _token_name(token: str) -> str:
         return "federation" if token == subjects.FEDERATION_TOKEN else token
 
 
-def entry_of(taken: _Taken, verifier: VerificationCache) -> audit.AuditEntry:
+def recorded_of(taken: _Taken, verifier: VerificationCache) -> tuple[audit.AuditEntry, exchanges.Published | exchanges.Acknowledged | None]:
+    """The audit entry of a taken message and its exchange record (None for a dead letter and what is not a
+    relayed message), from one verification and one parse."""
     at = taken.at.astimezone(UTC).isoformat()
     if taken.stream == subjects.DEAD_LETTER_STREAM:
-        return _dead_letter_entry(taken, at)
+        return _dead_letter_entry(taken, at), None
     outcome = verifier.verify(taken.data, taken.subject, receiver=None, published_at=taken.at, stream=taken.stream,
                               sequence=taken.seq, part=taken.part)
     if isinstance(outcome, Refusal):
         status, envelope = f"refused:{outcome.reason_name}", parse(taken.data)
     else:
         status, envelope = "verified", outcome.envelope
+    observation = exchanges.observation_of_envelope(taken.stream, taken.seq, envelope, len(taken.data), at,
+                                                    verified=status == "verified")
+    return _entry(taken, at, status, envelope), observation
+
+
+def _entry(taken: _Taken, at: str, status: str, envelope: envelope_pb2.Envelope | Refusal) -> audit.AuditEntry:
     parts = taken.subject.split(".")
     kind = parts[1] if len(parts) == 4 else taken.stream
     if isinstance(envelope, Refusal):  # not even an envelope
@@ -176,9 +184,9 @@ class Auditor:
         cursors: dict[str, int] = {}
         for taken in batch:
             cursors[taken.stream] = max(cursors.get(taken.stream, 0), taken.done_up_to)
-        entries = [entry_of(taken, self.verifier) for taken in batch]
-        observations = [exchanges.observation_of(taken.stream, taken.seq, taken.data, taken.at, verified=entry.status == "verified")
-                        for taken, entry in zip(batch, entries) if taken.stream != subjects.DEAD_LETTER_STREAM]
+        recorded = [recorded_of(taken, self.verifier) for taken in batch]
+        entries = [entry for entry, _ in recorded]
+        observations = [observation for _, observation in recorded]
         self.store.append(entries, cursors, also=lambda db: exchanges.write(db, observations))
 
     async def _anchor_if_due(self, *, force_time: bool = False) -> None:

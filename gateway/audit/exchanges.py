@@ -66,10 +66,16 @@ def _iso(timestamp) -> str | None:
 def observation_of(stream: str, seq: int, data: bytes, published_at: datetime, *,
                    verified: bool) -> Published | Acknowledged | None:
     """What one stream message says for the record (pure); None for what is not a relayed message."""
-    envelope = parse(data)
+    return observation_of_envelope(stream, seq, parse(data), len(data), published_at.astimezone(UTC).isoformat(),
+                                   verified=verified)
+
+
+def observation_of_envelope(stream: str, seq: int, envelope: envelope_pb2.Envelope | Refusal, size: int, at: str, *,
+                            verified: bool) -> Published | Acknowledged | None:
+    """`observation_of` for a message already parsed (the audit log's entry parsed it): `size` its bytes,
+    `at` when the bus stored it, in ISO 8601 UTC."""
     if isinstance(envelope, Refusal) or not envelope.envelope_id:
         return None
-    at = published_at.astimezone(UTC).isoformat()
     if envelope.HasField("receipt"):
         if not verified:
             return None
@@ -78,7 +84,7 @@ def observation_of(stream: str, seq: int, data: bytes, published_at: datetime, *
                             receipt.delivery_count, at)
     if envelope.flow == envelope_pb2.FLOW_UNSPECIFIED:
         return None
-    return Published(envelope.envelope_id, case_id_of(envelope), stream, seq, _iso(envelope.sent_at), at, len(data))
+    return Published(envelope.envelope_id, case_id_of(envelope), stream, seq, _iso(envelope.sent_at), at, size)
 
 
 def write(db: sqlite3.Connection, observations: Iterable[Published | Acknowledged | None]) -> None:

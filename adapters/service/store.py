@@ -86,8 +86,8 @@ class CaseStore:
     def __init__(self, bucket: Bucket, nc: Client | None = None) -> None:
         self._bucket = bucket
         self._written: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
-        self._nc = nc  # for batched reads; without it, get_many reads key by key
-        self._batched = nc is not None
+        self._nc = nc
+        # Batched reads (without a client, or once the bucket refused a direct get: key by key).
         self._reads = CoalescedLastValues(nc, f"KV_{bucket.name}") if nc is not None else None
 
     @classmethod
@@ -105,7 +105,7 @@ class CaseStore:
         A bucket that does not answer direct gets (a clustered one: kernel.bus.jetstream.direct_reads, or
         one made before they were allowed) is read key by key, from its leader. What this process wrote
         last stands when it is newer than the answer (only this jurisdiction's adapter writes here)."""
-        if not self._batched or self._reads is None:
+        if self._reads is None:
             return list(await asyncio.gather(*(self.get(case_id) for case_id in case_ids)))
         keys = [_key(case_id) for case_id in case_ids]
         prefix = f"$KV.{self._bucket.name}."
@@ -115,7 +115,7 @@ class CaseStore:
                     pass
                 found = await self._reads.read([prefix + key for key in keys])
         except NoDirectGet:
-            self._batched = False
+            self._reads = None
             return await self.get_many(case_ids)
         records: list[Record | None] = []
         for key in keys:

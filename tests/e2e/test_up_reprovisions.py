@@ -54,7 +54,10 @@ def test_a_nats_server_that_lost_its_store_comes_back_with_every_stream_and_buck
                          timeout=30, what="every stream and bucket declared again", lines=lines)
         assert all(info.state.messages == 0 for info in found.values())  # new: the old store is gone
         restarted = next(index for index, line in enumerate(lines) if "nats exited with -9; restarting (1/5)" in line)
-        assert any('"bus_provisioned"' in line for line in lines[restarted:]), "".join(lines)
+        # Waited for, not asserted at once: the streams exist the moment the supervisor's provisioning has
+        # declared the last of them, a little before its line is written and read (CI once polled in between).
+        wait_for(lambda: any('"bus_provisioned"' in line for line in lines[restarted:]), timeout=10,
+                 what="the supervisor's provisioning after the restart said", lines=lines)
         # While the server was away every process said so in one JSON line per error, not a traceback per
         # reconnect attempt (nats-py's default: 25 lines each, twice a second, from every process).
         assert any('"bus_connection_error"' in line and "Connect call failed" in line for line in lines), "".join(lines)

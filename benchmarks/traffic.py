@@ -77,11 +77,11 @@ async def measure(federation: LocalFederation, *, referrals: int, per_call: int,
     lines += ["", "messages stored per referral, by stream:"]
     lines += [f"  {stream:<28} {(stored - bus_before[1].get(stream, 0)) / n:6.2f}"
               for stream, stored in sorted(bus_after[1].items()) if stored != bus_before[1].get(stream, 0)]
-    lines += ["", "per referral, by process: CPU ms user + system, system calls read / write:"]
+    lines += ["", "per referral, by process: CPU ms user + system, system calls read / write; peak RSS of the process:"]
     for role, (user, system, reads, writes) in processes_after.items():
         user0, system0, reads0, writes0 = processes_before.get(role, (user, system, reads, writes))
         lines.append(f"  {role:<12} {(user - user0) * 1000 / n:6.3f} + {(system - system0) * 1000 / n:6.3f} ms"
-                     f"   {(reads - reads0) / n:6.2f} / {(writes - writes0) / n:6.2f}")
+                     f"   {(reads - reads0) / n:6.2f} / {(writes - writes0) / n:6.2f}   {load.peak_rss_mb(pids[role]):6.1f} MB")
     return lines
 
 

@@ -64,8 +64,7 @@ def projected(db: sqlite3.Connection | None, envelope: envelope_pb2.Envelope, he
     attributes = {"jjj.flow": subjects.route_of(envelope.flow).token, "jjj.envelope_id": envelope.envelope_id,
                   "jjj.sender": jurisdictions.display_name(envelope.sender) if envelope.sender else "federation",
                   "jjj.receiver": jurisdictions.display_name(envelope.destination) if envelope.destination else "federation"}
-    with tracing.message_span(PROCESS, "gateway.project", headers, attributes, parent=parent):
-        pass
+    tracing.instant_span(PROCESS, "gateway.project", parent, attributes)
     if db is not None:
         try:
             db.execute("INSERT OR IGNORE INTO trail_traces(envelope_id, trace_id) VALUES(?, ?)", (envelope.envelope_id, trace_id))

@@ -9,12 +9,11 @@ database cut short is found against them.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from kernel.audit import FIELDS, Anchor, AuditEntry, AuditRecord, extend
+from kernel.audit import FIELDS, Anchor, AuditEntry, AuditRecord, extend, row_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -60,7 +59,7 @@ class AuditStore:
             if also is not None:
                 also(self.db)
             self.db.executemany(f"INSERT INTO audit({COLUMNS}) VALUES({', '.join('?' * len(FIELDS))})",
-                                [dataclasses.astuple(record) for record in records])
+                                [row_of(record) for record in records])
             self.db.executemany(
                 "INSERT INTO audit_cursors(stream, seq) VALUES(?, ?) ON CONFLICT(stream) DO UPDATE SET seq=max(seq, excluded.seq)",
                 list(cursors.items()))

@@ -10,14 +10,13 @@ chain head inside its transaction.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.audit.store import AuditStore
-from kernel.audit import FIELDS, AuditEntry, AuditRecord, extend
+from kernel.audit import FIELDS, AuditEntry, AuditRecord, extend, row_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +53,7 @@ class ActionLog:
             row = db.execute(f"SELECT {columns} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
             head = AuditRecord(*row) if row else None
             record = extend(head, [entry])[0]
-            db.execute(f"INSERT INTO audit({columns}) VALUES({', '.join('?' * len(FIELDS))})", dataclasses.astuple(record))
+            db.execute(f"INSERT INTO audit({columns}) VALUES({', '.join('?' * len(FIELDS))})", row_of(record))
         self.store.head = record
         return record
 

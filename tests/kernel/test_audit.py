@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernel.audit import GENESIS, AuditEntry, Finding, Verified, anchor, extend, record_hash, verify
+from kernel.audit import FIELDS, GENESIS, AuditEntry, Finding, Verified, anchor, extend, record_hash, row_of, verify
 from kernel.security.keys import KeyEntry, KeyRegistry
 from kernel.security.signing import Signer
 
@@ -48,6 +48,12 @@ def moved(records, i: int, j: int):
     swapped[i] = dataclasses.replace(records[j], seq=records[i].seq)
     swapped[j] = dataclasses.replace(records[i], seq=records[j].seq)
     return swapped
+
+
+@given(chains)
+def test_a_stored_row_is_the_record_in_field_order(records):
+    for record in records:
+        assert row_of(record) == dataclasses.astuple(record) == tuple(getattr(record, name) for name in FIELDS)
 
 
 @given(chains)

@@ -74,6 +74,26 @@ def test_spans_continue_the_caller_and_are_written_as_json_lines(tmp_path):
     assert deliver["links"] == ["4bf92f3577b34da6a3ce929d0e0e4736"]
 
 
+def test_an_instant_span_continues_the_message_and_leaves_the_current_context_alone(tmp_path):
+    process = "instant-process"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    try:
+        with tracing.server_span(process, "SubmitDocument", []) as outer:
+            tracing.instant_span(process, "gateway.project", tracing.context_from_headers({"traceparent": TRACEPARENT}),
+                                 {"jjj.flow": "referral"})
+            assert trace.get_current_span() is outer  # the caller's span is still the current one
+        tracing.flush(process)
+        records = [json.loads(line) for line in (tmp_path / "traces" / f"{process}.jsonl").read_text().splitlines()]
+    finally:
+        tracing.shutdown(process)
+    (instant,) = [r for r in records if r["name"] == "gateway.project"]
+    assert (instant["trace_id"], instant["parent_id"]) == ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+    assert instant["kind"] == "CONSUMER" and instant["attributes"] == {"jjj.flow": "referral"}
+    assert instant["end_ns"] >= instant["start_ns"] > 0
+    # Without tracing configured it costs nothing and writes nothing.
+    tracing.instant_span("never-configured", "gateway.project", tracing.context_from_headers({"traceparent": TRACEPARENT}))
+
+
 def test_a_process_without_tracing_configured_passes_the_caller_context_on_unchanged():
     with tracing.server_span("never-configured", "SubmitDocument", [("traceparent", TRACEPARENT)]) as span:
         assert not span.is_recording()

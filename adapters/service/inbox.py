@@ -21,6 +21,8 @@ reached the consumer's last delivery unacknowledged, is dead-lettered and termin
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,7 +109,9 @@ class InboxSession:
                 return
             self._pumps = [asyncio.create_task(self._pump(flow, subscription))
                            for flow, subscription in self._subscriptions]
+            last_shown = -math.inf
             while (first := await self._next()) is not None:
+                await self._gather_behind(last_shown)
                 ready = [first]
                 while len(ready) < SHOWN_AT_ONCE and (held := self._next_ready()) is not None:
                     ready.append(held)
@@ -123,9 +127,17 @@ class InboxSession:
                 # Kept before the member can see them (one transaction for what was ready together): an
                 # acknowledgement after a crash of this process still finds them.
                 await self.inboxes.acknowledged.flush_shown()
+                last_shown = time.monotonic()
                 yield items
         finally:
             await self.close()
+
+    async def _gather_behind(self, last_shown: float) -> None:
+        """An item close behind the last message waits out the rest of `gather_seconds`, so that what comes
+        meanwhile goes in the same message; after a quiet spell it goes at once."""
+        wait = last_shown + self.inboxes.limits.gather_seconds - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def close(self) -> None:
         """Stop fetching, hold what came for a cancelled pull, unsubscribe, park what the session holds.

@@ -10,8 +10,13 @@ import pytest
 
 from adapters.service.servicer import responses_of
 from jjj.adapter.v1 import adapter_pb2
+from kernel.bus import jetstream, subjects
+from kernel.config import InboxSettings
+from kernel.jurisdictions import by_name
 from kernel.security.keys import load_signer
-from tests.e2e.test_inbox_window import SHARE, publish_notices
+from tests.conftest import Federation
+from tests.e2e.test_inbox_window import HEBEI, SHARE, notice, publish_notices
+from tests.support.bus import Bus
 
 WAITING = 40
 
@@ -52,4 +57,44 @@ async def test_a_member_gets_several_items_a_message_only_when_it_asks(federatio
         assert len(responses) == WAITING and not any(response.items for response in responses)
     else:
         assert all(1 <= len(response.items) <= per_message and not response.HasField("item") for response in responses)
-        assert len(responses) < WAITING  # some came together (16 fetched at once, the window)
+        assert len(responses) < WAITING  # some came together (fetched at once, up to the window)
+
+
+FOLLOWING = 8
+
+
+@pytest.fixture(params=[0.0, 1.0], ids=["no-gather", "gather"])
+async def gathering(settings, request):
+    # A long gather in the test, so that a loaded machine cannot blur the difference it makes.
+    federation = Federation(settings.model_copy(update={"inbox": InboxSettings(gather_seconds=request.param)}))
+    federation.gather_seconds = request.param
+    yield federation
+    await federation.close()
+
+
+async def test_items_close_behind_a_shown_one_go_together_and_an_idle_inbox_shows_at_once(gathering, nats_server):
+    await gathering.start("hebei")
+    signer = load_signer(gathering.settings.signing_key_path("beijing"), "beijing")
+    subject = subjects.subject(SHARE, HEBEI, by_name("beijing"))
+    call = gathering.stub("hebei").OpenInbox(adapter_pb2.OpenInboxRequest(flows=[SHARE], items_per_message=64))
+    bus = await Bus.connect(nats_server.url)
+    try:
+        await jetstream.publish_envelope(bus.js, subject, notice(0), signer=signer)
+        first = await asyncio.wait_for(call.read(), 10)  # nothing shown before: it does not wait for company
+        assert [item.envelope.envelope_id for item in first.items] == ["share/bj/backlog/0"]
+        for number in range(1, FOLLOWING + 1):  # one by one, 50 ms apart: well within the gather of 1 s
+            await jetstream.publish_envelope(bus.js, subject, notice(number), signer=signer)
+            await asyncio.sleep(0.05)
+        responses, seen = [], 0
+        while seen < FOLLOWING:
+            responses.append(await asyncio.wait_for(call.read(), 10))
+            seen += len(responses[-1].items)
+    finally:
+        call.cancel()
+        await bus.close()
+    shown = [item.envelope.envelope_id for response in responses for item in response.items]
+    assert shown == [f"share/bj/backlog/{n}" for n in range(1, FOLLOWING + 1)]
+    if gathering.gather_seconds:
+        assert len(responses) <= 2, [len(response.items) for response in responses]
+    else:  # each shown as it came (a slow machine may still put a few together)
+        assert len(responses) >= FOLLOWING // 2, [len(response.items) for response in responses]

@@ -27,7 +27,7 @@ def test_toml_file_then_environment(monkeypatch, tmp_path):
     settings = Settings()
     assert settings.gateway_port == 6000 and settings.log_format == "console"
     assert settings.adapter_ports == {"beijing": 6001, "tianjin": 50062, "hebei": 6003}
-    assert settings.inbox.fetch_batch == 8 and settings.inbox.window == 16
+    assert settings.inbox.fetch_batch == 8 and settings.inbox.window == 64
     assert (settings.tracker.max_deliver, settings.tracker.ack_wait_seconds) == (5, 12.5)
 
 

@@ -336,8 +336,8 @@ class Inboxes:
             await self._dead_letter(held, Reason.DEAD_LETTER_REASON_UNPROCESSABLE,
                                     f"could not be rendered in the member's format: {type(error).__name__}")
             return None
-        with observe.delivery_span(self.relay.member, message.headers, envelope):
-            self.held.mark_shown(held, envelope, item)
+        self.held.mark_shown(held, envelope, item)
+        observe.mark_delivered(self.relay.member, message.headers, envelope)
         observe.delivered(self.relay.member, envelope)
         item.delivery_count = max(message.metadata.num_delivered, held.shown)
         return item

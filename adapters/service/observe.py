@@ -6,7 +6,7 @@ bounded, never a case id) and the span names:
 
 - `SubmitDocument` / `ReportStatus` / `ShareInformation` (server spans, continuing the
   member's traceparent), whose publish carries the context in the NATS headers;
-- `inbox.deliver` when an item is first shown, `inbox.acknowledge` when the member
+- `inbox.deliver` when an item is first shown (an instant span), `inbox.acknowledge` when the member
   acknowledges it, both continuing the trace of the message's headers.
 
 Inbox lag: every few seconds the adapter reads its inbox consumers (pending +
@@ -73,8 +73,10 @@ def mapping_rejected(member: Member, count: int) -> None:
     metrics.record_rejection(member.name, "MAPPING_REJECTED", count)
 
 
-def delivery_span(member: Member, headers, envelope: envelope_pb2.Envelope):
-    return tracing.message_span(process_name(member), "inbox.deliver", headers, envelope_attributes(envelope))
+def mark_delivered(member: Member, headers, envelope: envelope_pb2.Envelope) -> None:
+    """The moment the item was first shown, in the message's trace (an instant span: nothing runs inside it)."""
+    tracing.instant_span(process_name(member), "inbox.deliver", tracing.context_from_headers(headers),
+                         envelope_attributes(envelope))
 
 
 def delivered(member: Member, envelope: envelope_pb2.Envelope) -> None:

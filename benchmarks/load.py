@@ -162,6 +162,7 @@ class Members:
         self.sent_at: dict[str, float] = {}
         self.latencies: list[float] = []
         self.received = 0
+        self.inbox_messages = 0  # stream messages the items came in (several items to one when ready together)
         self._arrived = asyncio.Event()
         self._reader: asyncio.Task | None = None
         self._acks: set[asyncio.Task] = set()
@@ -187,6 +188,7 @@ class Members:
     async def _read(self) -> None:
         async for answer in self._stream:
             now = time.perf_counter()
+            self.inbox_messages += 1
             for item in answer.items or [answer.item]:
                 started = self.sent_at.pop(item.envelope.referral.case.native_id, None)
                 if started is not None:

@@ -62,14 +62,18 @@ async def measure(federation: LocalFederation, *, referrals: int, per_call: int,
         await load.saturation(members, orders, meter, in_flight=4, per_call=1, referrals=8)
         await load.settled(pids)
         bus_before, processes_before = bus_counts(monitor), process_counts(pids)
+        received_before, messages_before = members.received, members.inbox_messages
         result = await load.saturation(members, orders, meter, in_flight=in_flight, per_call=per_call,
                                        referrals=referrals)
         await load.settled(pids)  # the receipts, projection and audit of the last referrals count too
         bus_after, processes_after = bus_counts(monitor), process_counts(pids)
+        items, inbox_messages = members.received - received_before, members.inbox_messages - messages_before
     finally:
         await members.close()
     n = result["referrals"]
     lines = [f"{n} referrals, {per_call} per call, {in_flight} calls in flight: {result['referrals_per_second']}/s",
+             f"the Hebei member's inbox: {items} items in {inbox_messages} stream messages"
+             f" ({items / max(inbox_messages, 1):.1f} a message)",
              "", "NATS messages per referral, by connection (in = from the client, out = to it):"]
     for name, (after_in, after_out) in sorted(bus_after[0].items()):
         before_in, before_out = bus_before[0].get(name, (0, 0))

@@ -17,6 +17,8 @@ def test_each_referral_is_stored_once_with_its_receipt_and_every_process_is_coun
         lines = asyncio.run(traffic.measure(federation, referrals=64, per_call=16, in_flight=2))
     text = "\n".join(lines)
     assert lines[0].startswith("64 referrals, 16 per call, 2 calls in flight")
+    items, messages = map(int, re.match(r"the Hebei member's inbox: (\d+) items in (\d+) stream messages", lines[1]).groups())
+    assert items == 64 and 1 <= messages <= items
     stored = dict(re.findall(r"^  (JJJ_\w+|KV_\w+)\s+([\d.]+)$", text, flags=re.MULTILINE))
     assert stored["JJJ_REFERRALS"] == "1.00"  # one message per referral
     assert 0 < float(stored["JJJ_RECEIPTS"]) <= 1  # the receipts of one acknowledgement batch in one message
@@ -24,4 +26,4 @@ def test_each_referral_is_stored_once_with_its_receipt_and_every_process_is_coun
     connections = dict(re.findall(r"^  (jjj-adapter-\w+|jjj-gateway)\s+in\s+([\d.]+)", text, flags=re.MULTILINE))
     assert float(connections["jjj-adapter-beijing"]) > 1 and float(connections["jjj-adapter-hebei"]) > 1
     for role in ("nats", "gateway", "beijing", "hebei", "members"):
-        assert re.search(rf"^  {role}\s+\d+\.\d+ \+\s+\d+\.\d+ ms", text, flags=re.MULTILINE), role
+        assert re.search(rf"^  {role}\s+\d+\.\d+ \+\s+\d+\.\d+ ms .* \d+\.\d MB$", text, flags=re.MULTILINE), role

@@ -86,6 +86,8 @@ class OutboxSettings(BaseModel):
     backoff_max_seconds: float = Field(default=2.0, gt=0)
     # The relay looks again this often even without a wake-up (a missed reconnect, a failed round).
     poll_seconds: float = Field(default=2.0, gt=0)
+    # SubmitDocument calls an adapter works on at once; the others wait their turn (adapters/service/turns.py).
+    submissions_at_once: int = Field(default=32, ge=1)
 
 
 class IngestSettings(BaseModel):

@@ -7,6 +7,7 @@ import contextlib
 import structlog
 
 from kernel.codec import split_outcomes
+from kernel.config import OutboxSettings
 from kernel.errors import InvalidRequest
 from adapters.registry import codec_for_format
 from kernel.rpc.translate import translate_errors
@@ -14,6 +15,7 @@ from adapters.service import observe
 from adapters.service.inbox import Inboxes
 from adapters.service.ingest import Ingests
 from adapters.service.relay import AdapterRelay
+from adapters.service.turns import Turns
 from jjj.adapter.v1 import adapter_pb2, adapter_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -21,16 +23,19 @@ MAX_ACKNOWLEDGED_PER_CALL = 1000
 
 
 class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
-    def __init__(self, relay: AdapterRelay, inboxes: Inboxes, ingests: Ingests | None = None) -> None:
+    def __init__(self, relay: AdapterRelay, inboxes: Inboxes, ingests: Ingests | None = None, *,
+                 submissions_at_once: int = OutboxSettings().submissions_at_once) -> None:
         self.relay = relay
         self.inboxes = inboxes
         self.ingests = ingests or Ingests(relay)
+        self.submissions = Turns(submissions_at_once, relay.member.name)
         self.log_context = {"jurisdiction": relay.member.name}
 
     @translate_errors
     async def SubmitDocument(self, request, context):
-        with observe.server_span(self.relay.member, "SubmitDocument", context):
-            return await self.relay.submit(request)
+        with observe.server_span(self.relay.member, "SubmitDocument", context):  # the wait for a turn included
+            async with self.submissions.turn():
+                return await self.relay.submit(request)
 
     @translate_errors
     async def IngestDocument(self, request_iterator, context):

@@ -27,6 +27,8 @@ INBOX_PENDING = Gauge("jjj_inbox_pending_messages", "Messages waiting on a membe
                       ["receiver"])
 INBOX_OLDEST = Gauge("jjj_inbox_oldest_pending_age_seconds", "Age of the oldest unacknowledged message of a member's inbox",
                      ["receiver"])
+SUBMISSIONS_WAITING = Gauge("jjj_submissions_waiting", "SubmitDocument calls waiting for a turn (OutboxSettings.submissions_at_once)",
+                            ["jurisdiction"])
 DEAD_LETTERS = Counter("jjj_dead_letters_total", "Messages a receiving adapter dead-lettered, by reason", ["receiver", "reason"])
 REJECTIONS = Counter("jjj_rejections_total", "Requests refused (by ErrorInfo reason) and cases a mapping rejected",
                      ["jurisdiction", "reason"])

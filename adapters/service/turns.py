@@ -19,7 +19,6 @@ from kernel.observability import metrics
 
 class Turns:
     def __init__(self, at_once: int, jurisdiction: str) -> None:
-        self.at_once = at_once
         self._slots = asyncio.Semaphore(at_once)
         self._gauge = metrics.SUBMISSIONS_WAITING.labels(jurisdiction)
         self.waiting = 0

@@ -47,7 +47,8 @@ class InboxSettings(BaseModel):
     # transaction, a stream write and an acknowledgement call (docs/PERFORMANCE.md, twelfth pass).
     window: int = Field(default=64, ge=1)
     # Items that come within this long of the session's last message wait out the rest of it and go together
-    # (one message, one kept transaction, one acknowledgement call for many). An idle inbox shows an item at once.
+    # (one message, one kept transaction, one acknowledgement call for many). An idle inbox shows an item at once;
+    # a member that asks for one item a message (items_per_message 0 or 1) gets each at once.
     gather_seconds: float = Field(default=0.005, ge=0, le=1.0)
     # Unacknowledged messages JetStream lets one inbox consumer have out at once.
     max_ack_pending: int = Field(default=1024, ge=1)

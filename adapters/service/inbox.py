@@ -75,6 +75,7 @@ def consumer_config(limits: InboxSettings, ack_wait: float) -> api.ConsumerConfi
 class InboxSession:
     inboxes: "Inboxes"
     flows: Sequence[int]
+    gathers: bool = False  # items close behind the last message wait for company (InboxSettings.gather_seconds)
     queue: asyncio.Queue[Held] = field(default_factory=asyncio.Queue)
     _room: asyncio.Event = field(default_factory=asyncio.Event)
     _ending: asyncio.Event = field(default_factory=asyncio.Event)
@@ -136,7 +137,7 @@ class InboxSession:
         """An item close behind the last message waits out the rest of `gather_seconds`, so that what comes
         meanwhile goes in the same message; after a quiet spell it goes at once."""
         wait = last_shown + self.inboxes.limits.gather_seconds - time.monotonic()
-        if wait > 0:
+        if self.gathers and wait > 0:
             await asyncio.sleep(wait)
 
     async def close(self) -> None:
@@ -290,9 +291,11 @@ class Inboxes:
     def start(self) -> None:
         self.held.start()
 
-    def open(self, flows: Sequence[int]) -> InboxSession:
+    def open(self, flows: Sequence[int], *, several_per_message: bool = False) -> InboxSession:
+        """A session of `flows` (all when none); `several_per_message`: the member takes several items to a
+        message, so items close together are gathered (a member taking one a message gets each at once)."""
         wanted = [flow for flow in flows if flow in INBOX_FLOWS] or list(INBOX_FLOWS)
-        session = InboxSession(self, wanted)
+        session = InboxSession(self, wanted, gathers=several_per_message)
         self.sessions.add(session)
         return session
 

@@ -44,7 +44,7 @@ class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
 
     @translate_errors
     async def OpenInbox(self, request, context):
-        session = self.inboxes.open(request.flows)
+        session = self.inboxes.open(request.flows, several_per_message=request.items_per_message > 1)
         # Read the peer while the call is alive: after a cancellation grpc may have freed it
         # (context.peer() in the finally crashed the process with SIGSEGV about half the time).
         peer = context.peer()

@@ -63,11 +63,16 @@ async def test_a_member_gets_several_items_a_message_only_when_it_asks(federatio
 FOLLOWING = 8
 
 
-@pytest.fixture(params=[0.0, 1.0], ids=["no-gather", "gather"])
+def items_of(response: adapter_pb2.OpenInboxResponse) -> list[adapter_pb2.InboxItem]:
+    return list(response.items) or [response.item]
+
+
+@pytest.fixture(params=[(0.0, 64), (1.0, 64), (1.0, 1)], ids=["no-gather", "gather", "one-per-message"])
 async def gathering(settings, request):
     # A long gather in the test, so that a loaded machine cannot blur the difference it makes.
-    federation = Federation(settings.model_copy(update={"inbox": InboxSettings(gather_seconds=request.param)}))
-    federation.gather_seconds = request.param
+    gather_seconds, per_message = request.param
+    federation = Federation(settings.model_copy(update={"inbox": InboxSettings(gather_seconds=gather_seconds)}))
+    federation.gathers, federation.per_message = gather_seconds > 0 and per_message > 1, per_message
     yield federation
     await federation.close()
 
@@ -76,25 +81,26 @@ async def test_items_close_behind_a_shown_one_go_together_and_an_idle_inbox_show
     await gathering.start("hebei")
     signer = load_signer(gathering.settings.signing_key_path("beijing"), "beijing")
     subject = subjects.subject(SHARE, HEBEI, by_name("beijing"))
-    call = gathering.stub("hebei").OpenInbox(adapter_pb2.OpenInboxRequest(flows=[SHARE], items_per_message=64))
+    call = gathering.stub("hebei").OpenInbox(adapter_pb2.OpenInboxRequest(flows=[SHARE],
+                                                                          items_per_message=gathering.per_message))
     bus = await Bus.connect(nats_server.url)
     try:
         await jetstream.publish_envelope(bus.js, subject, notice(0), signer=signer)
         first = await asyncio.wait_for(call.read(), 10)  # nothing shown before: it does not wait for company
-        assert [item.envelope.envelope_id for item in first.items] == ["share/bj/backlog/0"]
+        assert [item.envelope.envelope_id for item in items_of(first)] == ["share/bj/backlog/0"]
         for number in range(1, FOLLOWING + 1):  # one by one, 50 ms apart: well within the gather of 1 s
             await jetstream.publish_envelope(bus.js, subject, notice(number), signer=signer)
             await asyncio.sleep(0.05)
         responses, seen = [], 0
         while seen < FOLLOWING:
             responses.append(await asyncio.wait_for(call.read(), 10))
-            seen += len(responses[-1].items)
+            seen += len(items_of(responses[-1]))
     finally:
         call.cancel()
         await bus.close()
-    shown = [item.envelope.envelope_id for response in responses for item in response.items]
+    shown = [item.envelope.envelope_id for response in responses for item in items_of(response)]
     assert shown == [f"share/bj/backlog/{n}" for n in range(1, FOLLOWING + 1)]
-    if gathering.gather_seconds:
+    if gathering.gathers:
         assert len(responses) <= 2, [len(response.items) for response in responses]
-    else:  # each shown as it came (a slow machine may still put a few together)
+    else:  # each shown as it came (a slow machine may still put a few together); one a message: never waited for
         assert len(responses) >= FOLLOWING // 2, [len(response.items) for response in responses]

@@ -4,7 +4,8 @@
 Starts a federation (`jjj up` on free ports), runs the bench's closed-loop load (Beijing member
 submits, Hebei member reads and acknowledges), samples every adapter and the gateway with
 py-spy meanwhile, and prints per process the functions with the most samples of their own
-("self") and the project's own functions by inclusive samples. The collapsed stacks are written
+("self"), the project's own functions by inclusive samples, and the samples by kind of work in µs of
+CPU per referral (benchmarks.work_kinds). The collapsed stacks are written
 to bench/profiles/<when>/<process>.txt (flame-graph input).
 """
 
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import load
+from benchmarks.work_kinds import by_kind
 from harness.federation import LocalFederation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     for role, _ in samplers:
         print(f"\n{role} ({out / (role + '.txt')}):")
         print("\n".join(summarise(out / f"{role}.txt", arguments.top)))
+        print("\n".join(by_kind(out / f"{role}.txt", result["cpu_ms_per_referral"].get(role, 0.0))))
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 TRACEPARENT = "traceparent"
@@ -35,6 +37,10 @@ _PROVIDERS: dict[str, TracerProvider] = {}
 # The tracer of each provider, made once: get_tracer builds a new one (and its scope) at every call.
 _TRACERS: dict[int, trace.Tracer] = {}
 _PATHS: dict[str, Path] = {}
+# Each provider's one span processor, which instant spans are handed to directly (see instant_span).
+_PROCESSORS: dict[str, BatchSpanProcessor] = {}
+_SPAN_IDS = RandomIdGenerator()
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _LOCK = threading.Lock()
 
 
@@ -167,8 +173,9 @@ def configure(process: str, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTE
             provider.shutdown()
         provider = TracerProvider(resource=Resource.create({"service.name": f"jjj-{process}"}))
         exporter = JsonLinesExporter(path, process, max_bytes=max_bytes)
-        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis))
-        _PROVIDERS[process], _PATHS[process] = provider, path
+        processor = BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis)
+        provider.add_span_processor(processor)
+        _PROVIDERS[process], _PATHS[process], _PROCESSORS[process] = provider, path, processor
         return provider
 
 
@@ -182,6 +189,7 @@ def flush(process: str | None = None, timeout_millis: int = 2000) -> None:
 def shutdown(process: str) -> None:
     provider = _PROVIDERS.pop(process, None)
     _PATHS.pop(process, None)
+    _PROCESSORS.pop(process, None)
     if provider is not None:
         _TRACERS.pop(id(provider), None)
         provider.shutdown()
@@ -230,5 +238,21 @@ def message_span(process: str, name: str, headers: Mapping[str, str] | None,
 
 def instant_span(process: str, name: str, parent: Context, attributes: Mapping[str, str | int] | None = None) -> None:
     """A span marking a moment of a message's trace (the gateway saw it), ended at once. Never current:
-    nothing runs inside it, so it skips the context attach and detach a `message_span` costs."""
-    tracer(process).start_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=dict(attributes or {})).end()
+    nothing runs inside it, so it skips the context attach and detach a `message_span` costs.
+
+    Under a sampled parent (every message our adapters publish) the finished span is made as it will be
+    exported and handed to the process's span processor: a span started and ended through the tracer
+    cost 30-38 µs here, most of it the live span's attribute limits, lock and sampler, none of which a
+    span that never runs needs; this costs 4-6 (docs/PERFORMANCE.md, thirteenth pass). Anything else (no
+    parent, an unsampled one, tracing not configured) goes through the tracer as before."""
+    processor = _PROCESSORS.get(process)
+    parent_context = trace.get_current_span(parent).get_span_context()
+    if processor is None or not parent_context.is_valid or not parent_context.trace_flags.sampled:
+        tracer(process).start_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=dict(attributes or {})).end()
+        return
+    now = time.time_ns()
+    context = SpanContext(parent_context.trace_id, _SPAN_IDS.generate_span_id(), is_remote=False,
+                          trace_flags=_SAMPLED, trace_state=parent_context.trace_state)
+    processor.on_end(ReadableSpan(name, context=context, parent=parent_context, resource=_PROVIDERS[process].resource,
+                                  attributes=dict(attributes or {}), kind=SpanKind.CONSUMER, start_time=now,
+                                  end_time=now))

@@ -94,6 +94,31 @@ def test_an_instant_span_continues_the_message_and_leaves_the_current_context_al
     tracing.instant_span("never-configured", "gateway.project", tracing.context_from_headers({"traceparent": TRACEPARENT}))
 
 
+def test_instant_spans_under_sampled_unsampled_and_no_parent(tmp_path):
+    process = "instant-parents"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    unsampled = TRACEPARENT[:-2] + "00"
+    try:
+        for _ in range(2):  # two under the same parent: each its own span id
+            tracing.instant_span(process, "inbox.deliver", tracing.context_from_headers({"traceparent": TRACEPARENT}),
+                                 {"jjj.envelope_id": "referral/bj/BJ-1/1"})
+        tracing.instant_span(process, "inbox.deliver", tracing.context_from_headers({"traceparent": unsampled}))
+        tracing.instant_span(process, "gateway.project", tracing.context_from_headers({}))
+        tracing.flush(process)
+        records = [json.loads(line) for line in (tmp_path / "traces" / f"{process}.jsonl").read_text().splitlines()]
+    finally:
+        tracing.shutdown(process)
+    sampled = [r for r in records if r["parent_id"] == "00f067aa0ba902b7"]
+    assert len(sampled) == 2 and len({r["span_id"] for r in sampled}) == 2
+    assert all(r["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736" and r["kind"] == "CONSUMER"
+               and r["status"] == "UNSET" and r["duration_ms"] == 0.0 and r["links"] == []
+               and r["attributes"] == {"jjj.envelope_id": "referral/bj/BJ-1/1"} for r in sampled)
+    # The unsampled parent's span is not recorded (the sampler follows the parent); without a parent a new trace.
+    (root,) = [r for r in records if r["name"] == "gateway.project"]
+    assert root["parent_id"] is None and root["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert len(records) == 3
+
+
 def test_a_process_without_tracing_configured_passes_the_caller_context_on_unchanged():
     with tracing.server_span("never-configured", "SubmitDocument", [("traceparent", TRACEPARENT)]) as span:
         assert not span.is_recording()

@@ -27,10 +27,12 @@ def _ratio(value: float, floor: float) -> str:
 def table(report: dict) -> str:
     load, floors = report["load"], report["floors"]
     grpc_floor = floors["grpc_unary_echo"]["calls_per_second"]
+    server_cpu = floors["grpc_unary_echo"].get("server_cpu_ms_per_call")  # absent from runs before 2026-12-04
+    per_call = f", {server_cpu:.3f} ms of the echo server's CPU a call" if server_cpu is not None else ""
     js_floor = floors["jetstream_publish_fetch_ack"]["messages_per_second"]
     lines = [f"Run {report['when']} on {report['machine']}; results file `{report['results_file']}`.", "",
              "Floors (same run): bare grpc.aio echo (mTLS, 64 in flight) "
-             f"**{grpc_floor:,.0f} calls/s**; bare JetStream publish_async + fetch + ack (64 in flight) "
+             f"**{grpc_floor:,.0f} calls/s**{per_call}; bare JetStream publish_async + fetch + ack (64 in flight) "
              f"**{js_floor:,.0f} msgs/s**.", "",
              "| mode | in flight | referrals/s | ratio to floor | p50 ms | p99 ms | CPU ms/referral (all) | NATS in+out msgs/referral |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]

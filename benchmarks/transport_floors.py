@@ -17,6 +17,7 @@ import time
 
 import grpc
 
+from benchmarks.load import cpu_seconds
 from harness.client import secure_channel
 from harness.state import FederationState
 from kernel.bus import jetstream
@@ -63,13 +64,17 @@ async def grpc_floor(state: FederationState, *, size: int, in_flight: int, calls
                 for _ in queue:
                     await echo(payload)
 
-            started = time.perf_counter()
+            started, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(process.pid), time.process_time()
             await asyncio.gather(*(worker() for _ in range(in_flight)))
             elapsed = time.perf_counter() - started
+            server_cpu, client_cpu = cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
     finally:
         process.terminate()
         process.join(5)
-    return {"in_flight": in_flight, "bytes": size, "calls_per_second": round(calls / elapsed, 1)}
+    # CPU per call moves less with the machine's load than calls/s: what an adapter's gRPC costs it at least.
+    return {"in_flight": in_flight, "bytes": size, "calls_per_second": round(calls / elapsed, 1),
+            "server_cpu_ms_per_call": round(server_cpu * 1000 / calls, 3),
+            "client_cpu_ms_per_call": round(client_cpu * 1000 / calls, 3)}
 
 
 async def jetstream_floor(state: FederationState, *, size: int, in_flight: int, messages: int) -> dict:

@@ -44,6 +44,8 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     assert history["peak_rss_mb"]["gateway"] > 0 and history["peak_rss_mb"]["hebei"] > 0
     assert measured["peak_rss_mb"]["beijing"] > 0
     assert floors["grpc_unary_echo"]["calls_per_second"] > 0
+    # CPU is counted in clock ticks: a smoke run's few calls may fall within one.
+    assert floors["grpc_unary_echo"]["server_cpu_ms_per_call"] >= 0 and floors["grpc_unary_echo"]["client_cpu_ms_per_call"] > 0
     assert floors["jetstream_publish_fetch_ack"]["messages_per_second"] > 0
 
     result = {"when": "now", "machine": "test", "results_file": "bench/results/x.json", "mapping": [],
@@ -52,6 +54,7 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     doc.write_text(f"# Performance\n\nbefore\n\n{report.BEGIN}\nSTALE-TABLE\n{report.END}\n\nafter\n", encoding="utf-8")
     report.update_doc(result, doc)
     text = doc.read_text(encoding="utf-8")
+    assert "ms of the echo server's CPU a call" in text
     assert "STALE-TABLE" not in text and text.startswith("# Performance\n\nbefore") and text.rstrip().endswith("after")
     assert "| one per call | 1 |" in text and "| batched (16/call) | 4 |" in text
     assert f"| after {load.SMOKE.history} |" in text and "| empty |" in text

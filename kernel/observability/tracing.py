@@ -24,7 +24,7 @@ from pathlib import Path
 from opentelemetry import context as otel_context, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
@@ -175,7 +175,13 @@ def configure(process: str, data_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTE
         exporter = JsonLinesExporter(path, process, max_bytes=max_bytes)
         processor = BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_millis)
         provider.add_span_processor(processor)
-        _PROVIDERS[process], _PATHS[process], _PROCESSORS[process] = provider, path, processor
+        _PROVIDERS[process], _PATHS[process] = provider, path
+        # Instant spans skip the sampler only where it would keep them anyway: the SDK's default (every span
+        # under a sampled parent), unless OTEL_TRACES_SAMPLER chose another.
+        if provider.sampler.get_description() == sampling.DEFAULT_ON.get_description():
+            _PROCESSORS[process] = processor
+        else:
+            _PROCESSORS.pop(process, None)
         return provider
 
 
@@ -243,8 +249,9 @@ def instant_span(process: str, name: str, parent: Context, attributes: Mapping[s
     Under a sampled parent (every message our adapters publish) the finished span is made as it will be
     exported and handed to the process's span processor: a span started and ended through the tracer
     cost 30-38 µs here, most of it the live span's attribute limits, lock and sampler, none of which a
-    span that never runs needs; this costs 4-6 (docs/PERFORMANCE.md, thirteenth pass). Anything else (no
-    parent, an unsampled one, tracing not configured) goes through the tracer as before."""
+    span that never runs needs; this costs 4-8 (docs/PERFORMANCE.md, thirteenth pass). Anything else (no
+    parent, an unsampled one, tracing not configured, a sampler other than the default) goes through the
+    tracer as before."""
     processor = _PROCESSORS.get(process)
     parent_context = trace.get_current_span(parent).get_span_context()
     if processor is None or not parent_context.is_valid or not parent_context.trace_flags.sampled:

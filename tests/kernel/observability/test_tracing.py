@@ -119,6 +119,20 @@ def test_instant_spans_under_sampled_unsampled_and_no_parent(tmp_path):
     assert len(records) == 3
 
 
+def test_an_instant_span_follows_a_sampler_chosen_by_the_environment(tmp_path, monkeypatch):
+    # Not parent-based and never sampling: a sampled parent must not make the instant span recorded.
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    process = "instant-always-off"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    try:
+        tracing.instant_span(process, "inbox.deliver", tracing.context_from_headers({"traceparent": TRACEPARENT}))
+        tracing.flush(process)
+        path = tmp_path / "traces" / f"{process}.jsonl"
+        assert not path.exists() or path.read_text() == ""
+    finally:
+        tracing.shutdown(process)
+
+
 def test_a_process_without_tracing_configured_passes_the_caller_context_on_unchanged():
     with tracing.server_span("never-configured", "SubmitDocument", [("traceparent", TRACEPARENT)]) as span:
         assert not span.is_recording()

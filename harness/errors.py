@@ -61,6 +61,7 @@ ADVICE = {
     "UNKNOWN_JURISDICTION": "name a member jurisdiction: beijing, tianjin or hebei",
     "REQUEST_ID_REUSED": "use a new request id for a different request",
     "LIMIT_EXCEEDED": "split the document into smaller ones",
+    "ADAPTER_BUSY": "retry after the RetryInfo delay; keep fewer calls in flight, with more work orders in each",
     "CASE_NOT_FOUND": "check the case id (jjj:<BJ|TJ|HE>:<native id>); a case is known once its referral arrived",
     "TRANSITION_REFUSED": "take a step allowed from the case's current status (schemas/lifecycle.yaml)",
     "SEQUENCE_TAKEN": "read the case again (jjj inbox / GetCase): the other side stepped first",

@@ -89,6 +89,10 @@ class OutboxSettings(BaseModel):
     poll_seconds: float = Field(default=2.0, gt=0)
     # SubmitDocument calls an adapter works on at once; the others wait their turn (adapters/service/turns.py).
     submissions_at_once: int = Field(default=32, ge=1)
+    # Calls waiting for a turn beyond this are refused (RESOURCE_EXHAUSTED, ADAPTER_BUSY, retry in a second)
+    # rather than held: each holds its gRPC call, request and span, and a member offering more than the
+    # adapter carries would otherwise grow it up to gRPC's 10,000 pending calls (docs/PERFORMANCE.md, thirteenth pass).
+    submissions_waiting_at_most: int = Field(default=512, ge=0)
 
 
 class IngestSettings(BaseModel):

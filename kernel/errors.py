@@ -56,6 +56,11 @@ class LimitExceeded(JjjError):
     """A request larger than the adapter takes (document bytes, cases per document): split it."""
 
 
+class AdapterBusy(JjjError):
+    """The adapter already has as many submissions waiting for a turn as it keeps: the same request may be
+    sent again shortly (nothing of it was accepted)."""
+
+
 class RequestIdReused(JjjError):
     """A request_id already answered for a different request."""
 

@@ -121,7 +121,8 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     ingests = Ingests(relay, settings.ingest)
     ingest_sender = IngestSender(relay, settings.ingest, reading=lambda: ingests.reading > 0)
     ingest_sender.start()
-    servicer = AdapterServicer(relay, inboxes, ingests, submissions_at_once=settings.outbox.submissions_at_once)
+    servicer = AdapterServicer(relay, inboxes, ingests, submissions_at_once=settings.outbox.submissions_at_once,
+                               submissions_waiting_at_most=settings.outbox.submissions_waiting_at_most)
     served = await serve(
         SERVICE_NAME, lambda server: adapter_pb2_grpc.add_AdapterServiceServicer_to_server(servicer, server),
         f"{settings.host}:{settings.adapter_port(member.name) if port is None else port}",

@@ -24,11 +24,12 @@ MAX_ACKNOWLEDGED_PER_CALL = 1000
 
 class AdapterServicer(adapter_pb2_grpc.AdapterServiceServicer):
     def __init__(self, relay: AdapterRelay, inboxes: Inboxes, ingests: Ingests | None = None, *,
-                 submissions_at_once: int = OutboxSettings().submissions_at_once) -> None:
+                 submissions_at_once: int = OutboxSettings().submissions_at_once,
+                 submissions_waiting_at_most: int = OutboxSettings().submissions_waiting_at_most) -> None:
         self.relay = relay
         self.inboxes = inboxes
         self.ingests = ingests or Ingests(relay)
-        self.submissions = Turns(submissions_at_once, relay.member.name)
+        self.submissions = Turns(submissions_at_once, relay.member.name, waiting_at_most=submissions_waiting_at_most)
         self.log_context = {"jurisdiction": relay.member.name}
 
     @translate_errors

@@ -21,6 +21,8 @@ from kernel import errors
 DOMAIN = "jjj-exchange"
 BUS_RETRY_SECONDS = 2.0
 CONTENTION_RETRY_SECONDS = 0.5
+# A busy adapter works off its waiting submissions at hundreds a second: a second is room for more.
+BUSY_RETRY_SECONDS = 1.0
 Code = grpc.StatusCode
 
 
@@ -42,6 +44,7 @@ ANSWERS: Mapping[type[BaseException], Answer] = {
     errors.UnknownJurisdiction: Answer(Code.INVALID_ARGUMENT, "UNKNOWN_JURISDICTION"),
     errors.RequestIdReused: Answer(Code.ALREADY_EXISTS, "REQUEST_ID_REUSED"),
     errors.LimitExceeded: Answer(Code.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED"),
+    errors.AdapterBusy: Answer(Code.RESOURCE_EXHAUSTED, "ADAPTER_BUSY", retry_after=BUSY_RETRY_SECONDS),
     errors.CaseNotFound: Answer(Code.NOT_FOUND, "CASE_NOT_FOUND"),
     errors.InboxItemUnknown: Answer(Code.NOT_FOUND, "INBOX_ITEM_UNKNOWN"),
     errors.StepRefused: Answer(Code.FAILED_PRECONDITION, "TRANSITION_REFUSED"),

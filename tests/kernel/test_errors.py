@@ -12,6 +12,7 @@ import pytest
 
 from kernel import errors
 from kernel.errors import (
+    AdapterBusy,
     BusError, BusRefused, BusUnavailable, CalendarYearUnknown, CaseNotFound, ConfigurationError, DeadLetterNotFound, DeadlineError,
     InboxItemUnknown,
     DocumentRejected, InvalidRequest, JjjError, LimitExceeded, MappingError, MessageTooLarge, RequestIdReused, StartupError,
@@ -35,6 +36,7 @@ ROWS = [
     (UnknownJurisdiction("unknown jurisdiction 'shanghai'"), C.INVALID_ARGUMENT, "UNKNOWN_JURISDICTION", None, False),
     (LimitExceeded("a document of 9 MiB; at most 8 MiB", violations=[("document.content", "too large")]),
      C.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED", None, False),
+    (AdapterBusy("1024 submissions waiting", metadata={"waiting": "1024"}), C.RESOURCE_EXHAUSTED, "ADAPTER_BUSY", 1.0, False),
     (RequestIdReused("request_id 'r-1' was already used", metadata={"requestId": "r-1"}),
      C.ALREADY_EXISTS, "REQUEST_ID_REUSED", None, False),
     (CaseNotFound("no cross-region case 'jjj:BJ:1'", metadata={"caseId": "jjj:BJ:1"}), C.NOT_FOUND, "CASE_NOT_FOUND", None, False),

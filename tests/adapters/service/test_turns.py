@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
+import pytest
+
 from adapters.service.servicer import AdapterServicer
 from adapters.service.turns import Turns
 from jjj.adapter.v1 import adapter_pb2
+from kernel.errors import AdapterBusy
 from kernel.jurisdictions import by_name
 from kernel.observability import metrics
+from tests.support.status import from_status
 
 
 class Work:
@@ -61,6 +66,35 @@ async def test_a_cancelled_wait_takes_no_turn():
     assert waiting[0].cancelled() and work.most == 1 and work.turns.waiting == 0
 
 
+async def test_beyond_waiting_at_most_a_call_is_refused_at_once_and_later_ones_wait_again():
+    work = Work(Turns(1, "turns-bound", waiting_at_most=2))
+    running_and_waiting = [asyncio.create_task(work.one()) for _ in range(3)]
+    await until(lambda: work.running == 1 and work.turns.waiting == 2)
+    with pytest.raises(AdapterBusy) as refused:
+        await work.one()
+    assert refused.value.metadata == {"waiting": "2"} and "2 submissions waiting" in str(refused.value)
+    assert work.turns.waiting == 2 and gauge("turns-bound") == 2  # the refused call was never counted as waiting
+    work.release.set()
+    await asyncio.gather(*running_and_waiting)
+    work.release.clear()
+    again = [asyncio.create_task(work.one()) for _ in range(3)]  # room again once the waiting went
+    await until(lambda: work.running == 1 and work.turns.waiting == 2)
+    work.release.set()
+    await asyncio.gather(*again)
+    assert work.most == 1 and work.turns.waiting == 0
+
+
+async def test_with_no_waiting_allowed_a_busy_adapter_refuses_and_a_free_one_serves():
+    work = Work(Turns(1, "turns-none", waiting_at_most=0))
+    first = asyncio.create_task(work.one())
+    await until(lambda: work.running == 1)
+    with pytest.raises(AdapterBusy):
+        await work.one()
+    work.release.set()
+    await first
+    await work.one()  # the slot is free: served without waiting
+
+
 class SlowRelay:
     member = by_name("beijing")
 
@@ -78,8 +112,15 @@ class SlowRelay:
 
 
 class Context:
+    def __init__(self) -> None:
+        self.status: grpc.Status | None = None
+
     def invocation_metadata(self):
         return ()
+
+    async def abort_with_status(self, status: grpc.Status) -> None:
+        self.status = status
+        raise grpc.aio.AbortError()
 
 
 async def test_submit_document_calls_take_turns():
@@ -91,3 +132,19 @@ async def test_submit_document_calls_take_turns():
     relay.release.set()
     answers = await asyncio.gather(*calls)
     assert relay.most == 2 and all(isinstance(answer, adapter_pb2.SubmitDocumentResponse) for answer in answers)
+
+
+async def test_a_member_beyond_the_bound_gets_resource_exhausted_with_a_retry_delay():
+    relay = SlowRelay()
+    servicer = AdapterServicer(relay, inboxes=None, ingests=object(), submissions_at_once=1, submissions_waiting_at_most=1)
+    calls = [asyncio.create_task(servicer.SubmitDocument(adapter_pb2.SubmitDocumentRequest(), Context())) for _ in range(2)]
+    await until(lambda: relay.running == 1 and servicer.submissions.waiting == 1)
+    refused = Context()
+    with pytest.raises(grpc.aio.AbortError):
+        await servicer.SubmitDocument(adapter_pb2.SubmitDocumentRequest(), refused)
+    answered = from_status(refused.status)
+    assert answered.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert answered.error_info.reason == "ADAPTER_BUSY" and answered.retry_delay == 1.0
+    assert metrics.REGISTRY.get_sample_value("jjj_rejections_total", {"jurisdiction": "beijing", "reason": "ADAPTER_BUSY"}) >= 1
+    relay.release.set()
+    assert all(isinstance(answer, adapter_pb2.SubmitDocumentResponse) for answer in await asyncio.gather(*calls))

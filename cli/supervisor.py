@@ -306,29 +306,29 @@ class Supervisor:
             print(f"jjj up: {role} did not start again: {error}", file=sys.stderr, flush=True)
             return
         restarts.state = "running"
-        log.info("process_restarted", role=role, restart=len(restarts.at))
         self._write_status()
         self._write_state()
+        log.info("process_restarted", role=role, restart=len(restarts.at))
 
     def _plan_restart(self, role: str, restarts: Restarts, exit_code: int | None, now: float) -> None:
         decision = self.policy.decide(restarts.at, now)
         restarts.due_at = now + decision.delay_seconds
         restarts.exit_code = exit_code
         window = self.policy.window_seconds
+        restarts.state = "backing_off" if decision.backing_off else "restarting"
+        # The status file first: whoever reads the announcement (an operator, a test) finds it already there.
+        self._write_status()
         if decision.backing_off:
-            restarts.state = "backing_off"
             log.error("process_backing_off", role=role, exit_code=exit_code, restarts=len(self.policy.recent(restarts.at, now)),
                       within_seconds=window, retry_in_seconds=round(decision.delay_seconds, 1))
             print(f"jjj up: {role} keeps dying (exit {exit_code}): {self.policy.limit} restarts within {window:.0f}s; "
                   f"backing off, next try in {decision.delay_seconds:.0f}s; the other processes keep running",
                   file=sys.stderr, flush=True)
         else:
-            restarts.state = "restarting"
             log.warning("process_restarting", role=role, exit_code=exit_code, restart=decision.restart_number,
                         within_seconds=window, in_seconds=decision.delay_seconds)
             print(f"jjj up: {role} exited with {exit_code}; restarting ({decision.restart_number}/{self.policy.limit})",
                   file=sys.stderr, flush=True)
-        self._write_status()
 
     def metrics_ports(self) -> dict[str, int]:
         return {child.role: child.metrics_port for child in self.children if child.metrics_port}

@@ -252,7 +252,13 @@ class HeldItems:
                 self._ack_failed(held, error)
             raise
         await self._send_receipts(shown)
-        outcomes = await asyncio.gather(*(self._bus_ack(held) for held in batch), return_exceptions=True)
+        outcomes: list[BaseException | None] = []
+        for held in batch:  # one after another, not a task each: an ack is a write to the connection's buffer
+            try:
+                await self._bus_ack(held)
+                outcomes.append(None)
+            except Exception as error:  # noqa: BLE001 - each item's outcome is its own
+                outcomes.append(error)
         results: dict[str, int | BaseException] = {}
         for held, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):

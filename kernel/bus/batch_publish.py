@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext, api
 
 from kernel.bus.jetstream import PUBLISH_TIMEOUT_SECONDS, bus_errors, publish_bytes
+from kernel.bus.quick_paths import stall_bound
 from kernel.errors import BusError
 from kernel.observability import tracing
 
@@ -41,7 +42,7 @@ async def publish_many(js: JetStreamContext, publications: Sequence[Publication]
         try:
             with bus_errors(f"publishing {publication.msg_id} to {publication.subject}"):
                 futures.append(await js.publish_async(publication.subject, publication.data, headers=headers,
-                                                      wait_stall=PUBLISH_TIMEOUT_SECONDS))
+                                                      wait_stall=stall_bound(js, PUBLISH_TIMEOUT_SECONDS)))
         except BusError as error:
             futures.append(error)
     waiting = [future for future in futures if isinstance(future, asyncio.Future)]

@@ -30,7 +30,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from kernel.observability import tracing
 from kernel import jurisdictions
-from kernel.bus import bundles, subjects
+from kernel.bus import bundles, quick_paths, subjects
 from kernel.bus.connection_errors import ConnectionErrorLog
 from kernel.errors import BusError, BusRefused, BusUnavailable, MessageTooLarge
 from kernel.security import envelopes
@@ -109,6 +109,7 @@ def require_connected(nc: Client) -> None:
 async def fetch_batch(subscription: JetStreamContext.PullSubscription, *, batch: int, timeout: float) -> list[Msg]:
     """Up to `batch` messages; none when none came in time or the bus is away (then after a pause).
     Raises ConnectionClosedError once the connection is closed for good (shutting down)."""
+    quick_paths.take_queued_first(subscription)
     try:
         messages = await subscription.fetch(batch=batch, timeout=timeout)
     except nats.errors.ConnectionClosedError:

@@ -31,7 +31,7 @@ from adapters.service.relay import AdapterRelay, _fingerprint
 from adapters.service.sending import _format_name
 from kernel import jurisdictions
 from kernel import limits as input_limits
-from kernel.bus import jetstream, subjects
+from kernel.bus import jetstream, quick_paths, subjects
 from kernel.codec import Accepted, Rejected
 from kernel.config import IngestSettings
 from kernel.domain.routing import plan_route
@@ -264,6 +264,7 @@ class Ingests:
                                          flow=header.flow, destination=header.destination, note=header.note, cases=cases)
         data = sign_chunk(chunk, self.relay.signer)
         msg_id = subjects.ingest_msg_id(response.ingest_id, response.chunks)
+        quick_paths.settle_refused_publishes(self.relay.js)
         with jetstream.bus_errors(f"publishing {msg_id}"):
             future = await self.relay.js.publish_async(
                 subjects.ingest_subject(member), data, wait_stall=jetstream.PUBLISH_TIMEOUT_SECONDS,

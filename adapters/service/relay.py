@@ -360,6 +360,14 @@ class AdapterRelay(CaseSending):
             self.sharing.note_status(case_id, record.case.status)
         return record, changed
 
+    async def _mutate_many(self, changes) -> list:
+        """`_mutate` of several distinct cases in one batch (CaseStore.mutate_many); each outcome its own."""
+        outcomes = await self.cases.mutate_many(changes)
+        for (case_id, _, _), outcome in zip(changes, outcomes, strict=True):
+            if not isinstance(outcome, BaseException) and outcome[1] and records.is_known(outcome[0]):
+                self.sharing.note_status(case_id, outcome[0].case.status)
+        return outcomes
+
     async def current_status(self, case_id: str) -> int | None:
         """The case's status as this adapter's record has it now (None: not a case it follows)."""
         record = await self.cases.get(case_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -220,15 +221,23 @@ class CaseSending:
                 self._entry_traces.pop(entry.id, None)
         envelopes = [envelope_pb2.Envelope.FromString(entry.envelope) for entry in entries]
 
-        async def record(entry: Entry, envelope: envelope_pb2.Envelope, ack, untried: bool) -> bool | Delivered:
-            if isinstance(ack, BaseException):
-                raise ack
-            if envelope.HasField("status_update"):
-                return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
-            return await self._record_sent(entry, envelope, ack)
+        async def record_step(entry: Entry, envelope: envelope_pb2.Envelope, ack, untried: bool) -> Delivered:
+            return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
 
-        outcomes: list = await asyncio.gather(*(record(*each) for each in zip(entries, envelopes, acks, untried, strict=True)),
-                                              return_exceptions=True)
+        outcomes: list = [ack if isinstance(ack, BaseException) else None for ack in acks]
+        steps = [n for n, (envelope, ack) in enumerate(zip(envelopes, acks, strict=True))
+                 if outcomes[n] is None and envelope.HasField("status_update")]
+        sent = [n for n, outcome in enumerate(outcomes) if outcome is None and n not in steps]
+        # The cases' records in one batch of compare-and-sets (no task each); the rarer steps concurrently.
+        recorded = await asyncio.gather(
+            self._record_sent_many([(entries[n], envelopes[n], acks[n]) for n in sent]),
+            *(record_step(entries[n], envelopes[n], acks[n], untried[n]) for n in steps), return_exceptions=True)
+        if isinstance(recorded[0], BaseException):
+            recorded[0] = [recorded[0]] * len(sent)
+        for n, outcome in zip(sent, recorded[0], strict=True):
+            outcomes[n] = outcome
+        for n, outcome in zip(steps, recorded[1:], strict=True):
+            outcomes[n] = outcome
         registering = [n for n, (entry, outcome) in enumerate(zip(entries, outcomes, strict=True))
                        if entry.register and not isinstance(outcome, BaseException | Delivered)]
         links: dict[int, RepeatLinks] = {}
@@ -251,16 +260,33 @@ class CaseSending:
 
     async def _record_sent(self, entry: Entry, envelope: envelope_pb2.Envelope, ack) -> bool:
         """The case record updated for a published case entry, one log line; whether the bus had it already."""
-        observe.published(envelope)
-        duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
-        body = records.case_of(envelope)
-        # A first attempt was planned with no record of the case: most likely there is none yet.
-        await self._mutate(entry.case_id, lambda current: records.apply(current, envelope),
-                           likely_new=body.attempt <= 1 and not duplicate)
-        log.info("case_sent", case_id=entry.case_id, flow=subjects.route_of(envelope.flow).token, sender=self.member.name,
-                 destination=jurisdictions.display_name(envelope.destination), attempt=body.attempt, duplicate=duplicate,
-                 stream_seq=ack.seq, entry=entry.id)
-        return duplicate
+        (outcome,) = await self._record_sent_many([(entry, envelope, ack)])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _record_sent_many(self, published: list[tuple[Entry, envelope_pb2.Envelope, object]]) -> list[bool | BaseException]:
+        """`_record_sent` of published case entries of distinct cases, their records written as one batch:
+        for each, whether the bus had it already, or the error its record failed with."""
+        changes, duplicates = [], []
+        for entry, envelope, ack in published:
+            observe.published(envelope)
+            duplicate = self._first_acks.setdefault(entry.id, bool(ack.duplicate))
+            duplicates.append(duplicate)
+            # A first attempt was planned with no record of the case: most likely there is none yet.
+            changes.append((entry.case_id, functools.partial(records.apply, envelope=envelope),
+                            records.case_of(envelope).attempt <= 1 and not duplicate))
+        outcomes = await self._mutate_many(changes) if changes else []
+        results: list[bool | BaseException] = []
+        for (entry, envelope, ack), duplicate, outcome in zip(published, duplicates, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                results.append(outcome)
+                continue
+            log.info("case_sent", case_id=entry.case_id, flow=subjects.route_of(envelope.flow).token, sender=self.member.name,
+                     destination=jurisdictions.display_name(envelope.destination), attempt=records.case_of(envelope).attempt,
+                     duplicate=duplicate, stream_seq=ack.seq, entry=entry.id)
+            results.append(duplicate)
+        return results
 
     async def _recorded_step(self, entry: Entry, envelope: envelope_pb2.Envelope, *, duplicate: bool,
                              untried: bool) -> Delivered:

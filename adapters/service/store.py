@@ -22,18 +22,20 @@ from typing import NamedTuple
 
 import nats
 from nats.aio.client import Client
-from nats.js import JetStreamContext
+from nats.js import JetStreamContext, api
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from adapters.service.records import Record
 from kernel.bus import subjects
-from kernel.bus.jetstream import PROVISIONING_HINT, bus_errors
+from kernel.bus.jetstream import PROVISIONING_HINT, PUBLISH_TIMEOUT_SECONDS, bus_errors
+from kernel.bus.quick_paths import settle_refused_publishes, stall_bound
 from kernel.bus.last_values import CoalescedLastValues, NoDirectGet
-from kernel.errors import BusUnavailable, UpdateContention
+from kernel.errors import BusError, BusUnavailable, UpdateContention
 from kernel.jurisdictions import Member
 
 MAX_CAS_ATTEMPTS = 50
+WRITE_SECONDS = PUBLISH_TIMEOUT_SECONDS  # a batch's compare-and-sets answered within, or each is tried again alone
 # Records this process wrote last, kept with their revisions: a case's next change needs no read first.
 WRITTEN_KEPT = 4_000  # about 10 MB of records; at 200 referrals/s, 20 s for a receipt to come back
 
@@ -176,6 +178,53 @@ class CaseStore:
                 except KeyWrongLastSequenceError:
                     continue
         raise UpdateContention(f"case {case_id}: too many concurrent updates", metadata={"caseId": case_id})
+
+    async def mutate_many(self, changes: list[tuple[str, Callable[[Record | None], Record | None], bool]]
+                          ) -> list[tuple[Record | None, bool] | BaseException]:
+        """`mutate` of several distinct cases (case id, change, likely_new), their first compare-and-sets sent
+        together and their answers awaited once: a round trip for the batch, no task per case. A case whose
+        first try does not settle it (no record kept to try against, a revision found stale, the bus
+        failing) goes through `mutate` alone; each outcome is its own (its result, or the error `mutate` raised)."""
+        outcomes: list[tuple[Record | None, bool] | BaseException | None] = [None] * len(changes)
+        tried: list[tuple[int, str, Record, bytes, asyncio.Future]] = []
+        settle_refused_publishes(self._bucket.js)  # a stale revision's refusal at once, not after WRITE_SECONDS
+        for n, (case_id, change, likely_new) in enumerate(changes):
+            key = _key(case_id)
+            written = self._last_written(key, case_id)
+            if written is None and not likely_new:
+                continue  # a read first: `mutate` below
+            current, revision = (Record.FromString(written.data), written.revision) if written else (None, 0)
+            updated = change(current)
+            if updated is None:
+                if written is not None and written.certain:
+                    self._remember(key, written.data, revision)
+                    outcomes[n] = (current, False)
+                continue  # nothing to change in what was assumed: what is stored decides, in `mutate`
+            data = updated.SerializeToString()
+            try:
+                with bus_errors(f"storing case {case_id}"):
+                    async with self._bucket.use():
+                        future = await self._bucket.js.publish_async(
+                            f"$KV.{self._bucket.name}.{key}", data, wait_stall=stall_bound(self._bucket.js, WRITE_SECONDS),
+                            headers={api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(revision)})
+            except BusError:
+                continue
+            tried.append((n, key, updated, data, future))
+        if tried:
+            await asyncio.wait([future for *_, future in tried], timeout=WRITE_SECONDS)
+        for n, key, updated, data, future in tried:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._stored(key, updated, data, future.result().seq)
+                outcomes[n] = (updated, True)
+            elif not future.done():
+                future.cancel()
+        for n, (case_id, change, likely_new) in enumerate(changes):
+            if outcomes[n] is None:  # the usual way, from what is stored (a stale revision: a read, then a retry)
+                try:
+                    outcomes[n] = await self.mutate(case_id, change, likely_new=likely_new)
+                except Exception as error:  # noqa: BLE001 - each case's outcome is its own
+                    outcomes[n] = error
+        return outcomes
 
     def _last_written(self, key: str, case_id: str) -> Written | None:
         """The record this process last stored under `key` and its revision, if it still knows them."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext, api
 
 from kernel.bus.jetstream import PUBLISH_TIMEOUT_SECONDS, bus_errors, publish_bytes
-from kernel.bus.quick_paths import stall_bound
+from kernel.bus.quick_paths import settle_refused_publishes, stall_bound
 from kernel.errors import BusError
 from kernel.observability import tracing
 
@@ -35,6 +35,7 @@ async def publish_many(js: JetStreamContext, publications: Sequence[Publication]
                 return [await publish_bytes(js, only.subject, only.data, msg_id=only.msg_id, content_type=only.content_type)]
         except BusError as error:
             return [error]
+    settle_refused_publishes(js)
     futures: list[asyncio.Future | BusError] = []
     for publication in publications:
         with tracing.within(publication.trace):

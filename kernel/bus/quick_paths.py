@@ -13,13 +13,25 @@ referral and Beijing 4.5; most of them are nats-py's, not ours:
 `take_queued_first` gives a subscription a `next_msg` that returns a message already queued
 at once (as the original would, a few loop turns later) and waits exactly as before when none
 is; `stall_bound` passes no timeout while a slot is free (the acquire cannot wait then) and
-the usual bound when the publishes in flight fill them. Both read nats-py attributes that are
-not its public API (the queue `next_msg` reads, the slots' semaphore);
-tests/kernel/bus/test_quick_paths.py fails if a release moves them.
+the usual bound when the publishes in flight fill them.
+
+And one of its failures: a `publish_async` the stream refuses (a compare-and-set on a stale revision,
+err_code 10071) never settles its future: nats-py's reply handler calls `APIError.from_error`, which
+raises instead of returning, so the error goes to the connection's error callback and the publisher
+waits out its whole timeout, then reports a timeout rather than the refusal. `settle_refused_publishes`
+gives the context a reply handler that settles the future with the error (before its first
+`publish_async`: the reply subscription keeps the handler it was made with).
+
+All three read nats-py attributes that are not its public API (the queue `next_msg` reads, the
+slots' semaphore, the reply handler and its futures); tests/kernel/bus/test_quick_paths.py fails if
+a release moves them.
 """
 
 from __future__ import annotations
 
+import json
+
+import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -49,3 +61,29 @@ def take_queued_first(subscription: JetStreamContext.PullSubscription) -> None:
 def stall_bound(js: JetStreamContext, seconds: float) -> float | None:
     """`wait_stall` for `js.publish_async`: none while a pending-publish slot is free, else `seconds`."""
     return seconds if js._publish_async_pending_semaphore.locked() else None
+
+
+def settle_refused_publishes(js: JetStreamContext) -> None:
+    """`js.publish_async` futures settle with the stream's refusal (an APIError) at once (idempotent)."""
+    if getattr(js, _INSTALLED, False):
+        return
+    replies = js._handle_async_reply
+
+    async def handle_async_reply(message: Msg) -> None:
+        token = message.subject[len(js._nc._inbox_prefix) + 22 + 2:]  # as nats-py's own handler reads it
+        future = js._publish_async_futures.get(token)
+        if future is not None and not future.done() and not message.headers:
+            try:
+                answer = json.loads(message.data)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+                try:
+                    nats.js.errors.APIError.from_error(answer["error"])  # raises the error's own class
+                except nats.js.errors.APIError as refusal:
+                    future.set_exception(refusal)
+                    return
+        await replies(message)
+
+    js._handle_async_reply = handle_async_reply
+    setattr(js, _INSTALLED, True)

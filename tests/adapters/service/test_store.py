@@ -208,3 +208,64 @@ async def test_a_bus_that_does_not_answer_the_bucket_lookup_is_a_named_error_for
         store._bucket.js.key_value = no_answer  # the test's own context, closed after it
         with pytest.raises(BusUnavailable, match="reading 2 case records"):
             await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])
+
+
+# -- several cases at once (a relayed batch's records) -----------------------------
+
+def titled_case(case_id: str, title: str):
+    def change(current: Record | None) -> Record:
+        record = Record()
+        if current is not None:
+            record.CopyFrom(current)
+        record.case.case_id = case_id
+        record.case.title = (record.case.title + "|" if record.case.title else "") + title
+        return record
+    return change
+
+
+async def test_a_batch_of_new_and_known_cases_is_written_without_a_read(nats_server):
+    async with inspecting(nats_server.url) as js:
+        store = CountingStore.open(js, by_name("beijing"))
+        await store.mutate("jjj:BJ:known", titled_case("jjj:BJ:known", "sent"), likely_new=True)
+        ids = [f"jjj:BJ:{n}" for n in range(20)]
+        outcomes = await store.mutate_many([(case_id, titled_case(case_id, "sent"), True) for case_id in ids]
+                                           + [("jjj:BJ:known", titled_case("jjj:BJ:known", "receipt"), False)])
+        assert all(changed for _, changed in outcomes)
+        assert [record.case.case_id for record, _ in outcomes] == [*ids, "jjj:BJ:known"]
+        assert store.reads == 0
+        again = CaseStore.open(js, by_name("beijing"))  # what the bucket holds, read fresh
+        assert [record.case.title for record in await again.get_many(ids)] == ["sent"] * 20
+        assert (await again.get("jjj:BJ:known")).case.title == "sent|receipt"
+        # and the next change of each is still made against what was written, without a read
+        (unchanged,) = await store.mutate_many([("jjj:BJ:3", lambda current: None, False)])
+        assert unchanged[1] is False and unchanged[0].case.title == "sent" and store.reads == 0
+
+
+async def test_in_a_batch_a_stale_copy_an_existing_new_case_and_an_unknown_one_lose_nothing(nats_server):
+    async with inspecting(nats_server.url) as js:
+        ours, theirs = CountingStore.open(js, by_name("beijing")), CaseStore.open(js, by_name("beijing"))
+        await ours.mutate("jjj:BJ:stale", titled_case("jjj:BJ:stale", "sent"), likely_new=True)
+        await theirs.mutate("jjj:BJ:stale", titled_case("jjj:BJ:stale", "theirs"))
+        await theirs.mutate("jjj:BJ:exists", titled_case("jjj:BJ:exists", "theirs"), likely_new=True)
+        await theirs.mutate("jjj:BJ:unknown", titled_case("jjj:BJ:unknown", "theirs"), likely_new=True)
+        outcomes = await ours.mutate_many([
+            ("jjj:BJ:stale", titled_case("jjj:BJ:stale", "receipt"), False),  # our revision is behind
+            ("jjj:BJ:exists", titled_case("jjj:BJ:exists", "ours"), True),  # assumed new, is not
+            ("jjj:BJ:unknown", titled_case("jjj:BJ:unknown", "ours"), False),  # no copy: read first
+            ("jjj:BJ:fresh", titled_case("jjj:BJ:fresh", "ours"), True),
+        ])
+        assert [record.case.title for record, _ in outcomes] == ["sent|theirs|receipt", "theirs|ours", "theirs|ours", "ours"]
+        assert ours.reads == 3
+        fresh = CaseStore.open(js, by_name("beijing"))
+        for (record, changed), case_id in zip(outcomes, ["stale", "exists", "unknown", "fresh"], strict=True):
+            assert changed and (await fresh.get(f"jjj:BJ:{case_id}")).case.title == record.case.title
+
+
+async def test_a_batch_on_a_bus_without_the_bucket_names_the_error_for_each_case(nats_server):
+    from kernel.errors import BusUnavailable
+
+    async with inspecting(nats_server.url) as js:
+        await js.delete_key_value("JJJ_CASES_BJ")
+        store = CaseStore.open(js, by_name("beijing"))
+        outcomes = await store.mutate_many([(f"jjj:BJ:{n}", titled_case(f"jjj:BJ:{n}", "sent"), True) for n in range(3)])
+        assert all(isinstance(outcome, BusUnavailable) for outcome in outcomes), outcomes

@@ -11,6 +11,7 @@ from nats.js import JetStreamContext, api
 
 from kernel.bus import jetstream, quick_paths
 from kernel.bus.batch_publish import Publication, publish_many
+from kernel.errors import BusError
 from tests.support.bus import Bus
 
 STREAM, SUBJECT = "QUICK", "quick.one"
@@ -118,5 +119,37 @@ async def test_publishes_take_a_free_slot_without_a_task_and_are_bounded_when_no
         info = await bus.js.stream_info(STREAM)
         assert info.state.messages == 50
         assert isinstance(acks[0], api.PubAck)
+    finally:
+        await bus.close()
+
+
+async def test_a_publish_the_stream_refuses_settles_with_the_refusal_at_once(nats_server):
+    bus = await Bus.connect(nats_server.url)
+    try:
+        await bus.js.add_stream(name=STREAM, subjects=[SUBJECT])
+        quick_paths.settle_refused_publishes(bus.js)
+        quick_paths.settle_refused_publishes(bus.js)  # idempotent
+        assert bus.js._publish_async_futures == {}
+        stale = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: "99"}
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        refused = await bus.js.publish_async(SUBJECT, b"x", headers=stale)
+        accepted = await bus.js.publish_async(SUBJECT, b"y", headers={api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: "0"})
+        await asyncio.wait([refused, accepted], timeout=5)
+        assert loop.time() - started < 2
+        assert isinstance(refused.exception(), nats.errors.Error) and refused.exception().err_code == 10071
+        assert accepted.result().seq == 1
+        # publish_many names a refusal too, at once (it installs the handler itself, on a context of its own)
+        other = await Bus.connect(nats_server.url)
+        try:
+            await other.js.add_stream(name="FULL", subjects=["full.one"], max_msgs=1, discard=api.DiscardPolicy.NEW)
+            started = loop.time()
+            kept, refusal = await publish_many(other.js, [Publication("full.one", b"a", "id-a", "text/plain"),
+                                                          Publication("full.one", b"b", "id-b", "text/plain")])
+            assert loop.time() - started < 2
+            assert kept.seq == 1
+            assert isinstance(refusal, BusError) and "maximum messages" in str(refusal).lower(), refusal
+        finally:
+            await other.close()
     finally:
         await bus.close()

@@ -24,7 +24,7 @@ from gateway.projection.projector import Projector
 from gateway.projection.store import SqliteProjection
 from gateway.supervision import SupervisionTrail
 from gateway.query import SERVICE_NAME, GatewayQueryServicer
-from kernel.bus import jetstream
+from kernel.bus import jetstream, quick_paths
 from kernel.config import Settings
 from kernel.domain.deadlines import DeadlinePolicy
 from kernel.domain.watcher import DeadlineWatcher
@@ -105,6 +105,7 @@ async def start_gateway(settings: Settings, *, port: int | None = None,
     nc = await jetstream.connect(settings.nats_url, name="jjj-gateway", tls=client_context(tls), principal=GATEWAY,
                                  watch=bus_watch)
     js = nc.jetstream()
+    quick_paths.settle_refused_publishes(js)  # before its first publish_async (kernel.bus.quick_paths)
     store = SqliteProjection(settings.data_dir / "gateway" / "projection.sqlite3")
     policy = DeadlinePolicy.load()
     notices = NoticeLedger(store.db)

@@ -27,7 +27,7 @@ from adapters.service.sharing import Sharing
 from adapters.service.servicer import AdapterServicer
 from adapters.service.store import CaseStore
 from kernel import jurisdictions
-from kernel.bus import jetstream
+from kernel.bus import jetstream, quick_paths
 from kernel.config import Settings
 from kernel.domain.repeats import RepeatIndex
 from kernel.rpc.membership import MemberSystemGate
@@ -86,6 +86,7 @@ async def start_adapter(name: str, settings: Settings, *, port: int | None = Non
     nc = await jetstream.connect(settings.nats_url, name=f"jjj-adapter-{member.name}", tls=client_context(tls),
                                  principal=principal, watch=bus_watch)
     js = nc.jetstream()
+    quick_paths.settle_refused_publishes(js)  # before its first publish_async (kernel.bus.quick_paths)
     guard = Guard(member, js, keys, settings.security)
     outbox = Outbox.open(outbox_path(settings.data_dir, member))
     repeats = DiskRepeats(repeat_store_path(settings.data_dir, member.name))  # rebuilt from the stream below

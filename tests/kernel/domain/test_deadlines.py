@@ -235,3 +235,26 @@ def test_the_holders_own_limit_applies_where_it_differs(tmp_path):
     assert default.due_at == beijing.due_at
     assert hebei.due_at - beijing.due_at == dt.timedelta(days=3)
     assert hebei.jurisdiction == "hebei"
+
+
+_STATUSES = st.sampled_from(list(c.Status.values()))
+_EVENTS = st.none() | st.sampled_from(list(c.EventType.values()))
+
+
+@given(status=_STATUSES, kind=st.sampled_from(list(c.CaseKind.values())), urgency=st.sampled_from(list(c.Urgency.values())),
+       procedure=st.sampled_from(list(c.Procedure.values())), event=_EVENTS)
+@settings(max_examples=300, deadline=None)
+def test_the_steps_a_status_starts_and_stops_are_the_same_asked_once_or_again(status, kind, urgency, procedure, event):
+    policy = DeadlinePolicy.load()
+    name = policy.procedure_name(procedure)
+    starting = sorted(s.name for s in policy.steps.values()
+                      if status in s.starts_on and s.starts_on_event == event and (s.kinds is None or kind in s.kinds)
+                      and (s.urgencies is None or urgency in s.urgencies) and (s.procedure is None or s.procedure == name))
+    stopping = sorted(s.name for s in policy.steps.values() if status in s.stops_on)
+    for _ in range(2):  # the second answer is the remembered one
+        answer = policy.steps_starting(status, kind=kind, urgency=urgency, procedure=procedure, event=event)
+        assert answer == starting
+        answer.append("changed by a caller")  # a caller's list is its own
+        stopped = policy.steps_stopping(status)
+        assert stopped == stopping
+        stopped.clear()

@@ -35,32 +35,78 @@ class LastValue(NamedTuple):
     sequence: int  # the stream sequence of that last message: a KV entry's revision
 
 
-async def last_values(nc: Client, stream: str, subjects: list[str], *,
-                      timeout: float = API_ANSWER_SECONDS) -> dict[str, LastValue]:
-    """subject -> its last message, for each of `subjects` that has one (absent: never written)."""
+async def last_values(nc: Client, stream: str, subjects: list[str], *, timeout: float = API_ANSWER_SECONDS,
+                      replies: "ReplyInboxes | None" = None) -> dict[str, LastValue]:
+    """subject -> its last message, for each of `subjects` that has one (absent: never written). `replies`:
+    a reader's lasting reply subscription (else one is made, and removed, for the read)."""
     found: dict[str, LastValue] = {}
     for start in range(0, len(subjects), MOST_SUBJECTS):
-        found.update(await _one_batch(nc, stream, subjects[start:start + MOST_SUBJECTS], timeout))
+        found.update(await _one_batch(nc, stream, subjects[start:start + MOST_SUBJECTS], timeout, replies))
     return found
 
 
-async def _one_batch(nc: Client, stream: str, subjects: list[str], timeout: float) -> dict[str, LastValue]:
+class ReplyInboxes:
+    """One wildcard subscription for all of a reader's reads, each read's replies routed to its own queue by
+    the last token of its inbox. A subscription per read cost a SUB and an UNSUB to nats-server and a task
+    here for each (one per SubmitDocument of one work order); a late reply to a read that gave up finds
+    no queue and is dropped, never taken for the next read's."""
+
+    def __init__(self, nc: Client) -> None:
+        self._nc = nc
+        self._prefix = ""
+        self._subscription = None
+        self._queues: dict[str, asyncio.Queue[Msg]] = {}
+        self._made = 0
+
+    async def open(self) -> tuple[str, asyncio.Queue[Msg]]:
+        """A new inbox and the queue its replies arrive in (give it back with `close`)."""
+        if self._subscription is None:
+            self._prefix = self._nc.new_inbox()
+            self._subscription = await self._nc.subscribe(f"{self._prefix}.*", cb=self._route)
+        self._made += 1
+        token = str(self._made)
+        queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._queues[token] = queue
+        return f"{self._prefix}.{token}", queue
+
+    def close(self, inbox: str) -> None:
+        self._queues.pop(inbox.rpartition(".")[2], None)
+
+    async def _route(self, message: Msg) -> None:
+        queue = self._queues.get(message.subject.rpartition(".")[2])
+        if queue is not None:
+            queue.put_nowait(message)
+
+
+async def _one_batch(nc: Client, stream: str, subjects: list[str], timeout: float,
+                     replies: ReplyInboxes | None) -> dict[str, LastValue]:
     if not subjects:
         return {}
-    inbox = nc.new_inbox()
-    replies: asyncio.Queue[Msg] = asyncio.Queue()
     doing = f"reading {len(subjects)} keys of {stream}"
+    request = json.dumps({"multi_last": subjects, "batch": len(subjects)}).encode()
     with bus_errors(doing):
-        subscription = await nc.subscribe(inbox, cb=replies.put)
-        try:
-            await nc.publish(f"{JS_API}.DIRECT.GET.{stream}",
-                             json.dumps({"multi_last": subjects, "batch": len(subjects)}).encode(), reply=inbox)
+        if replies is not None:
+            inbox, queue = await replies.open()
             try:
-                return await _collect(replies, stream, timeout)
-            except TimeoutError:
-                raise BusUnavailable(f"{doing}: no answer within {timeout:g} s") from None
+                await nc.publish(f"{JS_API}.DIRECT.GET.{stream}", request, reply=inbox)
+                return await _collect_within(queue, stream, timeout, doing)
+            finally:
+                replies.close(inbox)
+        inbox = nc.new_inbox()
+        queue = asyncio.Queue()
+        subscription = await nc.subscribe(inbox, cb=queue.put)
+        try:
+            await nc.publish(f"{JS_API}.DIRECT.GET.{stream}", request, reply=inbox)
+            return await _collect_within(queue, stream, timeout, doing)
         finally:
             await subscription.unsubscribe()
+
+
+async def _collect_within(replies: asyncio.Queue[Msg], stream: str, timeout: float, doing: str) -> dict[str, LastValue]:
+    try:
+        return await _collect(replies, stream, timeout)
+    except TimeoutError:
+        raise BusUnavailable(f"{doing}: no answer within {timeout:g} s") from None
 
 
 async def _collect(replies: asyncio.Queue[Msg], stream: str, timeout: float) -> dict[str, LastValue]:
@@ -98,6 +144,7 @@ class CoalescedLastValues:
         self._timeout = timeout
         self._queued: list[tuple[list[str], asyncio.Future]] = []
         self._running: asyncio.Task | None = None
+        self._replies = ReplyInboxes(nc)
 
     async def read(self, subjects: list[str]) -> dict[str, LastValue]:
         """subject -> its last message, for each of `subjects` that has one; raises what the shared read raised."""
@@ -115,7 +162,7 @@ class CoalescedLastValues:
                 wanted = list(dict.fromkeys(subject for subjects, future in batch if not future.done()
                                             for subject in subjects))
                 try:
-                    found = await last_values(self._nc, self.stream, wanted, timeout=self._timeout)
+                    found = await last_values(self._nc, self.stream, wanted, timeout=self._timeout, replies=self._replies)
                 except Exception as error:  # every reader of this batch gets it (each decides what to do)
                     for _, future in batch:
                         if not future.done():

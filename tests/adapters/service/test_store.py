@@ -175,7 +175,7 @@ async def test_what_this_process_wrote_last_stands_over_an_older_answer(nats_ser
         await store.mutate("jjj:BJ:1", titled("receipt"))
         from kernel.bus import last_values as last_values_module
 
-        async def stale(nc, stream, subjects, timeout):  # the answer from before the second write
+        async def stale(nc, stream, subjects, timeout, replies=None):  # the answer from before the second write
             return {subjects[0]: LastValue(behind[0].SerializeToString(), 1)}
         monkeypatch.setattr(last_values_module, "last_values", stale)
         (first, second) = await store.get_many(["jjj:BJ:1", "jjj:BJ:2"])

@@ -82,11 +82,11 @@ class CountedReads:
         self.failing: Exception | None = None
         real = module.last_values
 
-        async def counted(nc, stream, subjects, timeout):
+        async def counted(nc, stream, subjects, timeout, replies=None):
             self.calls.append(list(subjects))
             if self.failing is not None:
                 raise self.failing
-            return await real(nc, stream, subjects, timeout=timeout)
+            return await real(nc, stream, subjects, timeout=timeout, replies=replies)
         monkeypatch.setattr(module, "last_values", counted)
 
 
@@ -147,5 +147,33 @@ async def test_every_reader_of_a_failed_read_gets_its_error_and_a_cancelled_one_
         with pytest.raises(asyncio.CancelledError):
             await given_up
         assert reads.calls[-1] == [subject("a")]  # the cancelled reader's subject was not asked for
+    finally:
+        await bus.close()
+
+
+async def test_a_reader_keeps_one_reply_subscription_and_a_late_reply_never_reaches_the_next_read(nats_server):
+    import asyncio
+
+    from kernel.bus.last_values import CoalescedLastValues, ReplyInboxes
+
+    bus = await Bus.connect(nats_server.url)
+    try:
+        kv = await bus.js.key_value(BUCKET)
+        await kv.put("a", b"one")
+        reader = CoalescedLastValues(bus.nc, STREAM)
+        before = len(bus.nc._subs)
+        for _ in range(5):
+            assert (await reader.read([subject("a")]))[subject("a")].data == b"one"
+        assert len(bus.nc._subs) == before + 1  # one lasting subscription, not one per read
+
+        replies = ReplyInboxes(bus.nc)
+        gave_up, _ = await replies.open()
+        replies.close(gave_up)  # a read that timed out
+        inbox, queue = await replies.open()
+        await bus.nc.publish(gave_up, b"late")
+        await bus.nc.publish(inbox, b"mine")
+        assert (await asyncio.wait_for(queue.get(), 2)).data == b"mine"
+        await asyncio.sleep(0.1)
+        assert queue.empty()
     finally:
         await bus.close()

@@ -56,8 +56,10 @@ class Drainer:
     deliver_many: Callable[[list[Entry]], Awaitable[list[Any]]] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
-    # Set (and replaced by a fresh one) whenever the relay stalls: whoever waits stops waiting.
-    _stalled: asyncio.Event = field(default_factory=asyncio.Event)
+    # Settled (and forgotten) whenever the relay stalls: whoever waits stops waiting. One future shared by
+    # every waiter, made when the first one comes: a task per waiter (on an Event) cost each call its start
+    # and its cancellation.
+    _stalled: asyncio.Future | None = None
     # The head entry failed its retries and none has gone since: a new waiter would wait in vain.
     _stuck: bool = False
     _task: asyncio.Task | None = None
@@ -90,8 +92,9 @@ class Drainer:
 
     def _stall(self) -> None:
         self._stuck = True
-        self._stalled.set()
-        self._stalled = asyncio.Event()
+        if self._stalled is not None and not self._stalled.done():
+            self._stalled.set_result(None)
+        self._stalled = None
 
     def expect(self, entry_ids: list[int]) -> None:
         """Keep the outcome of entries just committed for `wait_for` (or `release`). Call it right after
@@ -116,7 +119,9 @@ class Drainer:
             return None
         loop = asyncio.get_running_loop()
         futures = [self._waiting.setdefault(entry_id, loop.create_future()) for entry_id in entry_ids]
-        stalled = loop.create_task(self._stalled.wait())
+        if self._stalled is None:
+            self._stalled = loop.create_future()
+        stalled = self._stalled
         # One future for all (a document may hold thousands of cases): waited on once, not per entry.
         every = asyncio.gather(*futures, return_exceptions=True)
         try:
@@ -125,7 +130,6 @@ class Drainer:
                 return None
             return [future.result() for future in futures]
         finally:
-            stalled.cancel()
             every.cancel()
             for entry_id, future in zip(entry_ids, futures, strict=True):
                 self._waiting.pop(entry_id, None)

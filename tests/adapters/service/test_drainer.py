@@ -176,3 +176,26 @@ async def test_a_drainer_woken_as_it_is_stopped_stops(outbox, turns):
             await asyncio.sleep(0)
         await drainer.stop()
     await asyncio.wait_for(wake_then_stop(), 5)
+
+
+async def test_a_stall_answers_every_waiter_at_once_and_later_waiters_wait_again_without_a_task_each(outbox):
+    drainer = Drainer(outbox, Bus().deliver, lambda: True, FAST)  # not started: nothing relays meanwhile
+    first, second = outbox.commit([outgoing(1)]), outbox.commit([outgoing(2)])
+    loop = asyncio.get_running_loop()
+    started: list[object] = []
+    loop.set_task_factory(lambda loop, coro, **options: started.append(coro) or asyncio.Task(coro, loop=loop, **options))
+    try:
+        waiting = [asyncio.ensure_future(drainer.wait_for(ids, timeout=30)) for ids in (first, second)]
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert len(started) == 2  # the two waiters themselves: nothing of the drainer's per waiter
+        drainer._stall()
+        assert await asyncio.wait_for(asyncio.gather(*waiting), 5) == [None, None]
+    finally:
+        loop.set_task_factory(None)
+    drainer._stuck = False  # the bus came back (what _bus_changed does)
+    third = outbox.commit([outgoing(3)])
+    later = asyncio.ensure_future(drainer.wait_for(third, timeout=0.3))
+    await asyncio.sleep(0.05)
+    assert not later.done()  # waits: the stall that answered the others is over
+    assert await later is None  # then its own timeout

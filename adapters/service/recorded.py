@@ -63,6 +63,58 @@ class RecordedOnce:
         finally:
             self._running.pop(envelope_id, None)
 
+    async def once_many(self, envelope_ids: list[str], record_many: Callable[[list[int]], Awaitable[list[Any]]],
+                        record_one: Callable[[int], Awaitable[Any]]) -> list[Any]:
+        """`once` for several envelopes (of distinct cases), an outcome for each in their order: an exception
+        is an outcome, not raised. Those nobody records yet are recorded together, `record_many(indexes)`
+        returning their outcomes in that order; one that another caller is recording (or an id twice) is
+        waited for as `once` does, and recorded again alone by `record_one(index)` if that one did not settle it."""
+        self._forget_old()
+        loop = asyncio.get_running_loop()
+        outcomes: list[Any] = [None] * len(envelope_ids)
+        mine: list[int] = []
+        theirs: list[int] = []
+        for n, envelope_id in enumerate(envelope_ids):
+            if envelope_id in self._done:
+                continue
+            if envelope_id in self._running:
+                theirs.append(n)
+                continue
+            if envelope_id:
+                self._running[envelope_id] = loop.create_future()
+            mine.append(n)
+        try:
+            recorded = await record_many(mine) if mine else []
+        except BaseException as error:
+            recorded = [error] * len(mine)
+            if not isinstance(error, Exception):
+                self._settle(envelope_ids, mine, recorded)
+                raise
+        self._settle(envelope_ids, mine, recorded)
+        for n, outcome in zip(mine, recorded, strict=True):
+            outcomes[n] = outcome
+        for n in theirs:
+            try:
+                outcomes[n] = await self.once(envelope_ids[n], lambda n=n: record_one(n))
+            except Exception as error:  # noqa: BLE001 - each envelope's outcome is its own
+                outcomes[n] = error
+        return outcomes
+
+    def _settle(self, envelope_ids: list[str], recorded_ids: list[int], outcomes: list[Any]) -> None:
+        for n, outcome in zip(recorded_ids, outcomes, strict=True):
+            future = self._running.pop(envelope_ids[n], None) if envelope_ids[n] else None
+            if isinstance(outcome, BaseException):
+                if future is not None:
+                    future.set_exception(outcome)
+                    future.exception()  # retrieved: nobody may be waiting
+                continue
+            if future is not None:
+                future.set_result(outcome)
+            if outcome is None and envelope_ids[n]:
+                self._done[envelope_ids[n]] = self._clock()
+        while len(self._done) > self.limit:
+            self._done.popitem(last=False)
+
     def _forget_old(self) -> None:
         cutoff = self._clock() - self.ttl
         while self._done and next(iter(self._done.values())) < cutoff:

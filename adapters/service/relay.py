@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 
 import structlog
 from nats.aio.client import Client
-from nats.js import JetStreamContext, api
-from nats.errors import ConnectionClosedError
+from nats.js import JetStreamContext
 
 from kernel.codec import Codec
-from adapters.service import cohandling, observe, receipts, records
+from adapters.service import cohandling, records
 from adapters.service.cohandling_log import CoHandlingLog
 from adapters.service.guard import Guard
+from adapters.service.inbound import InboundRecording
 from adapters.service.quarantine import Quarantine
 from adapters.service.drainer import Drainer
 from adapters.service.recorded import RecordedOnce
@@ -40,11 +40,9 @@ from adapters.service.outbox import Answer, Outbox, Outgoing
 from adapters.service.sending import CASE_FLOWS, CaseSending, KeyedLocks, now_timestamp
 from adapters.service.sharing import Sharing, share_id_base, sketched_digest
 from adapters.service.store import CaseStore
-from adapters.service.tracker_batches import take_by_case
 from kernel import jurisdictions
-from kernel.bus import bundles, jetstream, subjects
+from kernel.bus import jetstream, subjects
 from kernel.observability import tracing
-from kernel.bus.envelopes import case_id_of
 from kernel import limits as input_limits
 from kernel.config import LimitSettings, OutboxSettings, TrackerSettings
 from kernel.domain import emergency, events
@@ -55,20 +53,15 @@ from kernel.errors import (
 )
 from kernel.jurisdictions import Member
 from kernel.security import envelopes as signed
-from kernel.security.admission import authorize
-from kernel.security.envelopes import Reason, Refusal
 from kernel.security.signing import Signer
 from jjj.adapter.v1 import adapter_pb2
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
-from kernel.waiting import pause
 
 log = structlog.get_logger(__name__)
 Flow = envelope_pb2.Flow
 # Where these were defined before kernel.errors and sending.py; still importable from here.
 __all__ = ["CASE_FLOWS", "AdapterRelay", "DocumentRejected", "RelayError", "now_timestamp"]
-TRACKED_FLOWS = subjects.TRACKED_FLOWS
-TRACKER_RETRY_SECONDS = 5.0
 
 
 # The name refusals had before kernel.errors: an invalid request.
@@ -80,7 +73,7 @@ def _fingerprint(message) -> str:
 
 
 @dataclass
-class AdapterRelay(CaseSending):
+class AdapterRelay(CaseSending, InboundRecording):
     member: Member
     codec: Codec
     nc: Client
@@ -283,90 +276,23 @@ class AdapterRelay(CaseSending):
         response.queued = False
         return response
 
-    # -- what comes back --------------------------------------------------
-
-    async def admit(self, message) -> envelope_pb2.Envelope | None:
-        """The verified envelope of a bus message, recorded; None when refused (dead-lettered or retried later)."""
-        checked = self.guard.verify(message)
-        if isinstance(checked, Refusal):
-            await self.guard.refuse(message, checked)
-            return None
-        # The tracker and the inbox both admit every message: whichever comes second takes the first one's outcome.
-        refusal = await self._recorded.once(checked.envelope.envelope_id, lambda: self.record_inbound(checked.envelope))
-        if refusal is not None:
-            await self.guard.refuse(message, refusal)
-            return None
-        return checked.envelope
-
-    async def record_inbound(self, envelope: envelope_pb2.Envelope) -> Refusal | None:
-        """Remember a case, a lifecycle step or a receipt addressed to us, if its sender may send it; idempotent.
-
-        The check reads the record the change is applied to (one compare-and-set), so a
-        concurrent step cannot slip between them.
-        """
-        if envelope.HasField("receipt"):
-            return await self._record_receipt(envelope)
-        case_id = case_id_of(envelope)
-        if not case_id:
-            refusal = authorize(envelope, None, self.lifecycle)
-            if refusal is None and envelope.HasField("information_share") and self.co_handling is not None:
-                self.co_handling.record(envelope)  # also fed by Sharing's consumer: whichever comes first
-            return refusal
-        verdict: list[Refusal | None] = [None]
-
-        def change(current):
-            verdict[0] = authorize(envelope, records.state_of(current) if current is not None else None, self.lifecycle)
-            return None if verdict[0] is not None else records.apply(current, envelope)
-
-        # A case referred here that this adapter has no copy of is most likely new to its bucket (which only this
-        # adapter writes): created without a read first; if it does exist, the create fails and it is read.
-        arriving = envelope.HasField("referral") or envelope.HasField("hotline_transfer")
-        record, changed = await self._mutate(case_id, change, likely_new=arriving)
-        if verdict[0] is not None:
-            return verdict[0]
-        update = envelope.status_update if envelope.HasField("status_update") else None
-        if (update is not None and not changed and record is not None and update.sequence == record.sequence
-                and update.status != record.case.status):
-            # Both sides took a step with the same number: they now disagree. Rare (concurrent steps
-            # by origin and holder); made loud rather than resolved silently.
-            log.error("sequence_conflict", case_id=update.case_id, sequence=update.sequence,
-                      ours=case_pb2.Status.Name(record.case.status), theirs=case_pb2.Status.Name(update.status))
-        return None
-
-    async def _record_receipt(self, envelope: envelope_pb2.Envelope) -> Refusal | None:
-        """Keep a receiver's signed receipt with the case it proves delivery of (the proof GetCase shows)."""
-        refusal = authorize(envelope, None, self.lifecycle)
-        if refusal is not None or not envelope.receipt.case_id:
-            return refusal
-        record, _ = await self.cases.mutate(envelope.receipt.case_id,
-                                            lambda current: records.add_receipt(current, envelope))
-        if not records.is_known(record):
-            # A quick receiver acknowledges before our own record of the case we just sent is stored
-            # (submit publishes, then records): take the receipt again in a moment, not drop it.
-            return Refusal(Reason.DEAD_LETTER_REASON_UNKNOWN_CASE,
-                           f"a receipt for {envelope.receipt.case_id}, not recorded here yet", final=False)
-        log.info("receipt_recorded", case_id=envelope.receipt.case_id, envelope_id=envelope.receipt.envelope_id,
-                 receiver=jurisdictions.display_name(envelope.receipt.receiver))
-        return None
-
-    async def send_receipts(self, sent: list[envelope_pb2.Envelope | None]) -> None:
-        """Send our receipts (adapters/service/receipts.py `receipt_for`), signed, bundled per sender."""
-        await receipts.send_receipts(self.nc, self.member, self.signer, sent)
-
     async def _mutate(self, case_id: str, change, *, likely_new: bool = False):
         """Change a case's record; repeat matching learns the status it reached (a link names it)."""
         record, changed = await self.cases.mutate(case_id, change, likely_new=likely_new)
-        if changed and records.is_known(record):
-            self.sharing.note_status(case_id, record.case.status)
+        self._note_status(case_id, record, changed)
         return record, changed
 
     async def _mutate_many(self, changes) -> list:
         """`_mutate` of several distinct cases in one batch (CaseStore.mutate_many); each outcome its own."""
         outcomes = await self.cases.mutate_many(changes)
         for (case_id, _, _), outcome in zip(changes, outcomes, strict=True):
-            if not isinstance(outcome, BaseException) and outcome[1] and records.is_known(outcome[0]):
-                self.sharing.note_status(case_id, outcome[0].case.status)
+            if not isinstance(outcome, BaseException):
+                self._note_status(case_id, *outcome)
         return outcomes
+
+    def _note_status(self, case_id: str, record, changed: bool) -> None:
+        if changed and records.is_known(record):
+            self.sharing.note_status(case_id, record.case.status)
 
     async def current_status(self, case_id: str) -> int | None:
         """The case's status as this adapter's record has it now (None: not a case it follows)."""
@@ -379,49 +305,6 @@ class AdapterRelay(CaseSending):
         if not records.is_known(record):
             raise CaseNotFound(f"{self.member.name} knows no cross-region case {case_id!r}", metadata={"caseId": case_id})
         return record
-
-    def start_state_tracker(self) -> None:
-        for flow in TRACKED_FLOWS:
-            self._tasks.append(asyncio.create_task(self._track(flow), name=f"track-{self.member.token}-{flow}"))
-
-    async def _track(self, flow: int) -> None:
-        """Keep the case store current whether or not the member system is connected."""
-        route = subjects.route_of(flow)
-        while True:
-            try:
-                subscription = await jetstream.durable_pull(
-                    self.js, subjects.inbox_filter(flow, self.member),
-                    durable=subjects.durable_name(subjects.STATE_PURPOSE, self.member.token, flow),
-                    stream=route.stream,
-                    # A message the tracker cannot apply is retried a bounded number of times, not forever;
-                    # it stays in the stream (and reaches the member's inbox, which has no such bound).
-                    config=api.ConsumerConfig(ack_wait=self.tracker.ack_wait_seconds, max_deliver=self.tracker.max_deliver),
-                )
-                break
-            except jetstream.BusUnavailable as error:  # until the operator provisions the stream
-                log.error("state_tracker_waiting", flow=route.token, error=str(error))
-                await pause(TRACKER_RETRY_SECONDS)
-        try:
-            while True:
-                try:
-                    messages = await jetstream.fetch_batch(subscription, batch=self.tracker.fetch_batch, timeout=1.0)
-                except ConnectionClosedError:
-                    return  # shutting down
-                # The receipts of one acknowledgement batch come as one bundle: each taken as a message of its own.
-                messages = [part for message in messages for part in bundles.parts_of(message)]
-                await take_by_case(messages, self.guard.verify, self._take_tracked)
-        finally:
-            await subscription.unsubscribe()
-
-    async def _take_tracked(self, message) -> None:
-        observe.saw(self.member, message)
-        try:
-            if await self.admit(message) is None:
-                return  # refused: dead-lettered and acknowledged, or left for a retry
-        except Exception:  # a poison message must not stop the tracker; it is logged, left unacked
-            log.exception("state_tracking_failed", subject=message.subject)
-            return
-        await message.ack()
 
     async def close(self) -> None:
         await self.drainer.stop()

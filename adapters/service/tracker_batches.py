@@ -1,15 +1,16 @@
-"""A state tracker's fetched batch taken case by case: the cases side by side, each one's messages in order.
+"""A state tracker's fetched batch taken in rounds: each round one message of each case, a case's messages in order.
 
 Taking a batch one message after another costs a round trip for each (the record's
 compare-and-set, then the ack), and a wake-up of the event loop and a socket write for each
 of them. The cases of a batch are independent of each other (each one's record is its own),
-so they are taken concurrently: the batch's record writes go out in one flush and so do its
-acks. A case's own messages (a referral and the step after it) are still taken in stream order.
+so a round holds one message of every case still to go: its records are written as one batch
+(adapters/service/inbound.py) and its acks go out together. A case's own messages (a referral and
+the step after it) are in consecutive rounds, in stream order. A task per case (the first way:
+the cases side by side in `asyncio.gather`) cost each message a task and its wake-ups.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import TypeVar
 
@@ -39,13 +40,9 @@ def case_key(message: Msg, checked: Verified | Refusal) -> Hashable:
     return ("case", case_id) if case_id else ("message", id(message))
 
 
-async def take_by_case(messages: list[Msg], verify: Callable[[Msg], Verified | Refusal],
-                       take: Callable[[Msg], Awaitable[None]]) -> None:
-    """`take` every message; those of one case one after another in order, the cases concurrently."""
-    keyed = [(message, case_key(message, verify(message))) for message in messages]
-
-    async def in_order(group: list[tuple[Msg, Hashable]]) -> None:
-        for message, _ in group:
-            await take(message)
-
-    await asyncio.gather(*(in_order(group) for group in in_case_order(keyed, key=lambda pair: pair[1])))
+async def take_in_rounds(messages: list[Msg], verify: Callable[[Msg], Verified | Refusal],
+                         take_round: Callable[[list[Msg]], Awaitable[None]]) -> None:
+    """`take_round` of the first message of every case, then of every second one, and so on."""
+    groups = in_case_order([(message, case_key(message, verify(message))) for message in messages], key=lambda pair: pair[1])
+    for depth in range(max((len(group) for group in groups), default=0)):
+        await take_round([group[depth][0] for group in groups if len(group) > depth])

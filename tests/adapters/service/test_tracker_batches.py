@@ -7,7 +7,7 @@ import asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.service.tracker_batches import case_key, in_case_order, take_by_case
+from adapters.service.tracker_batches import case_key, in_case_order, take_in_rounds
 from kernel.security.envelopes import Reason, Refusal, Verified
 from jjj.bus.v1 import envelope_pb2
 from jjj.case.v1 import case_pb2
@@ -52,35 +52,34 @@ def test_refused_messages_and_messages_without_a_case_are_each_on_their_own():
     assert len(keys) == 4
 
 
-def test_cases_are_taken_concurrently_and_each_case_in_order():
-    # Case A's first message waits until case B's first has started: taken one after another, this never ends.
-    batch = [Message("a1", "A"), Message("a2", "A"), Message("b1", "B"), Message("a3", "A"), Message("b2", "B")]
-    b_started = asyncio.Event()
-    taken: list[str] = []
+def test_each_round_holds_one_message_of_each_case_and_each_case_goes_in_order():
+    batch = [Message("a1", "A"), Message("a2", "A"), Message("b1", "B"), Message("a3", "A"), Message("b2", "B"),
+             Message("x", refused=True)]
+    rounds: list[list[str]] = []
 
-    async def take(message: Message) -> None:
-        if message.name == "a1":
-            await asyncio.wait_for(b_started.wait(), 5)
-        if message.name == "b1":
-            b_started.set()
+    async def take_round(messages: list[Message]) -> None:
         await asyncio.sleep(0)
-        taken.append(message.name)
+        rounds.append([message.name for message in messages])
 
-    asyncio.run(take_by_case(batch, lambda m: m.checked(), take))
-    assert sorted(taken) == sorted(m.name for m in batch)
-    assert [name for name in taken if name.startswith("a")] == ["a1", "a2", "a3"]
-    assert [name for name in taken if name.startswith("b")] == ["b1", "b2"]
-    assert taken.index("b1") < taken.index("a1")
+    asyncio.run(take_in_rounds(batch, lambda m: m.checked(), take_round))
+    assert rounds == [["a1", "b1", "x"], ["a2", "b2"], ["a3"]]
+    asyncio.run(take_in_rounds([], lambda m: m.checked(), take_round))
+    assert len(rounds) == 3  # nothing fetched: no round
 
 
-def test_a_case_message_waits_for_the_one_before_it():
-    batch = [Message("a1", "A"), Message("a2", "A")]
-    log: list[str] = []
+@given(st.lists(st.integers(min_value=0, max_value=4), max_size=30))
+def test_rounds_take_every_message_once_with_no_case_twice_in_a_round(keys):
+    batch = [Message(f"m{n}", f"CASE-{key}") for n, key in enumerate(keys)]
+    rounds: list[list[Message]] = []
 
-    async def take(message: Message) -> None:
-        log.append(f"start {message.name}")
-        await asyncio.sleep(0.01)
-        log.append(f"end {message.name}")
+    async def take_round(messages):
+        rounds.append(messages)
 
-    asyncio.run(take_by_case(batch, lambda m: m.checked(), take))
-    assert log == ["start a1", "end a1", "start a2", "end a2"]
+    asyncio.run(take_in_rounds(batch, lambda m: m.checked(), take_round))
+    assert sorted(m.name for r in rounds for m in r) == sorted(m.name for m in batch)
+    for taken in rounds:
+        assert len({m.case_id for m in taken}) == len(taken)
+    order = [m.name for r in rounds for m in r]
+    for key in set(keys):
+        mine = [m.name for m in batch if m.case_id == f"CASE-{key}"]
+        assert [name for name in order if name in mine] == mine

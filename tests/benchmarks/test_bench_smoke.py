@@ -30,10 +30,15 @@ def test_smoke_run_measures_every_phase_and_renders_the_report(tmp_path: Path) -
     # Every call accepted and counted (concurrent workers must not lose counts), every referral received.
     assert [row["referrals"] for row in single] == [8, 8] and [row["referrals"] for row in batched] == [16, 64]
     assert all(row["failed_calls"] == {} for row in single + batched)
-    for row in single + batched + measured["latency_at_offered_load"]:
-        assert row["cpu_ms_per_referral"]["beijing"] > 0 and row["cpu_ms_per_referral"]["hebei"] > 0
+    rows = single + batched + measured["latency_at_offered_load"]
+    # /proc counts CPU in ticks of 10 ms: a row of 8 referrals may cost the receiver less than one. Every row
+    # names both adapters; over the smoke run as a whole each of them took some.
+    for row in rows:
+        assert row["cpu_ms_per_referral"]["beijing"] >= 0 and row["cpu_ms_per_referral"]["hebei"] >= 0
         assert row["nats_in_msgs_per_referral"] > 0
         assert 0 < row["p50_ms"] <= row["p99_ms"]
+    for adapter in ("beijing", "hebei"):
+        assert sum(row["cpu_ms_per_referral"][adapter] for row in rows) > 0, adapter
     history = measured["history"]
     assert (history["loaded"], history["before"]["referrals"], history["after"]["referrals"]) == (load.SMOKE.history, 16, 16)
     assert history["throughput_ratio"] > 0 and history["cpu_ratio"] > 0

@@ -24,6 +24,8 @@ def test_a_short_soak_samples_every_process_after_each_burst(tmp_path: Path) -> 
     assert samples and measured["referrals"] == samples[-1]["referrals"] >= 64
     for role in ("nats", "gateway", "beijing", "hebei", "members"):
         assert all(sample["rss_mb"][role] > 10 for sample in samples), role
-        assert all(sample["cpu_ms_per_referral_by_process"][role] > 0 for sample in samples), role
+        # /proc counts CPU in 10 ms ticks: a burst of 64 may cost a light process less than one
+        assert all(sample["cpu_ms_per_referral_by_process"][role] >= 0 for sample in samples), role
+        assert sum(sample["cpu_ms_per_referral_by_process"][role] for sample in samples) > 0, role
         figures = measured["summary"][role]
         assert figures["peak"] >= figures["last"] > 10

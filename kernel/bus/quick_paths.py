@@ -72,7 +72,8 @@ def settle_refused_publishes(js: JetStreamContext) -> None:
     async def handle_async_reply(message: Msg) -> None:
         token = message.subject[len(js._nc._inbox_prefix) + 22 + 2:]  # as nats-py's own handler reads it
         future = js._publish_async_futures.get(token)
-        if future is not None and not future.done() and not message.headers:
+        # Only a refusal is read here (a PubAck has no "error"): nats-py parses the acknowledgements itself.
+        if future is not None and not future.done() and not message.headers and b'"error"' in message.data:
             try:
                 answer = json.loads(message.data)
             except ValueError:

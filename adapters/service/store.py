@@ -218,12 +218,12 @@ class CaseStore:
                 outcomes[n] = (updated, True)
             elif not future.done():
                 future.cancel()
-        for n, (case_id, change, likely_new) in enumerate(changes):
-            if outcomes[n] is None:  # the usual way, from what is stored (a stale revision: a read, then a retry)
-                try:
-                    outcomes[n] = await self.mutate(case_id, change, likely_new=likely_new)
-                except Exception as error:  # noqa: BLE001 - each case's outcome is its own
-                    outcomes[n] = error
+        # The others the usual way, from what is stored (a stale revision: a read, then a retry), side by side.
+        unsettled = [n for n, outcome in enumerate(outcomes) if outcome is None]
+        retried = await asyncio.gather(*(self.mutate(changes[n][0], changes[n][1], likely_new=changes[n][2])
+                                         for n in unsettled), return_exceptions=True)
+        for n, outcome in zip(unsettled, retried, strict=True):
+            outcomes[n] = outcome
         return outcomes
 
     def _last_written(self, key: str, case_id: str) -> Written | None:

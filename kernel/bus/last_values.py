@@ -36,7 +36,7 @@ class LastValue(NamedTuple):
 
 
 async def last_values(nc: Client, stream: str, subjects: list[str], *, timeout: float = API_ANSWER_SECONDS,
-                      replies: "ReplyInboxes | None" = None) -> dict[str, LastValue]:
+                      replies: ReplyInboxes | None = None) -> dict[str, LastValue]:
     """subject -> its last message, for each of `subjects` that has one (absent: never written). `replies`:
     a reader's lasting reply subscription (else one is made, and removed, for the read)."""
     found: dict[str, LastValue] = {}

@@ -35,13 +35,14 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-_INSTALLED = "_jjj_takes_queued_first"
+_TAKES_QUEUED_FIRST = "_jjj_takes_queued_first"  # the marks of what is done already
+_SETTLES_REFUSALS = "_jjj_settles_refusals"
 
 
 def take_queued_first(subscription: JetStreamContext.PullSubscription) -> None:
     """From now on the subscription's fetches take what is already queued without a task each (idempotent)."""
     sub = getattr(subscription, "_sub", None)
-    if sub is None or getattr(sub, _INSTALLED, False):
+    if sub is None or getattr(sub, _TAKES_QUEUED_FIRST, False):
         return  # not nats-py's pull subscription (a stand-in), or done already
     waiting_next_msg = sub.next_msg
 
@@ -55,7 +56,7 @@ def take_queued_first(subscription: JetStreamContext.PullSubscription) -> None:
         return message
 
     sub.next_msg = next_msg
-    setattr(sub, _INSTALLED, True)
+    setattr(sub, _TAKES_QUEUED_FIRST, True)
 
 
 def stall_bound(js: JetStreamContext, seconds: float) -> float | None:
@@ -65,7 +66,7 @@ def stall_bound(js: JetStreamContext, seconds: float) -> float | None:
 
 def settle_refused_publishes(js: JetStreamContext) -> None:
     """`js.publish_async` futures settle with the stream's refusal (an APIError) at once (idempotent)."""
-    if getattr(js, _INSTALLED, False):
+    if getattr(js, _SETTLES_REFUSALS, False):
         return
     replies = js._handle_async_reply
 
@@ -87,4 +88,4 @@ def settle_refused_publishes(js: JetStreamContext) -> None:
         await replies(message)
 
     js._handle_async_reply = handle_async_reply
-    setattr(js, _INSTALLED, True)
+    setattr(js, _SETTLES_REFUSALS, True)

@@ -22,12 +22,12 @@ class CountingStore(CaseStore):
         return await super()._read(key)
 
 
-def titled(title: str):
+def titled(title: str, case_id: str = "jjj:BJ:1"):
     def change(current: Record | None) -> Record:
         record = Record()
         if current is not None:
             record.CopyFrom(current)
-        record.case.case_id = "jjj:BJ:1"
+        record.case.case_id = case_id
         record.case.title = (record.case.title + "|" if record.case.title else "") + title
         return record
     return change
@@ -213,14 +213,7 @@ async def test_a_bus_that_does_not_answer_the_bucket_lookup_is_a_named_error_for
 # -- several cases at once (a relayed batch's records) -----------------------------
 
 def titled_case(case_id: str, title: str):
-    def change(current: Record | None) -> Record:
-        record = Record()
-        if current is not None:
-            record.CopyFrom(current)
-        record.case.case_id = case_id
-        record.case.title = (record.case.title + "|" if record.case.title else "") + title
-        return record
-    return change
+    return titled(title, case_id)
 
 
 async def test_a_batch_of_new_and_known_cases_is_written_without_a_read(nats_server):

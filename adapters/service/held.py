@@ -146,6 +146,10 @@ class HeldItems:
         if shown is not None:
             self._shown_bytes -= len(shown.data)
 
+    def still_showable(self, held: Held) -> bool:
+        """Still held as it was, and no acknowledgement of it under way or done."""
+        return held.acking is None and self.held.get(held.item_id) is held
+
     def drop(self, held: Held) -> None:
         if self.held.get(held.item_id) is held:
             del self.held[held.item_id]

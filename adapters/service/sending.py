@@ -225,9 +225,10 @@ class CaseSending:
             return await self._recorded_step(entry, envelope, duplicate=bool(ack.duplicate), untried=untried)
 
         outcomes: list = [ack if isinstance(ack, BaseException) else None for ack in acks]
-        steps = [n for n, (envelope, ack) in enumerate(zip(envelopes, acks, strict=True))
-                 if outcomes[n] is None and envelope.HasField("status_update")]
-        sent = [n for n, outcome in enumerate(outcomes) if outcome is None and n not in steps]
+        steps, sent = [], []  # the published entries: lifecycle steps, and cases
+        for n, envelope in enumerate(envelopes):
+            if outcomes[n] is None:
+                (steps if envelope.HasField("status_update") else sent).append(n)
         # The cases' records in one batch of compare-and-sets (no task each); the rarer steps concurrently.
         recorded = await asyncio.gather(
             self._record_sent_many([(entries[n], envelopes[n], acks[n]) for n in sent]),

@@ -93,6 +93,9 @@ class OutboxSettings(BaseModel):
     # rather than held: each holds its gRPC call, request and span, and a member offering more than the
     # adapter carries would otherwise grow it up to gRPC's 10,000 pending calls (docs/PERFORMANCE.md, thirteenth pass).
     submissions_waiting_at_most: int = Field(default=512, ge=0)
+    # Woken while other submissions are still on their way to their commit, the relay waits for them
+    # up to this long, to send them in one batch (adapters/service/drainer.py); 0: never waits.
+    relay_linger_seconds: float = Field(default=0.005, ge=0, le=1)
 
 
 class IngestSettings(BaseModel):

@@ -20,12 +20,21 @@ at most one entry per case in a batch (so a case's own messages keep their order
 published before any acknowledgement is awaited, and marked done in one transaction. An
 entry of a batch that failed is then retried alone, as above, before the next batch: the
 order across cases may then differ from the outbox's by that entry, never within a case.
+
+Lingering (PostgreSQL's commit_delay and commit_siblings, for the relay): a submission announces
+itself while it is on its way to its commit (`on_its_way`). Woken while others are on their way,
+the drainer waits up to `OutboxSettings.relay_linger_seconds` for them, so that they go out in
+the same batch: one batch of 6 entries (64 calls of one work order in flight) cost every
+process downstream its per-batch work again for each 6 referrals (docs/PERFORMANCE.md,
+sixteenth pass). A submission alone (one in flight) is relayed at once, and nothing waits for
+a call that waits for its turn: that one needs the relay to go on first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +72,8 @@ class Drainer:
     # The head entry failed its retries and none has gone since: a new waiter would wait in vain.
     _stuck: bool = False
     _task: asyncio.Task | None = None
+    # Submissions between their start and their commit (or failure): what a lingering drainer waits for.
+    _on_its_way: int = 0
 
     async def start(self, watch: ConnectionWatch | None = None) -> None:
         """Relay what an earlier run left (a crash between commit and publish), then whatever comes."""
@@ -82,6 +93,33 @@ class Drainer:
 
     def wake(self) -> None:
         self._wake.set()
+
+    @contextlib.contextmanager
+    def on_its_way(self) -> Iterator[None]:
+        """Around a submission's work up to its commit (nothing in it may wait for the relay): the
+        drainer lingers for it, within `relay_linger_seconds`, to relay it with the others."""
+        self._on_its_way += 1
+        try:
+            yield
+        finally:
+            self._on_its_way -= 1
+            if self._on_its_way == 0:
+                self._wake.set()  # a lingering drainer waits for no one any more
+
+    async def _linger(self) -> None:
+        """While submissions are on their way to their commit, wait for them (each commit wakes the
+        drainer), at most `relay_linger_seconds` in all, and not once a batch's worth is waiting."""
+        linger = self.settings.relay_linger_seconds
+        if not linger or not self._on_its_way:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + linger
+        while self._on_its_way and len(self._waiting) < BATCH_ENTRIES:
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            await wait_until_set(self._wake, left)
+            self._wake.clear()
 
     async def _bus_changed(self, connected: bool) -> None:
         if connected:
@@ -144,6 +182,7 @@ class Drainer:
         while True:
             await wait_until_set(self._wake, self.settings.poll_seconds)
             self._wake.clear()
+            await self._linger()
             if loop.time() >= next_prune:
                 self.outbox.prune()
                 next_prune = loop.time() + PRUNE_SECONDS
@@ -161,6 +200,7 @@ class Drainer:
             batch = _one_per_case(pending, BATCH_ENTRIES if self.deliver_many is not None else 1)
             pending = pending[len(batch):]
             failed = batch
+            self.outbox.sync_soon()  # the batch's callers wait for its commits on the disk once it is relayed
             if len(batch) > 1 and self.is_connected():
                 outcomes = await self.deliver_many(batch)
                 done = [(entry, outcome) for entry, outcome in zip(batch, outcomes, strict=True)

@@ -265,7 +265,7 @@ class AdapterRelay(CaseSending, InboundRecording):
         self._untried_steps.update(entry_ids)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
         try:
-            results = await self._durable_then_relayed(entry_ids)
+            results = await self._relayed_and_durable(entry_ids)
         except (BusError, StepConflict):
             if answer is not None:  # refused: a retry is planned afresh, not answered "queued"
                 self.outbox.forget(answer.method, answer.request_id)

@@ -102,6 +102,15 @@ class CaseSending:
 
     async def _submit(self, request: adapter_pb2.SubmitDocumentRequest,
                       answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
+        # On its way to the relay until committed: the drainer lingers for it while others are relayed.
+        with self.drainer.on_its_way():
+            response, outgoing, sent = await self._planned(request)
+            entry_ids = self._committed(response, outgoing, sent, answer)
+        return await self._relayed(response, sent, entry_ids, answer)
+
+    async def _planned(self, request: adapter_pb2.SubmitDocumentRequest) -> tuple[
+            adapter_pb2.SubmitDocumentResponse, list[Outgoing], list[adapter_pb2.Submission]]:
+        """The document decoded and each case planned: the answer so far, what goes out, and the submissions it answers."""
         document = request.document
         flow = request.flow or Flow.FLOW_REFERRAL
         if flow not in CASE_FLOWS:
@@ -138,18 +147,23 @@ class CaseSending:
                 f"no case could be sent ({len(response.rejections)} rejected); first: {first.field}: {first.reason}",
                 violations=[(r.field, r.reason) for r in response.rejections],
             )
-        return await self._commit_and_relay(response, outgoing, sent, answer)
+        return response, outgoing, sent
 
-    async def _commit_and_relay(self, response: adapter_pb2.SubmitDocumentResponse, outgoing: list[Outgoing],
-                                sent: list[adapter_pb2.Submission], answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
-        """Durable first (the cases and the answer "queued" in one transaction), then relayed if the bus takes them in time."""
+    def _committed(self, response: adapter_pb2.SubmitDocumentResponse, outgoing: list[Outgoing],
+                   sent: list[adapter_pb2.Submission], answer: Answer | None) -> list[int]:
+        """The cases and the answer "queued" in one transaction (not yet fsynced: `_relayed` waits for that)."""
         for submission in sent:
             submission.queued = True
         provisional = dataclasses.replace(answer, response=response.SerializeToString()) if answer else None
         entry_ids = self.outbox.commit(outgoing, provisional, durable=False)
         self._entry_traces.update(dict.fromkeys(entry_ids, tracing.current_context()))
+        return entry_ids
+
+    async def _relayed(self, response: adapter_pb2.SubmitDocumentResponse, sent: list[adapter_pb2.Submission],
+                       entry_ids: list[int], answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
+        """Committed cases durable, then relayed if the bus takes them in time: the answer, told what became of each."""
         try:
-            results = await self._durable_then_relayed(entry_ids)
+            results = await self._relayed_and_durable(entry_ids)
         except BusError:
             # The bus refused a case for good: the member is told so, and a retry is planned afresh
             # (what did go out is then a duplicate) rather than answered "queued".
@@ -169,24 +183,28 @@ class CaseSending:
             submission.repeats_omitted = delivered.repeats.omitted
         return response
 
-    async def _durable_then_relayed(self, entry_ids: list[int]) -> list | None:
-        """Entries just committed with `durable=False` (nothing awaited since): on the disk, then relayed if
-        the bus takes them within the answer wait. What each delivery returned, or None (they stay queued);
-        an entry refused for good raises. The drainer may relay them while the fsync runs (a power loss
-        then undoes only our record of it: a retry is deduplicated by the bus)."""
+    async def _relayed_and_durable(self, entry_ids: list[int]) -> list | None:
+        """Entries just committed with `durable=False` (nothing awaited since): relayed if the bus takes
+        them within the answer wait, and on the disk, before the answer. What each delivery returned, or
+        None (they stay queued); an entry refused for good raises (nothing is answered then).
+
+        The relay goes first and the fsync is waited for after it: the drainer starts one fsync for
+        each batch it relays (`Outbox.sync_soon`), so the calls of a batch share it instead of
+        starting one each as they commit. A power loss between the relay and the fsync undoes only our
+        record of it: a retry is deduplicated by the bus."""
         self.drainer.expect(entry_ids)
-        try:
-            await self.outbox.durable()
-        except BaseException:
-            self.drainer.release(entry_ids)
-            raise
+        mark = self.outbox.written()
         if not entry_ids:
+            await self.outbox.durable(mark)
             return []
         self.drainer.wake()
         if not self.bus_up():
             self.drainer.release(entry_ids)
+            await self.outbox.durable(mark)
             return None
-        return await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds)
+        results = await self.drainer.wait_for(entry_ids, self.outbox_settings.answer_wait_seconds)
+        await self.outbox.durable(mark)
+        return results
 
     async def _deliver(self, entry: Entry) -> Delivered:
         """Finish sending one outbox entry; every step may be done again (after a retry or a crash)."""

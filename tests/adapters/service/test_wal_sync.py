@@ -104,3 +104,78 @@ async def test_an_outbox_commit_waits_for_the_disk_before_it_counts_as_durable(t
     assert len(synced) == 1
     assert [e.id for e in outbox.pending()] == [entry]
     outbox.close()
+
+
+async def test_a_mark_waits_for_the_fsync_started_for_it_earlier_and_starts_none_of_its_own(wal):
+    sync, disk = wal
+    marks = [sync.mark() for _ in range(8)]  # eight commits, marked as they are made
+    sync.sync_soon()  # the relay takes their batch
+    await until(lambda: disk.started == 1)
+    waiters = [asyncio.create_task(sync.durable(mark)) for mark in marks]
+    await asyncio.sleep(0.05)
+    assert not any(waiter.done() for waiter in waiters)
+    disk.release()
+    await asyncio.gather(*waiters)
+    assert disk.started == 1
+
+
+async def test_a_mark_taken_while_an_fsync_runs_is_not_covered_by_it(wal):
+    sync, disk = wal
+    sync.mark()
+    sync.sync_soon()
+    await until(lambda: disk.started == 1)
+    later = sync.mark()  # its commit came after the running fsync started
+    waiter = asyncio.create_task(sync.durable(later))
+    disk.release()
+    await until(lambda: disk.started == 2)
+    assert not waiter.done()
+    disk.release()
+    await waiter
+
+
+async def test_sync_soon_with_nothing_marked_or_an_fsync_running_starts_none(wal):
+    sync, disk = wal
+    sync.sync_soon()
+    await asyncio.sleep(0.05)
+    assert disk.started == 0
+    sync.mark()
+    sync.sync_soon()
+    sync.sync_soon()
+    await until(lambda: disk.started == 1)
+    await asyncio.sleep(0.05)
+    assert disk.started == 1
+    disk.release()
+    await until(lambda: sync._running is None)
+    assert disk.started == 1  # the second ask was covered by the first: no follow-up
+
+
+async def test_an_fsync_started_for_later_waiters_fails_them_and_the_next_tries_again(wal):
+    sync, disk = wal
+    mark = sync.mark()
+    disk.fail_next = True
+    sync.sync_soon()
+    await until(lambda: disk.started == 1)
+    waiter = asyncio.create_task(sync.durable(mark))
+    await asyncio.sleep(0.01)
+    disk.release()
+    with pytest.raises(OSError):
+        await waiter
+    again = asyncio.create_task(sync.durable(mark))
+    await until(lambda: disk.started == 2)
+    disk.release()
+    await again
+
+
+async def test_sync_soon_while_an_fsync_runs_starts_the_next_as_it_ends(wal):
+    sync, disk = wal
+    sync.mark()
+    sync.sync_soon()
+    await until(lambda: disk.started == 1)
+    later = sync.mark()  # the next batch's commits, relayed while the first fsync runs
+    sync.sync_soon()
+    disk.release()
+    await until(lambda: disk.started == 2)  # nobody waited for it yet
+    disk.release()
+    await until(lambda: sync._synced >= later)
+    await sync.durable(later)
+    assert disk.started == 2

@@ -31,8 +31,13 @@ records and the final answers (`keep_record_soon`, `remember_soon`) are written 
 transaction per turn of the event loop, and read back from memory until then.
 
 The calls are synchronous and short (a few rows, on the event loop), except the fsync an
-answer waits for: `commit(durable=False)` commits with NORMAL, then `durable()` waits for an fsync of the WAL
-file in a worker thread (`WalSync`) that started after its commit. Concurrent submissions
+answer waits for: `commit(durable=False)` commits with NORMAL, `written()` marks it, and
+`durable(mark)` waits for an fsync of the WAL file in a worker thread (`WalSync`) that started
+after the mark. A submission waits for its relay first and for its mark after it; the drainer
+starts one fsync for each batch it relays (`sync_soon`), so the calls of a batch share it. A power
+loss before that fsync may undo the commit with what followed it in the WAL (the relay's done
+mark), never the mark without the commit; the member was not answered yet, and its retry finds
+the case gone out already. Concurrent submissions
 share one fsync (group commit) and the event loop never stops for the disk: with FULL on
 the loop, the fsync was a fifth of the sending adapter's time and every call waited for
 every other call's fsync. The durability is FULL's: the commit's WAL frames are written

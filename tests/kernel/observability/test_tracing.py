@@ -184,3 +184,69 @@ def test_a_process_configured_for_another_data_directory_writes_there(tmp_path):
         tracing.shutdown(process)
     for data_dir in (tmp_path / "first", tmp_path / "second"):
         assert len((data_dir / "traces" / f"{process}.jsonl").read_text().splitlines()) == 1
+
+
+def _records(tmp_path, process: str) -> list[dict]:
+    tracing.flush(process)
+    path = tmp_path / "traces" / f"{process}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _through_the_tracer(process: str, name: str, metadata, attributes=None):
+    """The span as the SDK makes it (the path `server_span` takes when it cannot take its light one)."""
+    return tracing.tracer(process).start_as_current_span(name, context=tracing.context_from_metadata(metadata),
+                                                         kind=trace.SpanKind.SERVER, attributes=dict(attributes or {}))
+
+
+@pytest.mark.parametrize("metadata", [[("traceparent", TRACEPARENT)], []], ids=["caller's trace", "new trace"])
+def test_a_call_span_is_written_as_the_sdk_writes_it(tmp_path, metadata):
+    process = f"light-{len(metadata)}"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    attributes = {"rpc.method": "SubmitDocument", "jjj.jurisdiction": "beijing"}
+    try:
+        with tracing.server_span(process, "SubmitDocument", metadata, attributes) as light:
+            assert trace.get_current_span() is light
+            injected = tracing.inject({})
+        with _through_the_tracer(process, "SubmitDocument", metadata, attributes):
+            pass
+        records = _records(tmp_path, process)
+    finally:
+        tracing.shutdown(process)
+    ours, sdks = records
+    assert isinstance(light, tracing.CallSpan)
+    assert injected["traceparent"] == f"00-{ours['trace_id']}-{ours['span_id']}-01"  # what a publish carries on
+    differ = {"trace_id", "span_id", "start_ns", "end_ns", "duration_ms"}
+    assert {k: v for k, v in ours.items() if k not in differ} == {k: v for k, v in sdks.items() if k not in differ}
+    assert ours["end_ns"] >= ours["start_ns"] > 0
+    if metadata:
+        assert ours["trace_id"] == sdks["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    else:
+        assert ours["parent_id"] is None and ours["trace_id"] != sdks["trace_id"]
+
+
+def test_an_exception_through_a_call_span_sets_its_status_as_the_sdk_does(tmp_path):
+    process = "light-error"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    try:
+        for span in (tracing.server_span(process, "SubmitDocument", []), _through_the_tracer(process, "SubmitDocument", [])):
+            with pytest.raises(ValueError), span:
+                raise ValueError("no case could be sent")
+        records = _records(tmp_path, process)
+    finally:
+        tracing.shutdown(process)
+    assert [r["status"] for r in records] == ["ERROR", "ERROR"]
+    assert trace.get_current_span() is trace.INVALID_SPAN  # detached on the way out
+
+
+def test_under_an_unsampled_caller_no_call_span_is_recorded_and_the_context_stays_unsampled(tmp_path):
+    process = "light-unsampled"
+    tracing.configure(process, tmp_path, schedule_delay_millis=50)
+    unsampled = TRACEPARENT[:-2] + "00"
+    try:
+        with tracing.server_span(process, "SubmitDocument", [("traceparent", unsampled)]):
+            injected = tracing.inject({})
+        records = _records(tmp_path, process)
+    finally:
+        tracing.shutdown(process)
+    assert records == []
+    assert injected["traceparent"].startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-") and injected["traceparent"].endswith("-00")

@@ -46,31 +46,27 @@ async def submission(outbox: Outbox, drainer: Drainer, n: int, *, after: float =
     drainer.wake()
 
 
-async def two_submissions(outbox: Outbox, drainer: Drainer) -> None:
-    """m0 committed (and the drainer woken) while m1's submission is on its way; m1 commits 20 ms later."""
-    await asyncio.gather(submission(outbox, drainer, 0), submission(outbox, drainer, 1, after=0.02))
-
-
-async def test_an_entry_committed_while_the_drainer_lingers_goes_in_the_same_batch(outbox):
+async def two_submissions(outbox: Outbox, linger: float) -> BatchBus:
+    """m0 committed (and the drainer woken) while m1's submission is on its way; m1 commits 20 ms later.
+    The bus they were relayed to, once both were."""
     bus = BatchBus()
-    drainer = await started(outbox, bus, linger=1.0)
+    drainer = await started(outbox, bus, linger=linger)
     try:
-        await two_submissions(outbox, drainer)
+        await asyncio.gather(submission(outbox, drainer, 0), submission(outbox, drainer, 1, after=0.02))
         await relayed(bus, 2)
     finally:
         await drainer.stop()
+    return bus
+
+
+async def test_an_entry_committed_while_the_drainer_lingers_goes_in_the_same_batch(outbox):
+    bus = await two_submissions(outbox, linger=1.0)
     assert bus.batches == [["m0", "m1"]]
     assert bus.alone == []
 
 
 async def test_without_a_linger_the_entry_on_its_way_goes_in_a_round_of_its_own(outbox):
-    bus = BatchBus()
-    drainer = await started(outbox, bus, linger=0.0)
-    try:
-        await two_submissions(outbox, drainer)
-        await relayed(bus, 2)
-    finally:
-        await drainer.stop()
+    bus = await two_submissions(outbox, linger=0.0)
     assert bus.alone == ["m0", "m1"]
     assert bus.batches == []
 

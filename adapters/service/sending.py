@@ -161,7 +161,7 @@ class CaseSending:
 
     async def _relayed(self, response: adapter_pb2.SubmitDocumentResponse, sent: list[adapter_pb2.Submission],
                        entry_ids: list[int], answer: Answer | None) -> adapter_pb2.SubmitDocumentResponse:
-        """Committed cases durable, then relayed if the bus takes them in time: the answer, told what became of each."""
+        """Committed cases relayed if the bus takes them in time, and on the disk: the answer, told what became of each."""
         try:
             results = await self._relayed_and_durable(entry_ids)
         except BusError:
